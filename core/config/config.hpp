@@ -1,0 +1,82 @@
+// The immutable configuration of one generation: global options and the ordered quarantines,
+// each with its compiled regex, ignore_hosts and four plugin instances. Built completely by
+// load_config() before use; a connection holds a shared_ptr<const Config> from connect to
+// close, so a reload never changes a running message. Destroyed when its last user ends.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/log/plugin_logger.hpp"
+#include "core/rules/host_set.hpp"
+#include "core/rules/regex.hpp"
+#include "qmilter/sdk/action.hpp"
+#include "qmilter/sdk/notifier.hpp"
+#include "qmilter/sdk/plugin.hpp"
+#include "qmilter/sdk/store.hpp"
+#include "qmilter/sdk/whitelist.hpp"
+
+namespace qmilter::core {
+
+enum class Preference { first, last };
+
+// A plugin instance together with the name it was configured by (for logs and the CLI).
+template <class Interface>
+struct PluginSlot {
+  std::string type;                      // the INI value: "file", "none", "/path/x.so"
+  std::string plugin_name;               // the plugin's declared name
+  std::unique_ptr<PluginLogger> logger;  // outlives `instance` (declared first, destroyed last)
+  std::unique_ptr<Interface> instance;
+};
+
+struct Quarantine {
+  std::string name;       // the INI section
+  std::size_t index = 0;  // precedence: 0 is the highest
+  Regex regex;
+  HostSet ignore_hosts;
+  std::string smtp_host;
+  std::int64_t smtp_port = 25;
+  PluginSlot<sdk::QuarantineStore> store;
+  PluginSlot<sdk::Notifier> notifier;
+  PluginSlot<sdk::Whitelist> whitelist;
+  PluginSlot<sdk::Action> action;
+
+  // Whether a match here needs the message body (to store or to notify).
+  bool needs_body() const noexcept {
+    return store.instance->keeps_messages() || notifier.instance->sends_notifications();
+  }
+};
+
+struct Config {
+  std::vector<std::string> files;   // the config files read, in order
+  std::string config_dir;           // directory of the last one: base of relative paths
+  std::string socket;               // [global] socket (qmilter -s overrides)
+  std::string plugin_dir;           // where plugins are looked up by name
+  std::string state_dir;            // durable plugin state (outboxes)
+  std::uint64_t body_memory_limit;  // body bytes kept in memory before spilling to a file
+  std::string spool_dir;            // where spilled bodies go
+  Preference preference = Preference::first;
+  std::vector<Quarantine> quarantines;  // in precedence order
+  std::vector<std::string> warnings;    // e.g. unknown options; shown by qmilter -t and logged
+
+  const Quarantine* find(const std::string& name) const {
+    for (const Quarantine& q : quarantines) {
+      if (q.name == name) return &q;
+    }
+    return nullptr;
+  }
+};
+
+struct LoadRequest {
+  std::vector<std::string> files;  // -c values; empty = the default list (SPEC §2)
+  sdk::Role role = sdk::Role::daemon;
+  std::string plugin_dir_fallback;  // where plugins are when [global] plugin_dir is unset
+};
+
+// Reads, validates and instantiates everything. Throws ConfigError whose what() names the
+// file, the section, the option and what is wrong.
+std::shared_ptr<const Config> load_config(const LoadRequest& request);
+
+}  // namespace qmilter::core

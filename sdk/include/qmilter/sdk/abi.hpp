@@ -1,0 +1,22 @@
+// The SDK's ABI version and symbol export macro.
+// Bump QMILTER_SDK_ABI_MAJOR on any change to a virtual interface or a type layout in this
+// SDK; bump the minor for additions that old plugins cannot observe. The host loads a plugin
+// when the majors are equal and the plugin's minor is not newer than the host's.
+#pragma once
+
+#define QMILTER_SDK_ABI_MAJOR 1
+#define QMILTER_SDK_ABI_MINOR 0
+
+#define QMILTER_SDK_EXPORT __attribute__((visibility("default")))
+
+#define QMILTER_PLUGIN_MAGIC 0x514d504cu  // "QMPL"
+
+namespace qmilter::sdk {
+
+inline constexpr unsigned abi_major = QMILTER_SDK_ABI_MAJOR;
+inline constexpr unsigned abi_minor = QMILTER_SDK_ABI_MINOR;
+
+// The four kinds of plugin. The values are part of the ABI.
+enum class PluginKind : unsigned { quarantine = 1, notification = 2, whitelist = 3, action = 4 };
+
+}  // namespace qmilter::sdk
