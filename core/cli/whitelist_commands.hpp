@@ -1,0 +1,13 @@
+// qmilterctl's `whitelist NAME ...` commands (SPEC §7), working through sdk::Whitelist only.
+// Registered once by main(); the callbacks run on the main thread.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "core/cli/cli_context.hpp"
+
+namespace qmilter::cli {
+
+void register_whitelist_commands(CLI::App& root, CliContext& context);
+
+}  // namespace qmilter::cli
