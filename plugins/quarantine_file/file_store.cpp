@@ -1,0 +1,397 @@
+// The FILE quarantine store: crash-safe store(), and the admin side qmilterctl uses.
+#include "file_store.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <exception>
+
+#include "metadata_json.hpp"
+#include "quarantine_id.hpp"
+#include "temp_file.hpp"
+
+namespace qmilter::quarantine_file {
+
+namespace {
+
+constexpr std::size_t read_chunk_size = 64 * 1024;
+constexpr std::time_t stale_temporary_age = 3600;  // a write never takes an hour: older ones are crash leftovers
+
+std::string error_text(int error) { return std::strerror(error); }
+
+// "0600", "640", "0o644" → mode bits; nullopt for anything else.
+std::optional<mode_t> parse_mode(std::string text) {
+  if (text.rfind("0o", 0) == 0) text.erase(0, 2);
+  if (text.empty() || text.size() > 4) return std::nullopt;
+  unsigned value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '7') return std::nullopt;
+    value = value * 8 + static_cast<unsigned>(c - '0');
+  }
+  if (value > 0777) return std::nullopt;
+  return static_cast<mode_t>(value);
+}
+
+// Reads a whole (small) file below the store's directory.
+sdk::Result<std::string> read_small_file(int dir_fd, const std::string& name, int& error) {
+  UniqueFd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd.valid()) {
+    error = errno;
+    return sdk::Error{error_text(error)};
+  }
+  std::string text;
+  struct stat info {};
+  if (::fstat(fd.get(), &info) == 0 && info.st_size > 0) text.reserve(static_cast<std::size_t>(info.st_size));
+  char buffer[16384];
+  for (;;) {
+    ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      error = errno;
+      return sdk::Error{error_text(error)};
+    }
+    if (got == 0) break;
+    text.append(buffer, static_cast<std::size_t>(got));
+  }
+  error = 0;
+  return text;
+}
+
+// An exclusive lock on the quarantine directory for the admin side's read-modify-write
+// operations. A fresh descriptor each time, so that the lock excludes other threads too.
+class DirectoryLock {
+ public:
+  explicit DirectoryLock(int dir_fd) : fd_(::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+    if (fd_.valid()) {
+      while (::flock(fd_.get(), LOCK_EX) != 0 && errno == EINTR) {
+      }
+    }
+  }
+
+ private:
+  UniqueFd fd_;  // closing it releases the lock
+};
+
+// Whether `needle` can appear in the JSON text only as itself (so a substring test may
+// safely skip documents that cannot match before parsing them).
+bool plain_json_string(const std::string& needle) {
+  return std::all_of(needle.begin(), needle.end(),
+                     [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '/'; });
+}
+
+bool mentions_any(const std::string& text, const std::vector<std::string>& needles) {
+  for (const std::string& needle : needles) {
+    if (!plain_json_string(needle)) return true;  // cannot tell without parsing
+    if (text.find("\"" + needle + "\"") != std::string::npos) return true;
+  }
+  return false;
+}
+
+bool contains(const std::vector<std::string>& values, const std::string& value) {
+  return std::find(values.begin(), values.end(), value) != values.end();
+}
+
+}  // namespace
+
+std::vector<sdk::OptionSpec> FileStore::option_schema() {
+  return {
+      {"quarantine_directory", sdk::OptionType::path, true, "",
+       "Directory that holds the quarantined messages (must exist and be writable)"},
+      {"quarantine_file_mode", sdk::OptionType::string, false, "0600",
+       "Octal permission bits of the stored files, e.g. 0640"},
+  };
+}
+
+sdk::Result<std::unique_ptr<FileStore>> FileStore::create(const sdk::Options& options,
+                                                          const sdk::PluginContext& context) {
+  const std::string directory = options.string("quarantine_directory");
+  if (directory.empty()) return sdk::Error{"quarantine_directory: is empty"};
+  auto mode = parse_mode(options.has("quarantine_file_mode") ? options.string("quarantine_file_mode") : "0600");
+  if (!mode) {
+    return sdk::Error{"quarantine_file_mode: '" + options.string("quarantine_file_mode") +
+                      "' is not an octal file mode such as 0600"};
+  }
+
+  struct stat info {};
+  if (::stat(directory.c_str(), &info) != 0) {
+    return sdk::Error{"quarantine_directory: '" + directory + "': " + error_text(errno)};
+  }
+  if (!S_ISDIR(info.st_mode)) return sdk::Error{"quarantine_directory: '" + directory + "' is not a directory"};
+  UniqueFd fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return sdk::Error{"quarantine_directory: '" + directory + "': " + error_text(errno)};
+
+  // Writability is tested by writing, not with access(): root passes access(W_OK) on a
+  // read-only file system or an immutable directory, and would then fail on every message.
+  {
+    auto probe = TempFile::create(fd.get(), directory, *mode);
+    if (!probe.ok()) return sdk::Error{"quarantine_directory: '" + directory + "' is not writable: " + probe.error().message};
+    if (auto synced = probe.value().sync(); !synced.ok()) {
+      return sdk::Error{"quarantine_directory: '" + directory + "' is not writable: " + synced.error().message};
+    }
+  }  // the probe removes itself
+
+  auto store = std::make_unique<FileStore>(directory, std::move(fd), *mode, context.logger);
+  if (context.role == sdk::Role::daemon) store->sweep_temporary_files();
+  return store;
+}
+
+FileStore::FileStore(std::string directory, UniqueFd directory_fd, mode_t mode, sdk::Logger* logger)
+    : directory_(std::move(directory)), directory_fd_(std::move(directory_fd)), mode_(mode), logger_(logger) {}
+
+sdk::Result<std::string> FileStore::store(const sdk::MessageView& message, const std::vector<std::string>& recipients,
+                                          const sdk::Match& match) noexcept {
+  try {
+    return store_unguarded(message, recipients, match);
+  } catch (const std::exception& e) {
+    return sdk::Error{std::string("cannot store the message: ") + e.what()};
+  } catch (...) {
+    return sdk::Error{"cannot store the message: unknown exception"};
+  }
+}
+
+sdk::Result<std::string> FileStore::store_unguarded(const sdk::MessageView& message,
+                                                    const std::vector<std::string>& recipients,
+                                                    const sdk::Match& match) {
+  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+
+  // Data file: headers as "Name: value\n", an empty line, the body streamed as received.
+  auto data = TempFile::create(directory_fd_.get(), directory_, mode_);
+  if (!data.ok()) return data.error();
+  std::string head;
+  for (const sdk::Header& header : message.headers()) {
+    head += header.name;
+    head += ": ";
+    head += header.value;
+    head += '\n';
+  }
+  head += '\n';
+  if (auto written = data.value().write(head); !written.ok()) return written.error();
+  sdk::Status body_written;
+  sdk::Status body_read = message.read_body([&](std::string_view chunk) {
+    body_written = data.value().write(chunk);
+    return body_written.ok();
+  });
+  if (!body_written.ok()) return body_written.error();
+  if (!body_read.ok()) return sdk::Error{"cannot read the message body: " + body_read.error().message};
+  if (auto synced = data.value().sync(); !synced.ok()) return synced.error();
+
+  auto metadata = TempFile::create(directory_fd_.get(), directory_, mode_);
+  if (!metadata.ok()) return metadata.error();
+  if (auto written = metadata.value().write(metadata_json(message, recipients, match, now)); !written.ok()) {
+    return written.error();
+  }
+  if (auto synced = metadata.value().sync(); !synced.ok()) return synced.error();
+
+  // Claim an id by linking the data file under it: link() fails on an existing name, so two
+  // messages with the same queue id in the same second get distinct ids and nothing is
+  // overwritten. A stray metadata file without data also makes the name count as taken.
+  const std::string base = make_id(now, message.queue_id());
+  std::string id;
+  for (unsigned attempt = 0; id.empty(); ++attempt) {
+    if (attempt == 1000) return sdk::Error{"no free quarantine id for " + base + " in " + directory_};
+    std::string candidate = id_candidate(base, attempt);
+    std::string candidate_metadata = candidate + std::string(metadata_suffix);
+    if (::faccessat(directory_fd_.get(), candidate_metadata.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0) continue;
+    auto claim = data.value().link_as(candidate);
+    if (!claim.ok()) return claim.error();
+    if (claim.value() == TempFile::Claim::done) id = std::move(candidate);
+  }
+  // Data durable before the metadata that makes the entry visible.
+  if (auto synced = sync_directory(directory_fd_.get(), directory_); !synced.ok()) return synced.error();
+  auto claim = metadata.value().link_as(id + std::string(metadata_suffix));
+  if (!claim.ok() || claim.value() == TempFile::Claim::taken) {
+    ::unlinkat(directory_fd_.get(), id.c_str(), 0);
+    return claim.ok() ? sdk::Error{"metadata file for " + id + " appeared while storing it"} : claim.error();
+  }
+  if (auto synced = sync_directory(directory_fd_.get(), directory_); !synced.ok()) return synced.error();
+  return id;
+}
+
+sdk::Result<std::string> FileStore::metadata_text(const std::string& id) const {
+  if (auto problem = id_problem(id)) return sdk::Error{"invalid quarantine id '" + id + "': " + *problem};
+  int error = 0;
+  auto text = read_small_file(directory_fd_.get(), id + std::string(metadata_suffix), error);
+  if (!text.ok()) {
+    if (error == ENOENT) return sdk::Error{"unknown quarantine id '" + id + "' (no such entry in " + directory_ + ")"};
+    return sdk::Error{"cannot read metadata of '" + id + "' in " + directory_ + ": " + text.error().message};
+  }
+  return text;
+}
+
+sdk::Result<std::vector<sdk::StoredEntry>> FileStore::find(const sdk::EntryFilter& filter) const noexcept {
+  try {
+    return find_unguarded(filter);
+  } catch (const std::exception& e) {
+    return sdk::Error{std::string("cannot list ") + directory_ + ": " + e.what()};
+  } catch (...) {
+    return sdk::Error{"cannot list " + directory_ + ": unknown exception"};
+  }
+}
+
+sdk::Result<std::vector<sdk::StoredEntry>> FileStore::find_unguarded(const sdk::EntryFilter& filter) const {
+  int listing_fd = ::openat(directory_fd_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (listing_fd < 0) return sdk::Error{"cannot list " + directory_ + ": " + error_text(errno)};
+  std::unique_ptr<DIR, int (*)(DIR*)> listing(::fdopendir(listing_fd), ::closedir);
+  if (!listing) {
+    int error = errno;
+    ::close(listing_fd);
+    return sdk::Error{"cannot list " + directory_ + ": " + error_text(error)};
+  }
+
+  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  std::vector<sdk::StoredEntry> entries;
+  while (const dirent* item = ::readdir(listing.get())) {
+    std::string_view name(item->d_name);
+    // Only finished entries: temporary files start with '.', and an entry exists from the
+    // moment its metadata file has its final name (the data file was made durable before).
+    if (name.size() <= metadata_suffix.size() || name.front() == '.') continue;
+    if (name.substr(name.size() - metadata_suffix.size()) != metadata_suffix) continue;
+    std::string id(name.substr(0, name.size() - metadata_suffix.size()));
+    if (id_problem(id)) continue;
+
+    int error = 0;
+    auto text = read_small_file(directory_fd_.get(), std::string(name), error);
+    if (!text.ok()) {
+      if (error == ENOENT) continue;  // removed while listing
+      return sdk::Error{"cannot read metadata of '" + id + "' in " + directory_ + ": " + text.error().message};
+    }
+    // Cheap test before parsing: with 100,000 entries most documents are skipped here.
+    if (!filter.to.empty() && !mentions_any(text.value(), filter.to)) continue;
+    if (!filter.from.empty() && !mentions_any(text.value(), filter.from)) continue;
+
+    auto parsed = parse_metadata(id, text.value());
+    if (!parsed.ok()) {
+      logger_->warning("", parsed.error().message + " (entry skipped)");
+      continue;
+    }
+    sdk::StoredEntry& entry = parsed.value();
+    if (!filter.from.empty() && !contains(filter.from, entry.mailfrom)) continue;
+    if (!filter.to.empty() && std::none_of(entry.recipients.begin(), entry.recipients.end(),
+                                           [&](const std::string& r) { return contains(filter.to, r); })) {
+      continue;
+    }
+    if (filter.older_than_days && now - entry.date < *filter.older_than_days * 86400) continue;
+    entries.push_back(std::move(entry));
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const sdk::StoredEntry& a, const sdk::StoredEntry& b) { return a.id < b.id; });
+  return entries;
+}
+
+sdk::Result<sdk::StoredEntry> FileStore::entry(const std::string& id) const noexcept {
+  try {
+    auto text = metadata_text(id);
+    if (!text.ok()) return text.error();
+    return parse_metadata(id, text.value());
+  } catch (const std::exception& e) {
+    return sdk::Error{"cannot read quarantine entry '" + id + "': " + e.what()};
+  } catch (...) {
+    return sdk::Error{"cannot read quarantine entry '" + id + "': unknown exception"};
+  }
+}
+
+sdk::Status FileStore::read(const std::string& id, const sdk::ChunkVisitor& visit) const noexcept {
+  try {
+    auto text = metadata_text(id);  // only listed entries are readable
+    if (!text.ok()) return text.error();
+    UniqueFd fd(::openat(directory_fd_.get(), id.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd.valid()) return sdk::Error{"cannot open data file of '" + id + "' in " + directory_ + ": " + error_text(errno)};
+    std::string buffer(read_chunk_size, '\0');
+    for (;;) {
+      ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        return sdk::Error{"cannot read data file of '" + id + "' in " + directory_ + ": " + error_text(errno)};
+      }
+      if (got == 0) return {};
+      if (!visit(std::string_view(buffer.data(), static_cast<std::size_t>(got)))) return {};
+    }
+  } catch (const std::exception& e) {
+    return sdk::Error{"cannot read quarantine entry '" + id + "': " + e.what()};
+  } catch (...) {
+    return sdk::Error{"cannot read quarantine entry '" + id + "': unknown exception"};
+  }
+}
+
+sdk::Status FileStore::remove_recipient(const std::string& id, const std::string& recipient) noexcept {
+  try {
+    DirectoryLock lock(directory_fd_.get());
+    auto text = metadata_text(id);
+    if (!text.ok()) return text.error();
+    auto entry = parse_metadata(id, text.value());
+    if (!entry.ok()) return entry.error();
+    const auto& recipients = entry.value().recipients;
+    if (!contains(recipients, recipient)) {
+      return sdk::Error{"'" + recipient + "' is not a recipient of quarantine entry '" + id + "'"};
+    }
+    if (recipients.size() == 1) return remove_unlocked(id);
+
+    auto rewritten = metadata_without_recipient(id, text.value(), recipient);
+    if (!rewritten.ok()) return rewritten.error();
+    auto file = TempFile::create(directory_fd_.get(), directory_, mode_);
+    if (!file.ok()) return file.error();
+    if (auto written = file.value().write(rewritten.value()); !written.ok()) return written;
+    if (auto synced = file.value().sync(); !synced.ok()) return synced;
+    if (auto renamed = file.value().rename_over(id + std::string(metadata_suffix)); !renamed.ok()) return renamed;
+    return sync_directory(directory_fd_.get(), directory_);
+  } catch (const std::exception& e) {
+    return sdk::Error{"cannot update quarantine entry '" + id + "': " + e.what()};
+  } catch (...) {
+    return sdk::Error{"cannot update quarantine entry '" + id + "': unknown exception"};
+  }
+}
+
+sdk::Status FileStore::remove(const std::string& id) noexcept {
+  try {
+    DirectoryLock lock(directory_fd_.get());
+    return remove_unlocked(id);
+  } catch (const std::exception& e) {
+    return sdk::Error{"cannot remove quarantine entry '" + id + "': " + e.what()};
+  } catch (...) {
+    return sdk::Error{"cannot remove quarantine entry '" + id + "': unknown exception"};
+  }
+}
+
+sdk::Status FileStore::remove_unlocked(const std::string& id) {
+  if (auto problem = id_problem(id)) return sdk::Error{"invalid quarantine id '" + id + "': " + *problem};
+  // Metadata first: the entry disappears from listings at once, and a crash in between
+  // leaves an unlisted data file rather than an entry without its message.
+  const std::string metadata_name = id + std::string(metadata_suffix);
+  if (::unlinkat(directory_fd_.get(), metadata_name.c_str(), 0) != 0) {
+    if (errno == ENOENT) return sdk::Error{"unknown quarantine id '" + id + "' (no such entry in " + directory_ + ")"};
+    return sdk::Error{"cannot remove " + directory_ + "/" + metadata_name + ": " + error_text(errno)};
+  }
+  if (::unlinkat(directory_fd_.get(), id.c_str(), 0) != 0 && errno != ENOENT) {
+    return sdk::Error{"cannot remove " + directory_ + "/" + id + ": " + error_text(errno)};
+  }
+  return sync_directory(directory_fd_.get(), directory_);
+}
+
+void FileStore::sweep_temporary_files() const {
+  int listing_fd = ::openat(directory_fd_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (listing_fd < 0) return;
+  std::unique_ptr<DIR, int (*)(DIR*)> listing(::fdopendir(listing_fd), ::closedir);
+  if (!listing) {
+    ::close(listing_fd);
+    return;
+  }
+  const std::time_t now = std::time(nullptr);
+  while (const dirent* item = ::readdir(listing.get())) {
+    if (!is_temporary_name(item->d_name)) continue;
+    struct stat info {};
+    if (::fstatat(directory_fd_.get(), item->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (!S_ISREG(info.st_mode) || now - info.st_mtime < stale_temporary_age) continue;
+    if (::unlinkat(directory_fd_.get(), item->d_name, 0) == 0) {
+      logger_->info("", std::string("removed the leftover of an interrupted write: ") + directory_ + "/" + item->d_name);
+    }
+  }
+}
+
+}  // namespace qmilter::quarantine_file

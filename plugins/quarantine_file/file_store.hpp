@@ -1,0 +1,52 @@
+// quarantine_type = file: keeps each quarantined message as two files in
+// `quarantine_directory` (SPEC §4): `<id>` (headers, empty line, body as received) and
+// `<id>.metadata` (JSON), the layout pyquarantine-milter and its tools use. One instance per
+// quarantine section, immutable after create(); store() runs concurrently on many threads
+// (it only ever creates new names), the admin side serialises its rewrites with a lock on
+// the directory so that two qmilterctl runs cannot lose each other's changes.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "qmilter/sdk/sdk.hpp"
+#include "unique_fd.hpp"
+
+namespace qmilter::quarantine_file {
+
+class FileStore final : public sdk::QuarantineStore {
+ public:
+  static std::vector<sdk::OptionSpec> option_schema();
+  static sdk::Result<std::unique_ptr<FileStore>> create(const sdk::Options& options, const sdk::PluginContext& context);
+
+  FileStore(std::string directory, UniqueFd directory_fd, mode_t mode, sdk::Logger* logger);
+
+  bool keeps_messages() const noexcept override { return true; }
+  sdk::Result<std::string> store(const sdk::MessageView& message, const std::vector<std::string>& recipients,
+                                 const sdk::Match& match) noexcept override;
+
+  sdk::Result<std::vector<sdk::StoredEntry>> find(const sdk::EntryFilter& filter) const noexcept override;
+  sdk::Result<sdk::StoredEntry> entry(const std::string& id) const noexcept override;
+  sdk::Status read(const std::string& id, const sdk::ChunkVisitor& visit) const noexcept override;
+  sdk::Status remove_recipient(const std::string& id, const std::string& recipient) noexcept override;
+  sdk::Status remove(const std::string& id) noexcept override;
+
+ private:
+  sdk::Result<std::string> store_unguarded(const sdk::MessageView& message, const std::vector<std::string>& recipients,
+                                           const sdk::Match& match);
+  sdk::Result<std::vector<sdk::StoredEntry>> find_unguarded(const sdk::EntryFilter& filter) const;
+  // The metadata text of entry `id`, after checking that `id` is a plain entry name.
+  sdk::Result<std::string> metadata_text(const std::string& id) const;
+  sdk::Status remove_unlocked(const std::string& id);
+  void sweep_temporary_files() const;
+
+  std::string directory_;
+  UniqueFd directory_fd_;  // every file operation is relative to it (openat and friends)
+  mode_t mode_;
+  sdk::Logger* logger_;
+};
+
+}  // namespace qmilter::quarantine_file
