@@ -1,0 +1,20 @@
+"""qmilter's integration test rig: real Postfix, smtp-sink, qmilter and miltertest,
+each in its own module; tests/integration/conftest.py turns them into pytest fixtures."""
+
+from .logfile import LogFile
+from .miltertest import run_miltertest
+from .ports import free_port
+from .postfix import Postfix
+from .qmilter_config import quarantine_section, render_config, simple_config, write_config
+from .qmilter_process import (MilterProcess, Qmilter, build_dir, qmilter_binary, run_qmilter,
+                              source_dir)
+from .smtp_client import SmtpResult, make_message, send_mail, unique_address
+from .smtp_sink import SinkMessage, SmtpSink
+from .waiting import wait_until
+
+__all__ = [
+    "LogFile", "MilterProcess", "Postfix", "Qmilter", "SinkMessage", "SmtpResult", "SmtpSink",
+    "build_dir", "free_port", "make_message", "qmilter_binary", "quarantine_section",
+    "render_config", "run_miltertest", "run_qmilter", "send_mail", "simple_config",
+    "source_dir", "unique_address", "wait_until", "write_config",
+]
