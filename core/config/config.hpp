@@ -11,6 +11,7 @@
 
 #include "core/log/plugin_logger.hpp"
 #include "core/rules/host_set.hpp"
+#include "core/rules/preference.hpp"
 #include "core/rules/regex.hpp"
 #include "qmilter/sdk/action.hpp"
 #include "qmilter/sdk/notifier.hpp"
@@ -20,7 +21,6 @@
 
 namespace qmilter::core {
 
-enum class Preference { first, last };
 
 // A plugin instance together with the name it was configured by (for logs and the CLI).
 template <class Interface>
@@ -53,6 +53,7 @@ struct Config {
   std::vector<std::string> files;   // the config files read, in order
   std::string config_dir;           // directory of the last one: base of relative paths
   std::string socket;               // [global] socket (qmilter -s overrides)
+  unsigned socket_mode = 0660;      // permissions of a unix socket
   std::string plugin_dir;           // where plugins are looked up by name
   std::string state_dir;            // durable plugin state (outboxes)
   std::uint64_t body_memory_limit;  // body bytes kept in memory before spilling to a file

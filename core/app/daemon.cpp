@@ -1,0 +1,97 @@
+// Signals. libmilter starts its own signal thread that sigwait()s for SIGHUP, SIGTERM and
+// SIGINT and treats SIGHUP as "stop", so SIGHUP must never reach it. libmilter runs here in
+// a second thread (whose mask libmilter blocks); the main thread keeps the signals
+// unblocked with handlers that only write to a pipe. Linux hands a process-directed signal
+// to the main thread first whenever it can take it, so the main thread sees every SIGHUP
+// and reloads, and libmilter's thread never does.
+#include "core/app/daemon.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "core/config/config_error.hpp"
+#include "core/log/log_sink.hpp"
+#include "core/milter/milter_filter.hpp"
+
+namespace qmilter::core {
+namespace {
+
+int signal_pipe[2] = {-1, -1};
+
+extern "C" void on_signal(int number) {
+  int saved = errno;
+  char byte = number == SIGHUP ? 'H' : 'T';
+  ssize_t ignored = ::write(signal_pipe[1], &byte, 1);
+  (void)ignored;
+  errno = saved;
+}
+
+void install_handlers() {
+  if (::pipe2(signal_pipe, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  action.sa_flags = SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  for (int number : {SIGHUP, SIGTERM, SIGINT}) sigaction(number, &action, nullptr);
+  sigset_t set;
+  sigemptyset(&set);
+  for (int number : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&set, number);
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+}
+
+void reload(ConfigStore& configs, const LoadRequest& request) {
+  try {
+    auto next = load_config(request);
+    for (const std::string& warning : next->warnings) log::warning("", warning);
+    configs.replace(std::move(next));
+    log::info("", "configuration reloaded");
+  } catch (const std::exception& e) {
+    log::error("", std::string("configuration reload refused, keeping the running configuration: ") + e.what());
+  }
+}
+
+}  // namespace
+
+int run_daemon(ConfigStore& configs, const LoadRequest& reload_request, const std::string& socket) {
+  install_handlers();
+  milter_open(configs, socket, configs.current()->socket_mode);
+  log::info("", std::string("qmilter ") + QMILTER_VERSION + " listening on " + socket);
+
+  int status = 0;
+  std::thread milter([&status] {
+    status = milter_serve();
+    char byte = 'X';
+    ssize_t ignored = ::write(signal_pipe[1], &byte, 1);
+    (void)ignored;
+  });
+
+  for (bool running = true; running;) {
+    char byte = 0;
+    ssize_t n = ::read(signal_pipe[0], &byte, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    switch (byte) {
+      case 'H':
+        reload(configs, reload_request);
+        break;
+      case 'T':
+        log::info("", "stopping");
+        milter_stop();
+        break;
+      default:
+        running = false;
+    }
+  }
+  milter.join();
+  if (!milter_wait_idle(std::chrono::seconds(30))) log::warning("", "connections still open at exit");
+  log::info("", "stopped");
+  return status == 0 ? 0 : 1;  // libmilter: MI_SUCCESS is 0
+}
+
+}  // namespace qmilter::core

@@ -1,0 +1,83 @@
+// qmilter: the daemon. Parses the command line, loads the configuration (or only checks it
+// with -t), and runs the milter in the foreground.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "core/app/daemon.hpp"
+#include "core/config/config_error.hpp"
+#include "core/config/config_store.hpp"
+#include "core/log/log_sink.hpp"
+#include "core/plugins/plugin_registry.hpp"
+
+namespace {
+
+using namespace qmilter;
+
+int list_plugins(const std::vector<std::string>& files) {
+  core::LoadRequest request{files, sdk::Role::check, {}};
+  std::filesystem::path dir = core::default_plugin_dir();
+  try {
+    dir = core::load_config(request)->plugin_dir;
+  } catch (const std::exception&) {
+    // No usable config: list the default plugin directory.
+  }
+  std::cout << "plugins in " << dir.string() << ":\n";
+  for (const core::LoadedPlugin* plugin : core::PluginRegistry(dir).available()) {
+    std::cout << "  " << core::kind_name(plugin->kind) << " " << plugin->name << " " << plugin->version << " — "
+              << plugin->description << " (" << plugin->file.filename().string() << ")\n";
+    for (const sdk::OptionSpec& option : plugin->factory->options()) {
+      std::cout << "      " << option.name << (option.required ? " (required)" : "")
+                << (option.default_value.empty() ? "" : " [default: " + option.default_value + "]") << ": "
+                << option.description << "\n";
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"qmilter — a quarantine milter for Postfix and Sendmail"};
+  std::string socket;
+  std::vector<std::string> files;
+  bool debug = false, test = false, plugins = false;
+  app.add_option("-s,--socket", socket, "libmilter socket: unix:/path, inet:port@host, inet6:port@host");
+  app.add_option("-c,--config", files, "Config file (repeatable; later files override earlier keys)")
+      ->allow_extra_args(false)
+      ->take_all();
+  app.add_flag("-d,--debug", debug, "Log debug lines");
+  app.add_flag("-t,--test", test, "Check the configuration and exit");
+  app.add_flag("-l,--list-plugins", plugins, "List the plugins this qmilter can load, with their options");
+  app.set_version_flag("-V,--version", QMILTER_VERSION);
+  CLI11_PARSE(app, argc, argv);
+
+  if (plugins) return list_plugins(files);
+  core::log::configure({debug, !test, "qmilter"});
+  core::LoadRequest request{files, test ? sdk::Role::check : sdk::Role::daemon, {}};
+  std::shared_ptr<const core::Config> config;
+  try {
+    config = core::load_config(request);
+  } catch (const std::exception& e) {
+    std::cerr << "qmilter: configuration error: " << e.what() << "\n";
+    return 1;
+  }
+  for (const std::string& warning : config->warnings) core::log::warning("", warning);
+  if (test) {
+    std::cout << "Configuration ok\n";
+    return 0;
+  }
+  if (socket.empty()) socket = config->socket;
+  if (socket.empty()) {
+    std::cerr << "qmilter: no socket: give -s SOCKET or set socket in [global]\n";
+    return 1;
+  }
+  request.role = sdk::Role::daemon;
+  core::ConfigStore configs(std::move(config));
+  try {
+    return core::run_daemon(configs, request, socket);
+  } catch (const std::exception& e) {
+    core::log::error("", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,301 @@
+// load_config: INI files → a complete, immutable Config (SPEC §2). Order: read and merge
+// the files, check [global], then per quarantine compile the regex, parse ignore_hosts, and
+// build its four plugins from their validated options. Any error stops the load with a
+// ConfigError naming file, section and option; nothing half-built escapes.
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "core/config/config.hpp"
+#include "core/config/config_error.hpp"
+#include "core/config/ini_file.hpp"
+#include "core/config/option_values.hpp"
+#include "core/plugins/plugin_registry.hpp"
+
+namespace qmilter::core {
+namespace fs = std::filesystem;
+
+namespace {
+
+using sdk::OptionSpec;
+using sdk::OptionType;
+
+// Options the core itself reads from [global].
+const std::vector<OptionSpec>& global_schema() {
+  static const std::vector<OptionSpec> schema{
+      {"quarantines", OptionType::list, true, "", "Ordered, comma-separated list of active quarantines"},
+      {"preferred_quarantine_action", OptionType::string, true, "", "first or last"},
+      {"socket", OptionType::string, false, "", "libmilter socket (unix:/path, inet:port@host); -s overrides"},
+      {"socket_mode", OptionType::string, false, "0660", "Permissions of a unix socket (octal)"},
+      {"plugin_dir", OptionType::path, false, "", "Where plugins are looked up by name"},
+      {"state_dir", OptionType::path, false, "/var/lib/qmilter", "Durable plugin state (outboxes)"},
+      {"spool_dir", OptionType::path, false, "", "Where large bodies spill to (default: $TMPDIR or /tmp)"},
+      {"body_memory_limit", OptionType::integer, false, "1048576", "Body bytes kept in memory per message"},
+  };
+  return schema;
+}
+
+// Options the core reads from each quarantine section ([global] gives defaults).
+const std::vector<OptionSpec>& quarantine_schema() {
+  static const std::vector<OptionSpec> schema{
+      {"regex", OptionType::string, true, "", "Python regex tested against each header as 'Name: value'"},
+      {"quarantine_type", OptionType::string, true, "", "Storage plugin: name or path to a .so"},
+      {"action", OptionType::string, true, "", "Action plugin: name or path to a .so"},
+      {"notification_type", OptionType::string, true, "", "Notification plugin: name or path to a .so"},
+      {"whitelist_type", OptionType::string, true, "", "Whitelist plugin: name or path to a .so"},
+      {"smtp_host", OptionType::string, true, "", "SMTP server for releases and notifications"},
+      {"smtp_port", OptionType::integer, true, "", "Its port"},
+      {"ignore_hosts", OptionType::list, false, "", "Clients (IPs, CIDR networks) this quarantine ignores"},
+  };
+  return schema;
+}
+
+std::vector<std::string> default_files() {
+  std::vector<std::string> files{"/etc/qmilter/qmilter.conf"};
+  if (const char* home = std::getenv("HOME")) files.push_back(std::string(home) + "/qmilter.conf");
+  files.push_back("qmilter.conf");
+  return files;
+}
+
+std::vector<std::string> config_files(const std::vector<std::string>& requested) {
+  std::error_code ec;
+  if (!requested.empty()) {
+    for (const std::string& file : requested) {
+      if (!fs::is_regular_file(file, ec)) throw ConfigError(file + ": config file not found");
+    }
+    return requested;
+  }
+  std::vector<std::string> found;
+  std::string tried;
+  for (const std::string& file : default_files()) {
+    tried += (tried.empty() ? "" : ", ") + file;
+    if (fs::is_regular_file(file, ec)) found.push_back(file);
+  }
+  if (found.empty()) throw ConfigError("no config file found (tried " + tried + ")");
+  return found;
+}
+
+// One section's view of the options: its own keys, then [global]'s, then the default.
+class SectionView {
+ public:
+  SectionView(const IniData& ini, std::string section, std::string config_dir)
+      : ini_(ini), section_(std::move(section)), config_dir_(std::move(config_dir)) {}
+
+  const std::string& section() const { return section_; }
+
+  // The typed value, or nullopt when unset and without default. Throws ConfigError.
+  std::optional<sdk::OptionValue> get(const OptionSpec& spec) const {
+    const IniValue* raw = ini_.find(section_, spec.name);
+    std::string from = section_;
+    if (!raw && section_ != "global") {
+      raw = ini_.find("global", spec.name);
+      from = "global";
+    }
+    if (!raw) {
+      if (spec.required) {
+        throw ConfigError(ini_.section_file(section_) + ": [" + section_ + "] " + spec.name +
+                          ": mandatory option missing (" + spec.description + ")");
+      }
+      if (spec.default_value.empty()) return std::nullopt;
+      return convert_option(spec, spec.default_value, config_dir_);
+    }
+    std::string text = ini_.interpolated(from, *raw);
+    if (spec.required && text.empty() && spec.type != OptionType::list) {
+      throw error(*raw, from, spec.name, "must not be empty");
+    }
+    try {
+      return convert_option(spec, text, config_dir_);
+    } catch (const ConfigError& e) {
+      throw error(*raw, from, spec.name, e.what());
+    }
+  }
+
+  template <class T>
+  T get_as(const OptionSpec& spec) const {
+    auto value = get(spec);
+    return value ? std::get<T>(*value) : T{};
+  }
+
+  // An error about an option that is set, pointing at where it was set.
+  ConfigError error(const std::string& option, const std::string& reason) const {
+    if (const IniValue* raw = ini_.find(section_, option)) return error(*raw, section_, option, reason);
+    if (const IniValue* raw = ini_.find("global", option)) return error(*raw, "global", option, reason);
+    return ConfigError(ini_.section_file(section_) + ": [" + section_ + "] " + option + ": " + reason);
+  }
+
+ private:
+  static ConfigError error(const IniValue& raw, const std::string& from, const std::string& option,
+                           const std::string& reason) {
+    return ConfigError(raw.where() + ": [" + from + "] " + option + ": " + reason);
+  }
+
+  const IniData& ini_;
+  std::string section_;
+  std::string config_dir_;
+};
+
+const OptionSpec& spec(const std::vector<OptionSpec>& schema, const std::string& name) {
+  for (const OptionSpec& s : schema) {
+    if (s.name == name) return s;
+  }
+  throw std::logic_error("no option spec " + name);
+}
+
+std::vector<std::string> quarantine_names(const SectionView& global, const IniData& ini,
+                                          std::vector<std::string>& warnings) {
+  auto listed = global.get_as<std::vector<std::string>>(spec(global_schema(), "quarantines"));
+  std::vector<std::string> names;
+  for (const std::string& name : listed) {
+    if (name == "global") {
+      warnings.push_back("[global] quarantines: 'global' is not a quarantine name; dropped");
+      continue;
+    }
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      throw global.error("quarantines", "quarantine '" + name + "' listed twice");
+    }
+    if (!ini.has_section(name)) throw global.error("quarantines", "no section [" + name + "] for quarantine '" + name + "'");
+    names.push_back(name);
+  }
+  if (names.empty()) throw global.error("quarantines", "no active quarantine listed");
+  return names;
+}
+
+Preference read_preference(const IniData& ini, const std::string& config_dir) {
+  SectionView global(ini, "global", config_dir);
+  // pyquarantine documented the misspelt key; accept both.
+  bool misspelt = !ini.find("global", "preferred_quarantine_action") && ini.find("global", "preferred_quarantin_action");
+  OptionSpec s = spec(global_schema(), "preferred_quarantine_action");
+  if (misspelt) s.name = "preferred_quarantin_action";
+  std::string value = global.get_as<std::string>(s);
+  std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (value == "first") return Preference::first;
+  if (value == "last") return Preference::last;
+  throw global.error(s.name, "'" + value + "' is neither 'first' nor 'last'");
+}
+
+// Everything needed to build one plugin instance of a quarantine.
+struct PluginBuild {
+  const PluginRegistry& registry;
+  const SectionView& view;
+  const std::string& config_dir;
+  const std::string& state_dir;
+  sdk::Role role;
+  std::set<std::string>& known_options;
+};
+
+template <class Interface>
+PluginSlot<Interface> build_plugin(const PluginBuild& build, const std::string& type_option) {
+  std::string type = build.view.get_as<std::string>(spec(quarantine_schema(), type_option));
+  const LoadedPlugin* plugin = nullptr;
+  try {
+    plugin = &build.registry.find(Interface::plugin_kind, type, build.config_dir);
+  } catch (const PluginError& e) {
+    throw build.view.error(type_option, e.what());
+  }
+  std::map<std::string, sdk::OptionValue> values;
+  for (const OptionSpec& option : plugin->factory->options()) {
+    build.known_options.insert(option.name);
+    if (auto value = build.view.get(option)) values.emplace(option.name, std::move(*value));
+  }
+
+  PluginSlot<Interface> slot;
+  slot.type = type;
+  slot.plugin_name = plugin->name;
+  slot.logger = std::make_unique<PluginLogger>(build.view.section() + "/" + plugin->name);
+  sdk::PluginContext context{build.view.section(), build.config_dir, build.state_dir, build.role, slot.logger.get()};
+  auto& factory = static_cast<const sdk::Factory<Interface>&>(*plugin->factory);
+  auto made = factory.create(sdk::Options(build.view.section(), std::move(values)), context);
+  if (!made.ok()) {
+    throw build.view.error(type_option, std::string(kind_name(Interface::plugin_kind)) + " plugin '" + plugin->name +
+                                            "' (" + plugin->file.string() + "): " + made.error().message);
+  }
+  if (!made.value()) throw build.view.error(type_option, "plugin '" + plugin->name + "' returned no instance");
+  slot.instance = std::move(made).value();
+  return slot;
+}
+
+Quarantine build_quarantine(const std::string& name, std::size_t index, const IniData& ini, const Config& config,
+                            const PluginRegistry& registry, sdk::Role role, std::set<std::string>& known) {
+  SectionView view(ini, name, config.config_dir);
+  Quarantine q;
+  q.name = name;
+  q.index = index;
+  try {
+    q.regex = Regex(view.get_as<std::string>(spec(quarantine_schema(), "regex")));
+  } catch (const RegexError& e) {
+    throw view.error("regex", e.what());
+  }
+  try {
+    q.ignore_hosts = HostSet(view.get_as<std::vector<std::string>>(spec(quarantine_schema(), "ignore_hosts")));
+  } catch (const HostSetError& e) {
+    throw view.error("ignore_hosts", e.what());
+  }
+  q.smtp_host = view.get_as<std::string>(spec(quarantine_schema(), "smtp_host"));
+  q.smtp_port = view.get_as<std::int64_t>(spec(quarantine_schema(), "smtp_port"));
+  if (q.smtp_port < 1 || q.smtp_port > 65535) throw view.error("smtp_port", "must be a port number (1-65535)");
+
+  PluginBuild build{registry, view, config.config_dir, config.state_dir, role, known};
+  q.store = build_plugin<sdk::QuarantineStore>(build, "quarantine_type");
+  q.notifier = build_plugin<sdk::Notifier>(build, "notification_type");
+  q.whitelist = build_plugin<sdk::Whitelist>(build, "whitelist_type");
+  q.action = build_plugin<sdk::Action>(build, "action");
+  return q;
+}
+
+void warn_unknown_options(const IniData& ini, const std::vector<std::string>& sections, std::set<std::string> known,
+                          std::vector<std::string>& warnings) {
+  for (const auto& s : global_schema()) known.insert(s.name);
+  for (const auto& s : quarantine_schema()) known.insert(s.name);
+  known.insert("preferred_quarantin_action");
+  for (const std::string& section : sections) {
+    for (const std::string& key : ini.keys(section)) {
+      if (known.count(key)) continue;
+      const IniValue* raw = ini.find(section, key);
+      warnings.push_back(raw->where() + ": [" + section + "] " + key + ": unknown option (ignored)");
+    }
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<const Config> load_config(const LoadRequest& request) {
+  auto config = std::make_shared<Config>();
+  config->files = config_files(request.files);
+  IniData ini = IniData::read(config->files);
+  config->config_dir = fs::absolute(config->files.back()).parent_path().string();
+  if (!ini.has_section("global")) throw ConfigError(config->files.back() + ": section [global] missing");
+
+  SectionView global(ini, "global", config->config_dir);
+  std::vector<std::string> names = quarantine_names(global, ini, config->warnings);
+  config->preference = read_preference(ini, config->config_dir);
+  config->socket = global.get_as<std::string>(spec(global_schema(), "socket"));
+  config->plugin_dir = global.get_as<std::string>(spec(global_schema(), "plugin_dir"));
+  if (config->plugin_dir.empty()) {
+    config->plugin_dir = request.plugin_dir_fallback.empty() ? default_plugin_dir().string() : request.plugin_dir_fallback;
+  }
+  config->state_dir = global.get_as<std::string>(spec(global_schema(), "state_dir"));
+  config->spool_dir = global.get_as<std::string>(spec(global_schema(), "spool_dir"));
+  if (config->spool_dir.empty()) config->spool_dir = fs::temp_directory_path().string();
+  std::string mode = global.get_as<std::string>(spec(global_schema(), "socket_mode"));
+  char* end = nullptr;
+  unsigned long parsed_mode = std::strtoul(mode.c_str(), &end, 8);
+  if (mode.empty() || *end != '\0' || parsed_mode > 0777) throw global.error("socket_mode", "'" + mode + "' is not an octal mode");
+  config->socket_mode = static_cast<unsigned>(parsed_mode);
+  std::int64_t limit = global.get_as<std::int64_t>(spec(global_schema(), "body_memory_limit"));
+  if (limit < 0) throw global.error("body_memory_limit", "must not be negative");
+  config->body_memory_limit = static_cast<std::uint64_t>(limit);
+
+  PluginRegistry registry(config->plugin_dir);
+  std::set<std::string> known;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    config->quarantines.push_back(build_quarantine(names[i], i, ini, *config, registry, request.role, known));
+  }
+  std::vector<std::string> sections = names;
+  sections.push_back("global");
+  warn_unknown_options(ini, sections, known, config->warnings);
+  return config;
+}
+
+}  // namespace qmilter::core

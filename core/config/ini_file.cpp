@@ -1,0 +1,138 @@
+#include "core/config/ini_file.hpp"
+
+#include <boost/property_tree/ini_parser.hpp>
+#include <boost/property_tree/ptree.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "core/config/config_error.hpp"
+
+namespace qmilter::core {
+namespace {
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+std::string trim(const std::string& text) {
+  auto begin = text.find_first_not_of(" \t\r");
+  if (begin == std::string::npos) return {};
+  auto end = text.find_last_not_of(" \t\r");
+  return text.substr(begin, end - begin + 1);
+}
+
+// PropertyTree does not keep line numbers; find them with a plain scan of the same text.
+std::map<std::pair<std::string, std::string>, int> key_lines(const std::string& content) {
+  std::map<std::pair<std::string, std::string>, int> lines;
+  std::istringstream in(content);
+  std::string line, section;
+  for (int number = 1; std::getline(in, line); ++number) {
+    std::string t = trim(line);
+    if (t.empty() || t[0] == '#' || t[0] == ';') continue;
+    if (t.front() == '[' && t.back() == ']') {
+      section = trim(t.substr(1, t.size() - 2));
+      continue;
+    }
+    auto eq = t.find('=');
+    if (eq != std::string::npos) lines.emplace(std::make_pair(section, lower(trim(t.substr(0, eq)))), number);
+  }
+  return lines;
+}
+
+}  // namespace
+
+IniData IniData::read(const std::vector<std::string>& files) {
+  IniData data;
+  for (const std::string& file : files) {
+    std::ifstream stream(file);
+    if (!stream) throw ConfigError(file + ": cannot read config file");
+    std::stringstream buffer;
+    buffer << stream.rdbuf();
+    std::string content = buffer.str();
+    boost::property_tree::ptree tree;
+    try {
+      std::istringstream in(content);
+      boost::property_tree::ini_parser::read_ini(in, tree);
+    } catch (const boost::property_tree::ini_parser_error& e) {
+      throw ConfigError(file + ":" + std::to_string(e.line()) + ": " + e.message());
+    }
+    auto lines = key_lines(content);
+    for (const auto& [section, keys] : tree) {
+      if (keys.empty() && !keys.data().empty()) {
+        throw ConfigError(file + ": option '" + section + "' outside of any [section]");
+      }
+      auto& target = data.sections_[section];
+      data.section_files_[section] = file;
+      for (const auto& [key, value] : keys) {
+        std::string name = lower(key);
+        auto line = lines.find({section, name});
+        target[name] = IniValue{value.data(), file, line == lines.end() ? 0 : line->second};
+      }
+    }
+  }
+  return data;
+}
+
+const IniValue* IniData::find(const std::string& section, const std::string& key) const {
+  auto s = sections_.find(section);
+  if (s == sections_.end()) return nullptr;
+  auto k = s->second.find(key);
+  return k == s->second.end() ? nullptr : &k->second;
+}
+
+std::vector<std::string> IniData::keys(const std::string& section) const {
+  std::vector<std::string> result;
+  if (auto s = sections_.find(section); s != sections_.end()) {
+    for (const auto& [key, value] : s->second) result.push_back(key);
+  }
+  return result;
+}
+
+std::string IniData::section_file(const std::string& section) const {
+  auto it = section_files_.find(section);
+  return it == section_files_.end() ? std::string() : it->second;
+}
+
+std::string IniData::interpolated(const std::string& section, const IniValue& value) const {
+  static const std::map<std::string, IniValue> empty;
+  auto s = sections_.find(section);
+  try {
+    return interpolate(value.text, s == sections_.end() ? empty : s->second);
+  } catch (const ConfigError& e) {
+    throw ConfigError(value.where() + ": [" + section + "] " + e.what());
+  }
+}
+
+std::string interpolate(const std::string& value, const std::map<std::string, IniValue>& section, int depth) {
+  if (value.find('%') == std::string::npos) return value;
+  if (depth > 10) throw ConfigError("interpolation nested too deeply");
+  std::string out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (value[i] != '%') {
+      out += value[i];
+      continue;
+    }
+    if (i + 1 < value.size() && value[i + 1] == '%') {
+      out += '%';
+      ++i;
+      continue;
+    }
+    if (i + 1 < value.size() && value[i + 1] == '(') {
+      auto close = value.find(")s", i + 2);
+      if (close == std::string::npos) throw ConfigError("bad interpolation syntax in '" + value + "'");
+      std::string key = lower(value.substr(i + 2, close - i - 2));
+      auto it = section.find(key);
+      if (it == section.end()) throw ConfigError("interpolation refers to unknown option '" + key + "'");
+      out += interpolate(it->second.text, section, depth + 1);
+      i = close + 1;
+      continue;
+    }
+    throw ConfigError("'%' must be followed by '%' or '(' (write %% for a literal %), as in pyquarantine's configparser");
+  }
+  return out;
+}
+
+}  // namespace qmilter::core

@@ -1,0 +1,330 @@
+// libmilter callbacks. The clean path is the hot path: the MTA is asked for no reply on
+// every step qmilter does not decide at, so a clean message costs one round trip, at end of
+// headers, where it is accepted and the MTA never sends the body. Steps that cannot answer
+// (no-reply) record a failure that end of headers turns into TEMPFAIL.
+#include "core/milter/milter_filter.hpp"
+
+#include <arpa/inet.h>
+#include <libmilter/mfapi.h>
+#include <libmilter/mfdef.h>
+#include <sys/stat.h>
+
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+
+#include "core/log/log_sink.hpp"
+#include "core/milter/connection_context.hpp"
+#include "core/rules/outcome.hpp"
+
+namespace qmilter::core {
+namespace {
+
+ConfigStore* config_store = nullptr;
+
+// Connections in progress, so a stop can let them finish before plugins are destroyed.
+std::mutex idle_mutex;
+std::condition_variable idle_changed;
+std::size_t open_connections = 0;
+
+void connection_opened() {
+  std::lock_guard lock(idle_mutex);
+  ++open_connections;
+}
+void connection_closed() {
+  std::lock_guard lock(idle_mutex);
+  if (--open_connections == 0) idle_changed.notify_all();
+}
+
+// Steps that never decide: the MTA need not wait for an answer, nor send what we ignore.
+constexpr unsigned long kNoReplySteps =
+    SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_HDR | SMFIP_NR_BODY;
+constexpr unsigned long kSkippedSteps = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+
+ConnectionContext* context_of(SMFICTX* ctx) { return static_cast<ConnectionContext*>(smfi_getpriv(ctx)); }
+
+// The answer for a step the MTA may have been told not to wait for.
+sfsistat quiet(const ConnectionContext* c, unsigned long no_reply_flag) {
+  return (c && (c->protocol_flags & no_reply_flag)) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+sfsistat tempfail(SMFICTX* ctx, std::string_view queue_id, const std::string& why) {
+  log::error(queue_id, "temporary failure: " + why);
+  smfi_setreply(ctx, const_cast<char*>("451"), const_cast<char*>("4.3.0"),
+                const_cast<char*>("Temporary failure in mail filter, try again later"));
+  return SMFIS_TEMPFAIL;
+}
+
+std::string address_text(const sockaddr* address) {
+  if (!address) return {};
+  char text[INET6_ADDRSTRLEN] = {0};
+  if (address->sa_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(address)->sin_addr, text, sizeof text);
+  } else if (address->sa_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, text, sizeof text);
+  }
+  return text;
+}
+
+void pick_up_queue_id(SMFICTX* ctx, MessageContext& message) {
+  if (!message.queue_id().empty()) return;
+  const char* id = smfi_getsymval(ctx, const_cast<char*>("i"));
+  if (id && *id) message.set_queue_id(id);
+}
+
+sfsistat apply_verdict(SMFICTX* ctx, const sdk::Verdict& verdict, std::string_view queue_id) {
+  switch (verdict.kind) {
+    case sdk::Verdict::Kind::accept:
+      return SMFIS_ACCEPT;
+    case sdk::Verdict::Kind::discard:
+      return SMFIS_DISCARD;
+    case sdk::Verdict::Kind::reject:
+    case sdk::Verdict::Kind::tempfail: {
+      bool reject = verdict.kind == sdk::Verdict::Kind::reject;
+      if (!verdict.reply_code.empty() &&
+          smfi_setreply(ctx, const_cast<char*>(verdict.reply_code.c_str()),
+                        verdict.extended_code.empty() ? nullptr : const_cast<char*>(verdict.extended_code.c_str()),
+                        verdict.text.empty() ? nullptr : const_cast<char*>(verdict.text.c_str())) != MI_SUCCESS) {
+        log::warning(queue_id, "the MTA refused the reply text; it answers with its default");
+      }
+      return reject ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+    }
+    case sdk::Verdict::Kind::hold:
+      if (smfi_quarantine(ctx, const_cast<char*>(verdict.text.c_str())) != MI_SUCCESS) {
+        return tempfail(ctx, queue_id, "the MTA refused to hold the message");
+      }
+      return SMFIS_ACCEPT;
+  }
+  return SMFIS_ACCEPT;
+}
+
+sfsistat on_negotiate(SMFICTX* ctx, unsigned long actions, unsigned long steps, unsigned long, unsigned long,
+                      unsigned long* actions_out, unsigned long* steps_out, unsigned long* f2_out,
+                      unsigned long* f3_out) {
+  try {
+    auto connection = std::make_unique<ConnectionContext>();
+    connection->config = config_store->current();
+    unsigned long wanted = kNoReplySteps | kSkippedSteps;
+    // Connect is a decision point only when some quarantine ignores hosts.
+    bool any_ignore = false;
+    for (const Quarantine& q : connection->config->quarantines) any_ignore |= !q.ignore_hosts.empty();
+    if (!any_ignore) wanted |= SMFIP_NR_CONN;
+    connection->protocol_flags = steps & wanted;
+    *actions_out = actions & (SMFIF_DELRCPT | SMFIF_QUARANTINE | SMFIF_SETSYMLIST);
+    *steps_out = connection->protocol_flags;
+    *f2_out = 0;
+    *f3_out = 0;
+    smfi_setpriv(ctx, connection.release());
+    connection_opened();
+    if (*actions_out & SMFIF_SETSYMLIST) {
+      smfi_setsymlist(ctx, SMFIM_EOH, const_cast<char*>("i"));
+      smfi_setsymlist(ctx, SMFIM_EOM, const_cast<char*>("i"));
+    }
+    return SMFIS_CONTINUE;
+  } catch (const std::exception& e) {
+    log::error("", std::string("cannot set up connection: ") + e.what());
+    return SMFIS_TEMPFAIL;
+  }
+}
+
+sfsistat on_connect(SMFICTX* ctx, char*, _SOCK_ADDR* address) {
+  ConnectionContext* c = context_of(ctx);
+  if (!c) return SMFIS_TEMPFAIL;
+  try {
+    c->client_address = address_text(address);
+    for (const Quarantine& q : c->config->quarantines) {
+      if (!c->client_address.empty() && q.ignore_hosts.contains(c->client_address)) continue;
+      c->rules.push_back(Rule{q.index, &q.name, &q.regex, q.whitelist.instance.get()});
+    }
+    if (c->rules.empty() && !(c->protocol_flags & SMFIP_NR_CONN)) {
+      log::debug("", "client " + c->client_address + " is ignored by every quarantine");
+      return SMFIS_ACCEPT;
+    }
+  } catch (const std::exception& e) {
+    c->failure = e.what();
+  }
+  return quiet(c, SMFIP_NR_CONN);
+}
+
+sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
+  ConnectionContext* c = context_of(ctx);
+  if (!c) return SMFIS_TEMPFAIL;
+  try {
+    c->message = std::make_unique<MessageContext>(c->client_address, argv && argv[0] ? argv[0] : "");
+    pick_up_queue_id(ctx, *c->message);  // Sendmail sends `i` with MAIL
+  } catch (const std::exception& e) {
+    c->failure = e.what();
+  }
+  return quiet(c, SMFIP_NR_MAIL);
+}
+
+sfsistat on_envrcpt(SMFICTX* ctx, char** argv) {
+  ConnectionContext* c = context_of(ctx);
+  if (!c) return SMFIS_TEMPFAIL;
+  try {
+    if (c->message && argv && argv[0]) c->message->add_recipient(argv[0]);
+  } catch (const std::exception& e) {
+    if (c->message) c->message->failure = e.what();
+  }
+  return quiet(c, SMFIP_NR_RCPT);
+}
+
+sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
+  ConnectionContext* c = context_of(ctx);
+  if (!c) return SMFIS_TEMPFAIL;
+  try {
+    if (c->message) c->message->add_header(name ? name : "", value ? value : "");
+  } catch (const std::exception& e) {
+    if (c->message) c->message->failure = e.what();
+  }
+  return quiet(c, SMFIP_NR_HDR);
+}
+
+sfsistat on_eoh(SMFICTX* ctx) {
+  ConnectionContext* c = context_of(ctx);
+  if (!c || !c->message) return SMFIS_TEMPFAIL;
+  MessageContext& message = *c->message;
+  try {
+    pick_up_queue_id(ctx, message);
+    if (message.queue_id().empty()) message.set_queue_id(generate_queue_id());
+    if (!c->failure.empty()) return tempfail(ctx, message.queue_id(), c->failure);
+    if (message.failure) return tempfail(ctx, message.queue_id(), *message.failure);
+
+    auto evaluation = evaluate(c->rules, message.header_subjects(), message.sender(), message.recipients());
+    if (!evaluation.ok()) return tempfail(ctx, message.queue_id(), evaluation.error().message);
+    if (evaluation.value().assigned.empty()) {
+      log::debug(message.queue_id(), "clean: accepted at end of headers");
+      return SMFIS_ACCEPT;
+    }
+    message.evaluation = std::move(evaluation).value();
+    if (evaluation_needs_body(*c->config, *message.evaluation)) {
+      message.keep_body(c->config->body_memory_limit, c->config->spool_dir);
+      return SMFIS_CONTINUE;
+    }
+    // Nothing to keep: decide now. Only removing recipients has to wait for end of message.
+    auto outcome = carry_out(*c->config, *message.evaluation, message);
+    if (!outcome.ok()) return tempfail(ctx, message.queue_id(), outcome.error().message);
+    for (const std::string& line : outcome.value().log_lines) log::info(message.queue_id(), line);
+    message.outcome = std::move(outcome).value();
+    if (!message.outcome->disposition.remove.empty()) return SMFIS_CONTINUE;
+    return apply_verdict(ctx, message.outcome->disposition.verdict, message.queue_id());
+  } catch (const std::exception& e) {
+    return tempfail(ctx, message.queue_id(), e.what());
+  }
+}
+
+sfsistat on_body(SMFICTX* ctx, unsigned char* chunk, size_t size) {
+  ConnectionContext* c = context_of(ctx);
+  if (!c) return SMFIS_TEMPFAIL;
+  if (c->message && c->message->keeps_body() && !c->message->failure) {
+    try {
+      auto status = c->message->append_body(std::string_view(reinterpret_cast<const char*>(chunk), size));
+      if (!status.ok()) c->message->failure = status.error().message;
+    } catch (const std::exception& e) {
+      c->message->failure = e.what();
+    }
+  }
+  return quiet(c, SMFIP_NR_BODY);
+}
+
+sfsistat on_eom(SMFICTX* ctx) {
+  ConnectionContext* c = context_of(ctx);
+  if (!c || !c->message) return SMFIS_TEMPFAIL;
+  MessageContext& message = *c->message;
+  try {
+    if (message.failure) return tempfail(ctx, message.queue_id(), *message.failure);
+    if (!message.evaluation) return SMFIS_ACCEPT;  // nothing matched (the MTA accepted at EOH)
+    if (!message.outcome) {
+      auto outcome = carry_out(*c->config, *message.evaluation, message);
+      if (!outcome.ok()) return tempfail(ctx, message.queue_id(), outcome.error().message);
+      for (const std::string& line : outcome.value().log_lines) log::info(message.queue_id(), line);
+      message.outcome = std::move(outcome).value();
+    }
+
+    const Disposition& disposition = message.outcome->disposition;
+    for (const std::string& recipient : disposition.remove) {
+      for (const std::string& raw : message.raw_recipients(recipient)) {
+        if (smfi_delrcpt(ctx, const_cast<char*>(raw.c_str())) != MI_SUCCESS) {
+          // The message is stored and notified already; delivering it to a quarantined
+          // recipient would be wrong, losing it is worse: let the MTA retry.
+          return tempfail(ctx, message.queue_id(), "the MTA refused to remove recipient " + raw);
+        }
+      }
+    }
+    sfsistat answer = apply_verdict(ctx, disposition.verdict, message.queue_id());
+    c->message.reset();
+    return answer;
+  } catch (const std::exception& e) {
+    return tempfail(ctx, message.queue_id(), e.what());
+  }
+}
+
+sfsistat on_abort(SMFICTX* ctx) {
+  if (ConnectionContext* c = context_of(ctx)) c->message.reset();
+  return SMFIS_CONTINUE;
+}
+
+sfsistat on_close(SMFICTX* ctx) {
+  if (ConnectionContext* c = context_of(ctx)) {
+    delete c;
+    smfi_setpriv(ctx, nullptr);
+    connection_closed();
+  }
+  return SMFIS_CONTINUE;
+}
+
+struct smfiDesc filter_description() {
+  struct smfiDesc description {};
+  description.xxfi_name = const_cast<char*>("qmilter");
+  description.xxfi_version = SMFI_VERSION;
+  description.xxfi_flags = SMFIF_DELRCPT | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
+  description.xxfi_connect = on_connect;
+  description.xxfi_envfrom = on_envfrom;
+  description.xxfi_envrcpt = on_envrcpt;
+  description.xxfi_header = on_header;
+  description.xxfi_eoh = on_eoh;
+  description.xxfi_body = on_body;
+  description.xxfi_eom = on_eom;
+  description.xxfi_abort = on_abort;
+  description.xxfi_close = on_close;
+  description.xxfi_negotiate = on_negotiate;
+  return description;
+}
+
+}  // namespace
+
+void milter_open(ConfigStore& configs, const std::string& socket, unsigned socket_mode) {
+  config_store = &configs;
+  static struct smfiDesc description = filter_description();
+  if (smfi_register(description) != MI_SUCCESS) throw std::runtime_error("libmilter refused to register the filter");
+  if (smfi_setconn(const_cast<char*>(socket.c_str())) != MI_SUCCESS) {
+    throw std::runtime_error("invalid socket '" + socket + "'");
+  }
+  smfi_setbacklog(128);
+  if (smfi_opensocket(true) != MI_SUCCESS) throw std::runtime_error("cannot open socket '" + socket + "'");
+  for (const char* prefix : {"unix:", "local:"}) {
+    if (socket.rfind(prefix, 0) == 0) {
+      std::string path = socket.substr(std::strlen(prefix));
+      if (::chmod(path.c_str(), socket_mode) != 0) {
+        throw std::runtime_error("cannot set mode of socket '" + path + "': " + std::strerror(errno));
+      }
+    }
+  }
+  if (socket.find('/') == 0) {
+    if (::chmod(socket.c_str(), socket_mode) != 0) {
+      throw std::runtime_error("cannot set mode of socket '" + socket + "': " + std::strerror(errno));
+    }
+  }
+}
+
+int milter_serve() { return smfi_main(); }
+
+void milter_stop() { smfi_stop(); }
+
+bool milter_wait_idle(std::chrono::seconds timeout) {
+  std::unique_lock lock(idle_mutex);
+  return idle_changed.wait_for(lock, timeout, [] { return open_connections == 0; });
+}
+
+}  // namespace qmilter::core

@@ -1,0 +1,25 @@
+// The libmilter side of qmilter: registers the callbacks, opens the socket, runs the
+// listener. Callbacks never let an exception out and answer TEMPFAIL on any failure.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "core/config/config_store.hpp"
+
+namespace qmilter::core {
+
+// Registers the filter with libmilter and opens the socket (removing a stale unix socket
+// and applying `socket_mode`). Throws std::runtime_error naming the socket on failure.
+void milter_open(ConfigStore& configs, const std::string& socket, unsigned socket_mode);
+
+// Runs libmilter's listener until milter_stop(); returns libmilter's status.
+int milter_serve();
+
+// Makes milter_serve() return (from any thread).
+void milter_stop();
+
+// Waits until no connection is in progress, or the timeout passes; returns whether idle.
+bool milter_wait_idle(std::chrono::seconds timeout);
+
+}  // namespace qmilter::core

@@ -1,0 +1,156 @@
+#include "core/plugins/plugin_registry.hpp"
+
+#include <boost/dll/runtime_symbol_info.hpp>
+#include <boost/dll/shared_library.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <memory>
+#include <mutex>
+
+namespace qmilter::core {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Loaded libraries, by canonical path. Allocated once and never freed, so no static
+// destructor can unload a library whose objects another thread still uses at exit.
+struct Libraries {
+  std::mutex mutex;
+  std::map<fs::path, std::pair<boost::dll::shared_library, LoadedPlugin>> by_path;
+};
+Libraries& libraries() {
+  static Libraries* instance = new Libraries();
+  return *instance;
+}
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+std::string abi_text(unsigned major, unsigned minor) { return std::to_string(major) + "." + std::to_string(minor); }
+
+}  // namespace
+
+const char* kind_name(sdk::PluginKind kind) noexcept {
+  switch (kind) {
+    case sdk::PluginKind::quarantine: return "quarantine";
+    case sdk::PluginKind::notification: return "notification";
+    case sdk::PluginKind::whitelist: return "whitelist";
+    case sdk::PluginKind::action: return "action";
+  }
+  return "unknown";
+}
+
+const LoadedPlugin& PluginRegistry::load_file(const fs::path& file) {
+  std::error_code ec;
+  fs::path canonical = fs::canonical(file, ec);
+  if (ec) throw PluginError(file.string() + ": cannot open plugin: " + ec.message());
+
+  Libraries& libs = libraries();
+  std::lock_guard lock(libs.mutex);
+  if (auto it = libs.by_path.find(canonical); it != libs.by_path.end()) return it->second.second;
+
+  boost::dll::shared_library library;
+  try {
+    library.load(canonical, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+  } catch (const std::exception& e) {
+    throw PluginError(canonical.string() + ": not a loadable shared object: " + e.what());
+  }
+  if (!library.has("qmilter_plugin_describe")) {
+    throw PluginError(canonical.string() + ": not a qmilter plugin (no entry point qmilter_plugin_describe)");
+  }
+  const qmilter_plugin_header* header =
+      library.get<const qmilter_plugin_header*() noexcept>("qmilter_plugin_describe")();
+  if (header == nullptr || header->magic != QMILTER_PLUGIN_MAGIC) {
+    throw PluginError(canonical.string() + ": not a qmilter plugin (bad header)");
+  }
+  if (header->abi_major != sdk::abi_major || header->abi_minor > sdk::abi_minor) {
+    throw PluginError(canonical.string() + ": plugin built for SDK ABI " +
+                      abi_text(header->abi_major, header->abi_minor) + ", this qmilter has ABI " +
+                      abi_text(sdk::abi_major, sdk::abi_minor));
+  }
+  if (header->kind < static_cast<unsigned>(sdk::PluginKind::quarantine) ||
+      header->kind > static_cast<unsigned>(sdk::PluginKind::action) || header->name == nullptr) {
+    throw PluginError(canonical.string() + ": not a qmilter plugin (unknown kind " + std::to_string(header->kind) + ")");
+  }
+  if (!library.has("qmilter_plugin_factory")) {
+    throw PluginError(canonical.string() + ": not a qmilter plugin (no entry point qmilter_plugin_factory)");
+  }
+  sdk::PluginFactory* factory = library.get<sdk::PluginFactory*() noexcept>("qmilter_plugin_factory")();
+  if (factory == nullptr) throw PluginError(canonical.string() + ": plugin returned no factory");
+
+  LoadedPlugin plugin;
+  plugin.file = canonical;
+  plugin.kind = static_cast<sdk::PluginKind>(header->kind);
+  plugin.name = lower(header->name);
+  plugin.version = header->version ? header->version : "";
+  plugin.description = header->description ? header->description : "";
+  plugin.abi_major = header->abi_major;
+  plugin.abi_minor = header->abi_minor;
+  plugin.factory = factory;
+  auto [it, inserted] = libs.by_path.emplace(canonical, std::make_pair(std::move(library), std::move(plugin)));
+  return it->second.second;
+}
+
+const LoadedPlugin& PluginRegistry::find(sdk::PluginKind kind, const std::string& type, const fs::path& base_dir) const {
+  if (type.find('/') != std::string::npos) {
+    fs::path file = fs::path(type).is_absolute() ? fs::path(type) : base_dir / type;
+    const LoadedPlugin& plugin = load_file(file);
+    if (plugin.kind != kind) {
+      throw PluginError(plugin.file.string() + ": is a " + kind_name(plugin.kind) + " plugin, not a " +
+                        kind_name(kind) + " plugin");
+    }
+    return plugin;
+  }
+  std::string name = lower(type);
+  // The conventional file name first, so a normal start loads only the plugins it uses.
+  fs::path conventional = plugin_dir_ / (std::string(kind_name(kind)) + "_" + name + ".so");
+  std::error_code ec;
+  if (fs::exists(conventional, ec)) {
+    const LoadedPlugin& plugin = load_file(conventional);
+    if (plugin.kind == kind && plugin.name == name) return plugin;
+  }
+  std::vector<std::string> names;
+  for (const LoadedPlugin* plugin : available()) {
+    if (plugin->kind != kind) continue;
+    if (plugin->name == name) return *plugin;
+    names.push_back(plugin->name);
+  }
+  std::sort(names.begin(), names.end());
+  std::string list;
+  for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+  throw PluginError(std::string("no ") + kind_name(kind) + " plugin named '" + type + "' in " + plugin_dir_.string() +
+                    " (available: " + (list.empty() ? "none" : list) + ")");
+}
+
+std::vector<const LoadedPlugin*> PluginRegistry::available() const {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (fs::directory_iterator it(plugin_dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() == ".so") files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<const LoadedPlugin*> plugins;
+  for (const fs::path& file : files) {
+    try {
+      plugins.push_back(&load_file(file));
+    } catch (const PluginError&) {
+      // Not a plugin, or one this qmilter cannot load: not "available". Loading it by path
+      // gives the precise reason.
+    }
+  }
+  return plugins;
+}
+
+fs::path default_plugin_dir() {
+  std::error_code ec;
+  fs::path exe = boost::dll::program_location(ec).native();
+  if (ec) return fs::path(QMILTER_PLUGIN_RELATIVE_DIR);
+  fs::path dir = (exe.parent_path() / QMILTER_PLUGIN_RELATIVE_DIR).lexically_normal();
+  return dir;
+}
+
+}  // namespace qmilter::core

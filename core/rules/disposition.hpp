@@ -1,0 +1,30 @@
+// SPEC §3 steps 6–7: what happens to the message once the quarantines have their
+// recipients. A quarantine whose action accepts keeps a copy but leaves its recipients in
+// the delivery (pyquarantine removed them and then accepted a message with no recipients).
+// If some recipient is still to receive the message, the others are removed and the
+// message accepted; if none is, the preferred quarantine's verdict applies to the message.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/rules/evaluation.hpp"
+#include "core/rules/preference.hpp"
+#include "qmilter/sdk/action.hpp"
+
+namespace qmilter::core {
+
+
+
+struct Disposition {
+  std::vector<std::string> remove;  // recipients to take out of the message (smfi_delrcpt)
+  sdk::Verdict verdict;             // accept, or the preferred quarantine's verdict
+  std::optional<std::size_t> deciding_quarantine;  // Rule::index whose action decided, if any
+};
+
+// verdicts[i] is the action verdict of evaluation.assigned[i].
+Disposition plan_disposition(const Evaluation& evaluation, const std::vector<sdk::Verdict>& verdicts,
+                             Preference preference);
+
+}  // namespace qmilter::core

@@ -1,0 +1,44 @@
+// SPEC §3 steps 3–5: which quarantine each recipient of a message falls into. Headers are
+// tested as "Name: value" against each active quarantine's regex in precedence order; on a
+// match the quarantine's whitelist is asked once for the recipients not yet assigned, and
+// the others are assigned to it. Pure logic over the inputs; no libmilter.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/rules/regex.hpp"
+#include "qmilter/sdk/message.hpp"
+#include "qmilter/sdk/result.hpp"
+#include "qmilter/sdk/whitelist.hpp"
+
+namespace qmilter::core {
+
+// One active quarantine as the evaluation sees it.
+struct Rule {
+  std::size_t index = 0;  // precedence: lower is higher
+  const std::string* name = nullptr;
+  const Regex* regex = nullptr;
+  sdk::Whitelist* whitelist = nullptr;
+};
+
+// The recipients one quarantine took, with the match that made it take them.
+struct Assignment {
+  std::size_t quarantine = 0;  // Rule::index
+  sdk::Match match;
+  std::vector<std::string> recipients;
+};
+
+struct Evaluation {
+  std::vector<Assignment> assigned;     // in precedence order; never with empty recipients
+  std::vector<std::string> unassigned;  // never matched, or whitelisted everywhere they matched
+};
+
+// subjects: each header as "Name: value", in received order. A whitelist failure is an Error
+// naming the quarantine (the caller answers TEMPFAIL).
+sdk::Result<Evaluation> evaluate(const std::vector<Rule>& rules, const std::vector<std::string>& subjects,
+                                 std::string_view sender, const std::vector<std::string>& recipients);
+
+}  // namespace qmilter::core

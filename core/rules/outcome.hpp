@@ -1,0 +1,27 @@
+// Carries out what the evaluation decided (SPEC §3 steps 6–8): for each quarantine that took
+// recipients, in precedence order, store the message, notify those recipients with the
+// store's id, and ask its action; then plan which recipients leave the message and which
+// verdict the MTA gets. Any plugin error stops here as an Error: the caller answers TEMPFAIL.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/config/config.hpp"
+#include "core/rules/disposition.hpp"
+#include "core/rules/evaluation.hpp"
+#include "qmilter/sdk/message.hpp"
+
+namespace qmilter::core {
+
+struct Outcome {
+  Disposition disposition;
+  std::vector<std::string> log_lines;  // one per quarantine that took recipients
+};
+
+sdk::Result<Outcome> carry_out(const Config& config, const Evaluation& evaluation, const sdk::MessageView& message);
+
+// Whether any quarantine of the evaluation needs the body (it stores or notifies).
+bool evaluation_needs_body(const Config& config, const Evaluation& evaluation);
+
+}  // namespace qmilter::core
