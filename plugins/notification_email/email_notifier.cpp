@@ -1,0 +1,191 @@
+// notification_type = email (SPEC §6). notify() renders one notification per recipient and
+// queues it in the outbox before it returns; delivery happens elsewhere:
+//   daemon: the OutboxSender thread of this instance (and of any other generation sharing
+//           the outbox) sends it;
+//   admin (qmilterctl ... notify): sent right away from the calling thread, holding the
+//           file's lock; a 4xx/connection failure leaves it queued for the daemon, a 5xx
+//           failure moves it to failed/ and is reported as an error;
+//   check (qmilter -t): everything is loaded and checked; nothing is created or sent.
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/mime/preview.hpp"
+#include "email_settings.hpp"
+#include "header_encoding.hpp"
+#include "notification_message.hpp"
+#include "outbox.hpp"
+#include "outbox_sender.hpp"
+#include "qmilter/sdk/sdk.hpp"
+#include "template_variables.hpp"
+
+namespace qmilter::notification_email {
+namespace {
+
+constexpr std::string_view html_text_variable = "EMAIL_HTML_TEXT";
+
+class EmailNotifier final : public sdk::Notifier {
+ public:
+  static std::vector<sdk::OptionSpec> option_schema() { return email_option_schema(); }
+
+  static sdk::Result<std::unique_ptr<EmailNotifier>> create(const sdk::Options& options,
+                                                            const sdk::PluginContext& context) {
+    auto settings = load_email_settings(options, context);
+    if (!settings) return settings.error();
+    return std::unique_ptr<EmailNotifier>(new EmailNotifier(std::move(settings).value(), context));
+  }
+
+  bool sends_notifications() const noexcept override { return true; }
+
+  sdk::Status notify(const sdk::MessageView& message, const std::vector<std::string>& recipients,
+                     std::string_view quarantine_id, const sdk::Match& match) noexcept override {
+    try {
+      return notify_all(message, recipients, quarantine_id, match);
+    } catch (const std::exception& e) {
+      return sdk::Error{std::string("email notification: ") + e.what()};
+    } catch (...) {
+      return sdk::Error{"email notification: unknown error"};
+    }
+  }
+
+ private:
+  EmailNotifier(EmailSettings settings, const sdk::PluginContext& context)
+      : settings_(std::move(settings)), outbox_(settings_.outbox_dir), role_(context.role), logger_(context.logger) {
+    needs_preview_ = settings_.body_template.references(html_text_variable) ||
+                     settings_.subject_template.references(html_text_variable) ||
+                     settings_.from_template.references(html_text_variable);
+    if (role_ == sdk::Role::daemon) {
+      sender_ = std::make_unique<OutboxSender>(outbox_, settings_.relay, RetryPolicy{}, logger_);
+    }
+  }
+
+  // The message as the preview parser wants it: headers, empty line, body.
+  std::string raw_message(const sdk::MessageView& message) const {
+    std::string raw;
+    raw.reserve(static_cast<std::size_t>(message.body_size()) + 4096);
+    for (const sdk::Header& header : message.headers()) {
+      raw += header.name;
+      raw += ": ";
+      raw += header.value;
+      raw += "\r\n";
+    }
+    raw += "\r\n";
+    const sdk::Status read = message.read_body([&raw](std::string_view chunk) {
+      raw.append(chunk);
+      return true;
+    });
+    if (!read) throw std::runtime_error("cannot read the message body: " + read.error().message);
+    return raw;
+  }
+
+  sdk::Status notify_all(const sdk::MessageView& message, const std::vector<std::string>& recipients,
+                         std::string_view quarantine_id, const sdk::Match& match) {
+    MessageFacts facts = collect_facts(message, quarantine_id, match);
+    bool image_replaced = false;
+    if (needs_preview_) {
+      html::SanitizeOptions options;
+      options.strip_images = settings_.strip_images;
+      options.replace_images = settings_.has_replacement_image;
+      mime::Preview preview = mime::make_preview(raw_message(message), options, settings_.preview_max);
+      facts.html_text = std::move(preview.html);
+      image_replaced = preview.image_replaced && settings_.has_replacement_image;
+      if (!preview.had_text_part) logger_->info(message.queue_id(), "no text part found for the notification preview");
+    }
+
+    std::vector<std::string> queued;
+    std::vector<ClaimedEntry> claimed;  // admin role: sent right away below
+    for (const std::string& recipient : recipients) {
+      auto built = render(facts, recipient, image_replaced);
+      sdk::Status status;
+      if (built) {
+        OutboxEnvelope envelope{settings_.envelope_from, recipient, std::string(message.queue_id()),
+                                static_cast<std::int64_t>(std::time(nullptr))};
+        if (role_ == sdk::Role::admin) {
+          auto entry = outbox_.put_claimed(envelope, built.value());
+          if (entry) {
+            queued.push_back(entry.value().name());
+            claimed.push_back(std::move(entry).value());
+          } else {
+            status = entry.error();
+          }
+        } else if (role_ == sdk::Role::daemon) {
+          auto name = outbox_.put(envelope, built.value());
+          if (name) queued.push_back(name.value()); else status = name.error();
+        }
+      } else {
+        status = built.error();
+      }
+      if (!status) {
+        claimed.clear();
+        withdraw(queued);
+        return sdk::Error{"notification to <" + recipient + ">: " + status.error().message};
+      }
+    }
+    if (sender_) sender_->wake();
+    for (const std::string& name : queued) logger_->debug(message.queue_id(), "notification queued as " + outbox_.dir() + "/" + name);
+    return send_now(std::move(claimed));
+  }
+
+  sdk::Result<std::string> render(const MessageFacts& facts, const std::string& recipient, bool image_replaced) const {
+    const TemplateVariables variables(facts, recipient);
+    NotificationContent content;
+    content.html = settings_.body_template.render([&](std::string_view name) { return variables.html(name); });
+    const auto text = [&](std::string_view name) { return variables.text(name); };
+    content.subject = without_line_breaks(settings_.subject_template.render(text));
+    content.from = without_line_breaks(settings_.from_template.render(text));
+    content.to = recipient;
+    content.fallback_address = settings_.envelope_from;
+    content.replacement_image = image_replaced ? &settings_.replacement_image : nullptr;
+    content.embedded_images = &settings_.embedded_images;
+    return build_notification(content);
+  }
+
+  // notify() failed half-way: the host answers TEMPFAIL and the MTA will offer the message
+  // again, so the notifications queued so far would go out twice. Take back those no
+  // sender has taken yet.
+  void withdraw(const std::vector<std::string>& names) const {
+    for (const std::string& name : names) {
+      auto claimed = outbox_.claim(name);
+      if (claimed && claimed.value().has_value()) (void)outbox_.remove(std::move(*claimed.value()));
+    }
+  }
+
+  // Admin role: deliver what notify() queued, now.
+  sdk::Status send_now(std::vector<ClaimedEntry> entries) const {
+    std::string errors;
+    for (ClaimedEntry& entry : entries) {
+      const std::string recipient = entry.envelope().recipient;
+      const std::string queue_id = entry.envelope().queue_id;
+      const DeliveryResult result = deliver(outbox_, settings_.relay, std::move(entry), RetryPolicy{}.max_age);
+      switch (result.kind) {
+        case DeliveryResult::Kind::delivered:
+          logger_->info(queue_id, "notification to <" + recipient + "> delivered: " + result.reason);
+          break;
+        case DeliveryResult::Kind::retry:
+          logger_->warning(queue_id, "notification to <" + recipient + "> deferred, left in " + outbox_.dir() +
+                                         " for the daemon: " + result.reason);
+          break;
+        case DeliveryResult::Kind::failed:
+          errors += (errors.empty() ? "" : "; ") + std::string("notification to <") + recipient + "> refused: " + result.reason;
+          break;
+      }
+    }
+    if (!errors.empty()) return sdk::Error{errors};
+    return {};
+  }
+
+  const EmailSettings settings_;
+  const Outbox outbox_;
+  const sdk::Role role_;
+  sdk::Logger* const logger_;
+  bool needs_preview_ = true;
+  std::unique_ptr<OutboxSender> sender_;  // daemon role only; declared last, stopped first
+};
+
+}  // namespace
+}  // namespace qmilter::notification_email
+
+QMILTER_PLUGIN(qmilter::notification_email::EmailNotifier, "email", "1.0.0",
+               "Notifies each quarantined recipient by HTML e-mail through a durable outbox")

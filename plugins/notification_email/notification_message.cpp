@@ -1,0 +1,145 @@
+// libetpan owns every node handed to it and frees the tree with mailmime_free; strings go in
+// as malloc'd copies. Bodies are referenced, not copied, so they must outlive the write.
+#include "notification_message.hpp"
+
+#include <libetpan/libetpan.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <random>
+
+#include "header_encoding.hpp"
+
+namespace qmilter::notification_email {
+namespace {
+
+struct MimeDeleter {
+  void operator()(mailmime* mime) const { mailmime_free(mime); }
+};
+using MimePtr = std::unique_ptr<mailmime, MimeDeleter>;
+
+struct MmapStringDeleter {
+  void operator()(MMAPString* s) const { mmap_string_free(s); }
+};
+
+char* copy(std::string_view text) {
+  char* out = static_cast<char*>(std::malloc(text.size() + 1));
+  if (out == nullptr) throw std::bad_alloc();
+  std::memcpy(out, text.data(), text.size());
+  out[text.size()] = '\0';
+  return out;
+}
+
+std::string random_hex(std::size_t bytes) {
+  static thread_local std::mt19937_64 generator{std::random_device{}()};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < bytes; ++i) {
+    const auto b = static_cast<unsigned>(generator() & 0xFF);
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  return out;
+}
+
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
+  return name;
+}
+
+// A "Name <addr>" or "addr" From; anything without an address gets the fallback address
+// and the whole text as its display name, so a template variable can never break the header.
+mailimf_mailbox_list* make_from(const NotificationContent& content) {
+  std::string display;
+  std::string address;
+  std::size_t index = 0;
+  mailimf_mailbox* parsed = nullptr;
+  if (mailimf_mailbox_parse(content.from.data(), content.from.size(), &index, &parsed) == MAILIMF_NO_ERROR &&
+      parsed != nullptr && index == content.from.size() && parsed->mb_addr_spec != nullptr &&
+      std::strchr(parsed->mb_addr_spec, '@') != nullptr) {
+    address = parsed->mb_addr_spec;
+    if (parsed->mb_display_name != nullptr) display = parsed->mb_display_name;
+  } else {
+    display = content.from;
+    address = content.fallback_address.empty() ? "MAILER-DAEMON" : content.fallback_address;
+  }
+  if (parsed != nullptr) mailimf_mailbox_free(parsed);
+  mailimf_mailbox_list* list = mailimf_mailbox_list_new_empty();
+  const std::string encoded = encode_display_name(display);
+  mailimf_mailbox_list_add_mb(list, encoded.empty() ? nullptr : copy(encoded), copy(address));
+  return list;
+}
+
+mailmime* make_part(const char* content_type, int encoding, mailmime_fields* fields, std::string_view body) {
+  mailmime_content* content = mailmime_content_new_with_str(content_type);
+  if (content == nullptr) throw std::bad_alloc();
+  if (fields == nullptr) fields = mailmime_fields_new_encoding(encoding);
+  mailmime* part = mailmime_new_empty(content, fields);
+  // mailmime_set_body_text keeps the pointer; the caller's strings outlive the write.
+  mailmime_set_body_text(part, const_cast<char*>(body.data()), body.size());
+  return part;
+}
+
+mailmime* make_image_part(const InlineImage& image) {
+  mailmime_disposition* disposition =
+      mailmime_disposition_new_with_data(MAILMIME_DISPOSITION_TYPE_INLINE, copy(image.file_name), nullptr, nullptr, nullptr,
+                                         static_cast<size_t>(-1));
+  mailmime_fields* fields = mailmime_fields_new_with_data(mailmime_mechanism_new(MAILMIME_MECHANISM_BASE64, nullptr),
+                                                          copy(image.file_name), nullptr, disposition, nullptr);
+  return make_part(image.content_type.c_str(), MAILMIME_MECHANISM_BASE64, fields, image.bytes);
+}
+
+// A boundary nobody can predict (96 random bits), so no preview text can contain it;
+// short enough that the Content-Type line needs no folding.
+void set_boundary(mailmime* multipart) {
+  clist* parameters = multipart->mm_content_type->ct_parameters;
+  for (clistiter* it = clist_begin(parameters); it != nullptr; it = clist_next(it)) {
+    auto* parameter = static_cast<mailmime_parameter*>(clist_content(it));
+    if (std::strcmp(parameter->pa_name, "boundary") == 0) {
+      std::free(parameter->pa_value);
+      parameter->pa_value = copy("qmilter-" + random_hex(12));
+    }
+  }
+}
+
+}  // namespace
+
+sdk::Result<std::string> build_notification(const NotificationContent& content) {
+  const std::string subject = encode_unstructured(without_line_breaks(content.subject));
+  const std::string message_id = std::to_string(std::time(nullptr)) + "." + random_hex(8) + ".qmilter@" + host_name();
+
+  mailimf_address_list* to = mailimf_address_list_new_empty();
+  mailimf_address_list_add_mb(to, nullptr, copy(without_line_breaks(content.to)));
+  mailimf_fields* fields = mailimf_fields_new_with_data_all(
+      mailimf_get_current_date(), make_from(content), nullptr, nullptr, to, nullptr, nullptr, copy(message_id), nullptr,
+      nullptr, copy(subject));
+  if (fields == nullptr) return sdk::Error{"cannot build the notification headers"};
+
+  MimePtr message(mailmime_new_message_data(nullptr));
+  mailmime_set_imf_fields(message.get(), fields);
+  mailmime* related = mailmime_multiple_new("multipart/related");
+  set_boundary(related);
+  mailmime_smart_add_part(message.get(), related);
+
+  mailmime* html = make_part("text/html", MAILMIME_MECHANISM_QUOTED_PRINTABLE, nullptr, content.html);
+  clist_append(html->mm_content_type->ct_parameters, mailmime_param_new_with_data(copy("charset"), copy("UTF-8")));
+  mailmime_smart_add_part(related, html);
+  if (content.replacement_image != nullptr) mailmime_smart_add_part(related, make_image_part(*content.replacement_image));
+  if (content.embedded_images != nullptr) {
+    for (const InlineImage& image : *content.embedded_images) mailmime_smart_add_part(related, make_image_part(image));
+  }
+
+  std::unique_ptr<MMAPString, MmapStringDeleter> out(mmap_string_new(""));
+  if (!out) throw std::bad_alloc();
+  int column = 0;
+  if (mailmime_write_mem(out.get(), &column, message.get()) != MAILIMF_NO_ERROR) {
+    return sdk::Error{"libetpan could not write the notification"};
+  }
+  return std::string(out->str, out->len);
+}
+
+}  // namespace qmilter::notification_email

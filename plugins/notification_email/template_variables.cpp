@@ -1,0 +1,55 @@
+#include "template_variables.hpp"
+
+#include "core/html/sanitizer.hpp"
+#include "header_encoding.hpp"
+
+namespace qmilter::notification_email {
+namespace {
+
+constexpr std::string_view html_text_name = "EMAIL_HTML_TEXT";
+
+}  // namespace
+
+MessageFacts collect_facts(const sdk::MessageView& message, std::string_view quarantine_id, const sdk::Match& match) {
+  MessageFacts facts;
+  facts.envelope_from = repair_utf8(message.sender());
+  facts.header_from = decode_header_value(message.header("From").value_or(""));
+  facts.header_subject = decode_header_value(message.header("Subject").value_or(""));
+  facts.quarantine_id = std::string(quarantine_id);
+  facts.groups = match.groups;
+  facts.named = match.named;
+  return facts;
+}
+
+TemplateVariables::TemplateVariables(const MessageFacts& facts, std::string_view recipient) {
+  // Named groups first, so that the built-in names below replace any that collide.
+  for (const auto& [name, value] : facts.named) values_[name] = repair_utf8(value.value_or(""));
+  for (std::size_t i = 0; i < facts.groups.size(); ++i) {
+    values_["SUBGROUP_" + std::to_string(i)] = repair_utf8(facts.groups[i].value_or(""));
+  }
+  const auto with_url = [this](const std::string& name, std::string value) {
+    values_[name + "_URL"] = url_encode(value);
+    values_[name] = std::move(value);
+  };
+  with_url("EMAIL_ENVELOPE_FROM", facts.envelope_from);
+  with_url("EMAIL_FROM", facts.header_from);
+  with_url("EMAIL_TO", repair_utf8(recipient));
+  with_url("EMAIL_SUBJECT", facts.header_subject);
+  with_url("EMAIL_QUARANTINE_ID", facts.quarantine_id);
+  values_[std::string(html_text_name)] = facts.html_text;
+}
+
+std::string TemplateVariables::html(std::string_view name) const {
+  const auto it = values_.find(name);
+  if (it == values_.end()) return {};
+  if (name == html_text_name) return it->second;
+  return html::escape(it->second);
+}
+
+std::string TemplateVariables::text(std::string_view name) const {
+  const auto it = values_.find(name);
+  if (it == values_.end()) return {};
+  return without_line_breaks(it->second);
+}
+
+}  // namespace qmilter::notification_email

@@ -1,0 +1,56 @@
+#include "template_variables.hpp"
+
+#include <gtest/gtest.h>
+
+#include "qmilter/sdk/testing/fake_message.hpp"
+
+namespace qmilter::notification_email {
+namespace {
+
+MessageFacts hostile_facts() {
+  sdk::testing::FakeMessage message;
+  message.sender_value = "bad+guy@example.org";
+  message.headers_value = {{"From", "\"<script>alert(1)</script>\" <x@example.org>"},
+                           {"Subject", "=?UTF-8?B?w6Q=?= <b>&\r\nBcc: victim@example.com"}};
+  sdk::Match match;
+  match.groups = {std::string("one"), std::nullopt, std::string("<three>")};
+  match.named = {{"virus", std::string("Eicar<")}, {"EMAIL_TO", std::string("spoofed")}};
+  MessageFacts facts = collect_facts(message, "20240101_ABC", match);
+  facts.html_text = "<p>preview</p>";
+  return facts;
+}
+
+TEST(TemplateVariables, BodyValuesAreEscapedExceptThePreview) {
+  const TemplateVariables variables(hostile_facts(), "rcpt@example.com");
+  EXPECT_EQ(variables.html("EMAIL_FROM"), "&quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot; &lt;x@example.org&gt;");
+  EXPECT_EQ(variables.html("EMAIL_SUBJECT"), "ä &lt;b&gt;&amp;Bcc: victim@example.com");
+  EXPECT_EQ(variables.html("EMAIL_HTML_TEXT"), "<p>preview</p>");
+  EXPECT_EQ(variables.html("EMAIL_ENVELOPE_FROM"), "bad+guy@example.org");
+  EXPECT_EQ(variables.html("EMAIL_QUARANTINE_ID"), "20240101_ABC");
+  EXPECT_EQ(variables.html("NOPE"), "");
+}
+
+TEST(TemplateVariables, EveryGroupIsNumberedFromZero) {
+  const TemplateVariables variables(hostile_facts(), "rcpt@example.com");
+  EXPECT_EQ(variables.html("SUBGROUP_0"), "one");
+  EXPECT_EQ(variables.html("SUBGROUP_1"), "");
+  EXPECT_EQ(variables.html("SUBGROUP_2"), "&lt;three&gt;");
+  EXPECT_EQ(variables.html("SUBGROUP_3"), "");
+  EXPECT_EQ(variables.html("virus"), "Eicar&lt;");
+}
+
+TEST(TemplateVariables, BuiltInNamesWinOverNamedGroups) {
+  const TemplateVariables variables(hostile_facts(), "rcpt@example.com");
+  EXPECT_EQ(variables.html("EMAIL_TO"), "rcpt@example.com");
+}
+
+TEST(TemplateVariables, UrlVariantsAndHeaderValues) {
+  const TemplateVariables variables(hostile_facts(), "r+1@example.com");
+  EXPECT_EQ(variables.html("EMAIL_TO_URL"), "r%2B1%40example.com");
+  EXPECT_EQ(variables.html("EMAIL_ENVELOPE_FROM_URL"), "bad%2Bguy%40example.org");
+  EXPECT_EQ(variables.text("EMAIL_SUBJECT"), "ä <b>&Bcc: victim@example.com");
+  EXPECT_EQ(variables.text("EMAIL_SUBJECT").find('\n'), std::string::npos);
+}
+
+}  // namespace
+}  // namespace qmilter::notification_email
