@@ -1,0 +1,48 @@
+// The process-wide registry of connection pools (see the header).
+#include "connection_pool.hpp"
+
+#include <map>
+
+namespace qmilter::whitelist_db {
+
+std::shared_ptr<ConnectionPool> ConnectionPool::for_string(const std::string& odbc, long timeout_seconds,
+                                                           const std::string& password) {
+  // weak_ptr: the pool (and its connections) goes away with the last instance using it,
+  // e.g. when a reload drops a whitelist.
+  static std::mutex registry_mutex;
+  static std::map<std::pair<std::string, long>, std::weak_ptr<ConnectionPool>> registry;
+  std::lock_guard lock(registry_mutex);
+  auto key = std::make_pair(odbc, timeout_seconds);
+  if (auto existing = registry[key].lock()) return existing;
+  auto pool = std::make_shared<ConnectionPool>(odbc, timeout_seconds, password);
+  registry[key] = pool;
+  return pool;
+}
+
+ConnectionPool::ConnectionPool(std::string odbc, long timeout_seconds, std::string password)
+    : odbc_(std::move(odbc)), timeout_seconds_(timeout_seconds), password_(std::move(password)) {}
+
+ConnectionPool::Taken ConnectionPool::take() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      Taken taken{std::move(idle_.back()), true};
+      idle_.pop_back();
+      return taken;
+    }
+  }
+  // Connect outside the lock: a slow server must not block threads holding idle connections.
+  return Taken{std::make_unique<OdbcConnection>(odbc_, timeout_seconds_, password_), false};
+}
+
+void ConnectionPool::give_back(std::unique_ptr<OdbcConnection> connection) {
+  std::lock_guard lock(mutex_);
+  if (idle_.size() < max_idle_) idle_.push_back(std::move(connection));
+}
+
+std::size_t ConnectionPool::idle_count() const {
+  std::lock_guard lock(mutex_);
+  return idle_.size();
+}
+
+}  // namespace qmilter::whitelist_db

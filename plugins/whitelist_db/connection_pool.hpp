@@ -1,0 +1,73 @@
+// Database connections pooled per connection string and shared, process-wide, by every
+// whitelist instance that names the same database. Thread-safe. A lease hands one connection
+// to one thread; a connection that failed is dropped instead of returned, so the next use
+// opens a fresh one and a database restart heals without restarting qmilter.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "odbc_connection.hpp"
+
+namespace qmilter::whitelist_db {
+
+class ConnectionPool {
+ public:
+  // The pool for this connection string, created on first use and kept while any instance
+  // holds it. Instances with the same string share connections.
+  static std::shared_ptr<ConnectionPool> for_string(const std::string& odbc, long timeout_seconds,
+                                                    const std::string& password);
+
+  ConnectionPool(std::string odbc, long timeout_seconds, std::string password);
+
+  // Runs `work` on a pooled connection. When it throws DatabaseError on a connection that
+  // had been idle in the pool (maybe broken by a server restart), the connection is dropped
+  // and `work` is run once more on a fresh one; `work` must therefore be safe to repeat.
+  template <class Work>
+  auto with_connection(Work&& work) -> decltype(work(std::declval<OdbcConnection&>()));
+
+  std::size_t idle_count() const;
+
+ private:
+  struct Taken {
+    std::unique_ptr<OdbcConnection> connection;
+    bool reused = false;
+  };
+  Taken take();
+  void give_back(std::unique_ptr<OdbcConnection> connection);
+
+  static constexpr std::size_t max_idle_ = 32;
+  const std::string odbc_;
+  const long timeout_seconds_;
+  const std::string password_;
+  mutable std::mutex mutex_;
+  std::vector<std::unique_ptr<OdbcConnection>> idle_;
+};
+
+template <class Work>
+auto ConnectionPool::with_connection(Work&& work) -> decltype(work(std::declval<OdbcConnection&>())) {
+  for (int attempt = 0;; ++attempt) {
+    Taken taken = take();
+    try {
+      if constexpr (std::is_void_v<decltype(work(*taken.connection))>) {
+        work(*taken.connection);
+        give_back(std::move(taken.connection));
+        return;
+      } else {
+        auto result = work(*taken.connection);
+        give_back(std::move(taken.connection));
+        return result;
+      }
+    } catch (const DatabaseError&) {
+      // The connection is dropped (not given back). Only a reused one earns a retry: a fresh
+      // connection failing means the database itself is refusing.
+      if (!taken.reused || attempt > 0) throw;
+    }
+  }
+}
+
+}  // namespace qmilter::whitelist_db

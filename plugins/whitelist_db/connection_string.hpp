@@ -1,0 +1,32 @@
+// Turns `whitelist_db_connection` into an ODBC connection string: the Python ORM's URLs
+// (sqlite:///path, postgresql://user:pass@host:port/db, mysql://...) map to the SQLite3,
+// PostgreSQL Unicode and MariaDB Unicode drivers; raw ODBC strings (DSN=..., Driver=...) pass
+// as given. Also gives the redacted form that is the only one ever written to a log.
+// Pure functions, no state.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "qmilter/sdk/result.hpp"
+
+namespace qmilter::whitelist_db {
+
+struct ConnectionString {
+  std::string odbc;      // what SQLDriverConnect gets; holds the password
+  std::string redacted;  // the value as configured, password replaced by "***"
+  std::string password;  // "" when none; masked out of any driver message before logging
+};
+
+// config_dir resolves relative SQLite paths; timeout_seconds goes into the driver options
+// that have no ODBC attribute (SQLite's busy timeout, libpq's connect_timeout).
+sdk::Result<ConnectionString> parse_connection_string(std::string_view value, std::string_view config_dir,
+                                                      long timeout_seconds);
+
+// Replaces the value of every PWD=/Password= key of a raw ODBC string by "***".
+std::string redact_odbc_string(std::string_view odbc);
+
+// Masks each occurrence of `secret` in `text` (driver diagnostics may echo the connection).
+std::string mask_secret(std::string text, std::string_view secret);
+
+}  // namespace qmilter::whitelist_db

@@ -1,0 +1,278 @@
+// The DB whitelist (see the header): SPEC §5's lookup, weights and last_used update, plus
+// expiry, BATV stripping and the admin side qmilterctl uses. Every public method catches
+// everything: no exception leaves the plugin.
+#include "db_whitelist.hpp"
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+
+#include "connection_string.hpp"
+#include "entry_address.hpp"
+#include "local_time.hpp"
+
+namespace qmilter::whitelist_db {
+namespace {
+
+constexpr std::int64_t seconds_per_day = 86400;
+
+std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+std::vector<std::string> lowered_all(const std::vector<std::string>& values) {
+  std::vector<std::string> out;
+  for (const std::string& value : values) out.push_back(ascii_lower(value));
+  return out;
+}
+
+}  // namespace
+
+std::vector<sdk::OptionSpec> DbWhitelist::option_schema() {
+  return {
+      {"whitelist_db_connection", sdk::OptionType::string, true, "",
+       "database: sqlite:///path, postgresql://user:pass@host:port/db, mysql://user:pass@host:port/db or an ODBC string"},
+      {"whitelist_db_table", sdk::OptionType::string, true, "", "table holding the entries (created when missing)"},
+      {"whitelist_db_timeout", sdk::OptionType::integer, false, "5",
+       "seconds a connection or query may take before the message gets TEMPFAIL"},
+      {"whitelist_expire_days", sdk::OptionType::integer, false, "0",
+       "non-permanent entries unused for this many days stop matching (0 = never)"},
+  };
+}
+
+sdk::Result<std::unique_ptr<DbWhitelist>> DbWhitelist::create(const sdk::Options& options,
+                                                             const sdk::PluginContext& context) {
+  const std::string table_name = options.string("whitelist_db_table");
+  if (!WhitelistTable::valid_table_name(table_name)) {
+    return sdk::Error{"whitelist_db_table '" + table_name +
+                      "': a table name is letters, digits and '_' (not starting with a digit), at most 63 characters"};
+  }
+  const std::int64_t timeout = options.has("whitelist_db_timeout") ? options.integer("whitelist_db_timeout") : 5;
+  if (timeout < 1 || timeout > 300) {
+    return sdk::Error{"whitelist_db_timeout " + std::to_string(timeout) + ": must be 1 to 300 seconds"};
+  }
+  const std::int64_t expire_days = options.integer("whitelist_expire_days");
+  if (expire_days < 0 || expire_days > 36500) {
+    return sdk::Error{"whitelist_expire_days " + std::to_string(expire_days) + ": must be 0 (never) to 36500"};
+  }
+  auto connection = parse_connection_string(options.string("whitelist_db_connection"), context.config_dir, static_cast<long>(timeout));
+  if (!connection.ok()) return connection.error();
+
+  auto pool = ConnectionPool::for_string(connection.value().odbc, static_cast<long>(timeout), connection.value().password);
+  auto whitelist = std::make_unique<DbWhitelist>(pool, WhitelistTable(table_name, context.quarantine),
+                                                 connection.value().redacted, expire_days, context.logger);
+  const std::string& shown = connection.value().redacted;
+  try {
+    if (context.role == sdk::Role::check) {
+      // Reachability only: `qmilter -t` changes nothing in the database.
+      pool->with_connection([](OdbcConnection&) {});
+      return whitelist;
+    }
+    pool->with_connection([&](OdbcConnection& db) { whitelist->ensure_table(db); });
+  } catch (const std::exception& e) {
+    std::string why = "whitelist_db_connection '" + shown + "': " + e.what();
+    if (context.role != sdk::Role::daemon) return sdk::Error{why};
+    // The daemon starts anyway: messages that need the whitelist get TEMPFAIL until the
+    // database answers, and the table is created then.
+    if (context.logger != nullptr) context.logger->warning("", why + " (messages needing this whitelist get TEMPFAIL until it answers)");
+    return whitelist;
+  }
+  if (context.logger != nullptr) {
+    context.logger->info("", "whitelist database '" + shown + "', table '" + table_name + "'" +
+                                 (expire_days > 0 ? ", entries expire after " + std::to_string(expire_days) + " days unused" : ""));
+  }
+  return whitelist;
+}
+
+DbWhitelist::DbWhitelist(std::shared_ptr<ConnectionPool> pool, WhitelistTable table, std::string redacted_connection,
+                         std::int64_t expire_days, sdk::Logger* logger)
+    : pool_(std::move(pool)),
+      table_(std::move(table)),
+      redacted_connection_(std::move(redacted_connection)),
+      expire_days_(expire_days),
+      logger_(logger) {}
+
+void DbWhitelist::ensure_table(OdbcConnection& db) const {
+  if (table_ready_.load(std::memory_order_acquire)) return;
+  table_.ensure(db);
+  table_ready_.store(true, std::memory_order_release);
+}
+
+bool DbWhitelist::expired(const std::string& last_used, bool permanent, std::int64_t now) const {
+  if (expire_days_ == 0 || permanent) return false;
+  auto used = parse_local_timestamp(last_used);
+  // An unreadable date cannot prove the entry stale: keep it matching.
+  return used && now - *used > expire_days_ * seconds_per_day;
+}
+
+sdk::Error DbWhitelist::failure(std::string_view what, const std::exception& e) const {
+  return sdk::Error{"whitelist database '" + redacted_connection_ + "', table '" + table_.name() + "': " +
+                    std::string(what) + ": " + e.what()};
+}
+
+sdk::Result<std::set<std::string>> DbWhitelist::whitelisted(std::string_view sender,
+                                                            const std::vector<std::string>& recipients) noexcept {
+  try {
+    std::set<std::string> result;
+    if (recipients.empty()) return result;
+    const std::string from = strip_batv(ascii_lower(sender));
+    const std::vector<std::string> mailfroms = candidates_for(from);
+    std::vector<std::string> rcpts;                          // normalised, de-duplicated
+    std::map<std::string, std::vector<std::string>> rcpt_candidates;
+    std::vector<std::string> all_candidates;
+    for (const std::string& recipient : recipients) {
+      std::string lowered = ascii_lower(recipient);
+      if (rcpt_candidates.count(lowered) != 0) continue;
+      rcpts.push_back(lowered);
+      auto& mine = rcpt_candidates[lowered] = candidates_for(lowered);
+      for (const std::string& candidate : mine) {
+        if (std::find(all_candidates.begin(), all_candidates.end(), candidate) == all_candidates.end()) {
+          all_candidates.push_back(candidate);
+        }
+      }
+    }
+
+    // One query for all recipients, then (only when something matched) one update.
+    pool_->with_connection([&](OdbcConnection& db) {
+      result.clear();
+      ensure_table(db);
+      std::vector<CandidateRow> rows = table_.candidates(db, mailfroms, all_candidates);
+      const std::int64_t now = now_seconds();
+      std::vector<std::int64_t> heaviest_ids;
+      for (std::size_t i = 0; i < rcpts.size(); ++i) {
+        const auto& mine = rcpt_candidates[rcpts[i]];
+        const CandidateRow* best = nullptr;
+        int best_weight = -1;
+        for (const CandidateRow& row : rows) {
+          if (std::find(mine.begin(), mine.end(), row.recipient) == mine.end()) continue;
+          if (expired(row.last_used, row.permanent, now)) continue;
+          int weight = field_weight(row.mailfrom) + field_weight(row.recipient);
+          if (weight > best_weight) {  // the first (lowest id) wins a tie, as in Python
+            best = &row;
+            best_weight = weight;
+          }
+        }
+        if (best == nullptr) continue;
+        // Keep the caller's spelling: the core compares with the recipients it passed.
+        for (const std::string& recipient : recipients) {
+          if (ascii_lower(recipient) == rcpts[i]) result.insert(recipient);
+        }
+        if (std::find(heaviest_ids.begin(), heaviest_ids.end(), best->id) == heaviest_ids.end()) {
+          heaviest_ids.push_back(best->id);
+        }
+      }
+      if (!heaviest_ids.empty()) table_.touch(db, heaviest_ids, local_timestamp_now());
+    });
+    return result;
+  } catch (const std::exception& e) {
+    return failure("lookup failed", e);
+  } catch (...) {
+    return sdk::Error{"whitelist lookup failed: unknown exception"};
+  }
+}
+
+sdk::Result<std::vector<sdk::WhitelistEntry>> DbWhitelist::list(const sdk::WhitelistFilter& filter) const noexcept {
+  try {
+    auto entries = pool_->with_connection([&](OdbcConnection& db) {
+      ensure_table(db);
+      return table_.entries(db, lowered_all(filter.from), lowered_all(filter.to));
+    });
+    if (filter.older_than_days) {
+      const std::int64_t cutoff = now_seconds() - *filter.older_than_days * seconds_per_day;
+      std::erase_if(entries, [&](const sdk::WhitelistEntry& entry) {
+        auto used = parse_local_timestamp(entry.last_used);
+        return used && *used >= cutoff;
+      });
+    }
+    return entries;
+  } catch (const std::exception& e) {
+    return failure("listing failed", e);
+  } catch (...) {
+    return sdk::Error{"whitelist listing failed: unknown exception"};
+  }
+}
+
+sdk::Result<std::vector<sdk::WhitelistEntry>> DbWhitelist::covering(std::string_view sender,
+                                                                   std::string_view recipient) const noexcept {
+  try {
+    const std::string from = strip_batv(ascii_lower(sender));
+    const std::string to = ascii_lower(recipient);
+    auto entries = pool_->with_connection([&](OdbcConnection& db) {
+      ensure_table(db);
+      return table_.entries(db, candidates_for(from), candidates_for(to));
+    });
+    const std::int64_t now = now_seconds();
+    std::erase_if(entries, [&](const sdk::WhitelistEntry& entry) { return expired(entry.last_used, entry.permanent, now); });
+    return entries;
+  } catch (const std::exception& e) {
+    return failure("lookup failed", e);
+  } catch (...) {
+    return sdk::Error{"whitelist lookup failed: unknown exception"};
+  }
+}
+
+sdk::Result<std::int64_t> DbWhitelist::add(const sdk::WhitelistEntry& entry) noexcept {
+  try {
+    sdk::WhitelistEntry lowered = entry;
+    lowered.mailfrom = ascii_lower(entry.mailfrom);
+    lowered.recipient = ascii_lower(entry.recipient);
+    for (const std::string* field : {&lowered.mailfrom, &lowered.recipient}) {
+      if (!is_valid_entry(*field)) {
+        return sdk::Error{"invalid whitelist entry '" + *field +
+                          "': expected \"\" (anyone), @domain or an address of letters, digits and _.+-"};
+      }
+    }
+    std::optional<std::int64_t> existing;
+    std::optional<std::int64_t> id = pool_->with_connection([&](OdbcConnection& db) -> std::optional<std::int64_t> {
+      ensure_table(db);
+      existing = table_.find_id(db, lowered.mailfrom, lowered.recipient);
+      if (existing) return std::nullopt;
+      table_.insert(db, lowered, local_timestamp_now());
+      return table_.find_id(db, lowered.mailfrom, lowered.recipient);
+    });
+    if (existing) {
+      return sdk::Error{"an entry from '" + lowered.mailfrom + "' to '" + lowered.recipient + "' already exists (id " +
+                        std::to_string(*existing) + ")"};
+    }
+    if (!id) return sdk::Error{"the new entry was not found after inserting it"};
+    return *id;
+  } catch (const std::exception& e) {
+    return failure("adding the entry failed", e);
+  } catch (...) {
+    return sdk::Error{"adding the whitelist entry failed: unknown exception"};
+  }
+}
+
+sdk::Status DbWhitelist::remove(std::int64_t id) noexcept {
+  try {
+    std::int64_t removed = pool_->with_connection([&](OdbcConnection& db) {
+      ensure_table(db);
+      return table_.remove(db, {id});
+    });
+    if (removed == 0) return sdk::Error{"no whitelist entry with id " + std::to_string(id) + " in table '" + table_.name() + "'"};
+    return {};
+  } catch (const std::exception& e) {
+    return failure("deleting the entry failed", e);
+  } catch (...) {
+    return sdk::Error{"deleting the whitelist entry failed: unknown exception"};
+  }
+}
+
+sdk::Result<std::int64_t> DbWhitelist::purge() noexcept {
+  try {
+    if (expire_days_ == 0) return std::int64_t{0};  // nothing expires
+    return pool_->with_connection([&](OdbcConnection& db) {
+      ensure_table(db);
+      const std::int64_t now = now_seconds();
+      std::vector<std::int64_t> stale;
+      for (const sdk::WhitelistEntry& entry : table_.entries(db, {}, {})) {
+        if (expired(entry.last_used, entry.permanent, now)) stale.push_back(entry.id);
+      }
+      return table_.remove(db, stale);
+    });
+  } catch (const std::exception& e) {
+    return failure("purging expired entries failed", e);
+  } catch (...) {
+    return sdk::Error{"purging the whitelist failed: unknown exception"};
+  }
+}
+
+}  // namespace qmilter::whitelist_db

@@ -1,0 +1,52 @@
+// whitelist_type = db: the sdk::Whitelist kept in an SQL table reached through ODBC
+// (SQLite, PostgreSQL, MariaDB), compatible with pyquarantine's table (SPEC §5).
+// One instance per quarantine section; immutable after create() apart from the pool it
+// shares with other instances on the same database, so all methods may run concurrently.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "connection_pool.hpp"
+#include "qmilter/sdk/sdk.hpp"
+#include "whitelist_table.hpp"
+
+namespace qmilter::whitelist_db {
+
+class DbWhitelist final : public sdk::Whitelist {
+ public:
+  static std::vector<sdk::OptionSpec> option_schema();
+  static sdk::Result<std::unique_ptr<DbWhitelist>> create(const sdk::Options& options, const sdk::PluginContext& context);
+
+  DbWhitelist(std::shared_ptr<ConnectionPool> pool, WhitelistTable table, std::string redacted_connection,
+              std::int64_t expire_days, sdk::Logger* logger);
+
+  sdk::Result<std::set<std::string>> whitelisted(std::string_view sender,
+                                                 const std::vector<std::string>& recipients) noexcept override;
+  sdk::Result<std::vector<sdk::WhitelistEntry>> list(const sdk::WhitelistFilter& filter) const noexcept override;
+  sdk::Result<std::vector<sdk::WhitelistEntry>> covering(std::string_view sender,
+                                                         std::string_view recipient) const noexcept override;
+  sdk::Result<std::int64_t> add(const sdk::WhitelistEntry& entry) noexcept override;
+  sdk::Status remove(std::int64_t id) noexcept override;
+  sdk::Result<std::int64_t> purge() noexcept override;
+
+ private:
+  // Creates the table on first use when create() could not reach the database.
+  void ensure_table(OdbcConnection& db) const;
+  bool expired(const std::string& last_used, bool permanent, std::int64_t now) const;
+  sdk::Error failure(std::string_view what, const std::exception& e) const;
+
+  std::shared_ptr<ConnectionPool> pool_;
+  const WhitelistTable table_;
+  const std::string redacted_connection_;  // the only form of the connection string that is logged
+  const std::int64_t expire_days_;         // 0 = entries never expire
+  sdk::Logger* logger_;
+  mutable std::atomic<bool> table_ready_{false};
+};
+
+}  // namespace qmilter::whitelist_db

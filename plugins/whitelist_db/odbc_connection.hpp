@@ -1,0 +1,71 @@
+// One ODBC connection and the statements run on it: parameterised execution, rows fetched
+// as text, diagnostics turned into DatabaseError. Not thread-safe: a connection is used by one
+// thread at a time (the pool hands it out exclusively). Exceptions stay inside the plugin;
+// the Whitelist methods catch them at the boundary.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <sql.h>
+
+namespace qmilter::whitelist_db {
+
+class DatabaseError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A bound parameter. Timestamps are local-time text "YYYY-MM-DD HH:MM:SS.ffffff"; how they
+// and booleans reach the server depends on the dialect (see SqlDialect).
+struct SqlParam {
+  enum class Kind { text, integer, timestamp, boolean };
+  Kind kind = Kind::text;
+  std::string text;
+  std::int64_t integer = 0;
+
+  static SqlParam of_text(std::string value) { return {Kind::text, std::move(value), 0}; }
+  static SqlParam of_integer(std::int64_t value) { return {Kind::integer, {}, value}; }
+  static SqlParam of_timestamp(std::string value) { return {Kind::timestamp, std::move(value), 0}; }
+  static SqlParam of_boolean(bool value) { return {Kind::boolean, {}, value ? 1 : 0}; }
+};
+
+using Row = std::vector<std::optional<std::string>>;
+
+enum class DbmsFamily { sqlite, postgresql, mysql, other };
+
+class OdbcConnection {
+ public:
+  // Connects with login/connection timeouts of timeout_seconds; throws DatabaseError.
+  // `password` is masked out of any diagnostic text.
+  OdbcConnection(const std::string& odbc_string, long timeout_seconds, std::string password);
+  ~OdbcConnection();
+  OdbcConnection(const OdbcConnection&) = delete;
+  OdbcConnection& operator=(const OdbcConnection&) = delete;
+
+  DbmsFamily family() const noexcept { return family_; }
+  const std::string& dbms_name() const noexcept { return dbms_name_; }
+
+  // Runs one statement; returns the rows of its result set (empty when it has none) and,
+  // through affected_rows, SQLRowCount.
+  std::vector<Row> execute(const std::string& sql, const std::vector<SqlParam>& params = {},
+                           std::int64_t* affected_rows = nullptr);
+
+  // Whether the table exists (catalog lookup, no statement on the table itself).
+  bool table_exists(const std::string& table);
+
+ private:
+  [[noreturn]] void fail(SQLSMALLINT handle_type, SQLHANDLE handle, const std::string& what) const;
+
+  SQLHDBC dbc_ = nullptr;
+  long timeout_seconds_;
+  std::string password_;
+  DbmsFamily family_ = DbmsFamily::other;
+  std::string dbms_name_;
+};
+
+}  // namespace qmilter::whitelist_db

@@ -1,0 +1,189 @@
+// Statements on the whitelist table (see the header). Placeholders are generated for list
+// lengths only; values always travel as bound parameters.
+#include "whitelist_table.hpp"
+
+#include <algorithm>
+
+#include "entry_address.hpp"
+
+namespace qmilter::whitelist_db {
+namespace {
+
+std::string placeholders(std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) out += i == 0 ? "?" : ",?";
+  return out;
+}
+
+void add_texts(std::vector<SqlParam>& params, const std::vector<std::string>& values) {
+  for (const std::string& value : values) params.push_back(SqlParam::of_text(value));
+}
+
+std::int64_t to_id(const std::optional<std::string>& value) {
+  if (!value) throw DatabaseError("the table holds an entry without id");
+  try {
+    return std::stoll(*value);
+  } catch (const std::exception&) {
+    throw DatabaseError("the table holds a non-numeric id '" + *value + "'");
+  }
+}
+
+// Ids to delete or touch go in chunks so no statement grows past drivers' parameter limits.
+constexpr std::size_t max_ids_per_statement = 500;
+
+}  // namespace
+
+bool stored_true(const std::optional<std::string>& value) {
+  if (!value) return false;
+  std::string lowered = ascii_lower(*value);
+  return lowered == "1" || lowered == "t" || lowered == "true" || lowered == "y" || lowered == "yes";
+}
+
+WhitelistTable::WhitelistTable(std::string table, const std::string& quarantine)
+    : table_(std::move(table)), index_("whitelistmodel_" + ascii_lower(quarantine) + "_mailfrom_recipient") {
+  // PostgreSQL truncates identifiers at 63 bytes, MariaDB refuses more than 64.
+  if (index_.size() > 63) index_.resize(63);
+}
+
+bool WhitelistTable::valid_table_name(const std::string& table) {
+  if (table.empty() || table.size() > 63) return false;
+  if (!((table[0] >= 'a' && table[0] <= 'z') || (table[0] >= 'A' && table[0] <= 'Z') || table[0] == '_')) return false;
+  return std::all_of(table.begin(), table.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+std::string WhitelistTable::quoted(const OdbcConnection& db, const std::string& identifier) const {
+  // Identifiers are checked to hold no quote characters, so no escaping is needed.
+  if (db.family() == DbmsFamily::mysql) return "`" + identifier + "`";
+  return "\"" + identifier + "\"";
+}
+
+std::string WhitelistTable::select_columns(const OdbcConnection& db, const char* const* columns, std::size_t count) const {
+  std::string out = "SELECT ";
+  for (std::size_t i = 0; i < count; ++i) out += (i == 0 ? "" : ", ") + quoted(db, columns[i]);
+  return out + " FROM " + quoted(db, table_);
+}
+
+void WhitelistTable::ensure(OdbcConnection& db) const {
+  if (db.table_exists(table_)) return;
+  std::string t = quoted(db, table_);
+  auto q = [&](const char* column) { return quoted(db, column); };
+  std::string create;
+  switch (db.family()) {
+    case DbmsFamily::postgresql:
+      create = "CREATE TABLE IF NOT EXISTS " + t + " (" + q("id") + " SERIAL NOT NULL PRIMARY KEY, " + q("mailfrom") +
+               " VARCHAR(255) NOT NULL, " + q("recipient") + " VARCHAR(255) NOT NULL, " + q("created") +
+               " TIMESTAMP NOT NULL, " + q("last_used") + " TIMESTAMP NOT NULL, " + q("comment") + " TEXT NOT NULL, " +
+               q("permanent") + " BOOLEAN NOT NULL)";
+      break;
+    case DbmsFamily::mysql:
+      create = "CREATE TABLE IF NOT EXISTS " + t + " (" + q("id") + " INTEGER NOT NULL AUTO_INCREMENT PRIMARY KEY, " +
+               q("mailfrom") + " VARCHAR(255) NOT NULL, " + q("recipient") + " VARCHAR(255) NOT NULL, " + q("created") +
+               " DATETIME(6) NOT NULL, " + q("last_used") + " DATETIME(6) NOT NULL, " + q("comment") + " TEXT NOT NULL, " +
+               q("permanent") + " BOOL NOT NULL)";
+      break;
+    default:
+      // SQLite: byte for byte what the Python ORM created (SPEC §5).
+      create = "CREATE TABLE IF NOT EXISTS " + t + " (" + q("id") + " INTEGER NOT NULL PRIMARY KEY, " + q("mailfrom") +
+               " VARCHAR(255) NOT NULL, " + q("recipient") + " VARCHAR(255) NOT NULL, " + q("created") +
+               " DATETIME NOT NULL, " + q("last_used") + " DATETIME NOT NULL, " + q("comment") + " TEXT NOT NULL, " +
+               q("permanent") + " INTEGER NOT NULL)";
+      break;
+  }
+  db.execute(create);
+  db.execute("CREATE UNIQUE INDEX IF NOT EXISTS " + quoted(db, index_) + " ON " + t + " (" + q("mailfrom") + ", " +
+             q("recipient") + ")");
+}
+
+std::vector<CandidateRow> WhitelistTable::candidates(OdbcConnection& db, const std::vector<std::string>& mailfroms,
+                                                     const std::vector<std::string>& recipients) const {
+  static const char* const columns[] = {"id", "mailfrom", "recipient", "last_used", "permanent"};
+  std::string sql = select_columns(db, columns, std::size(columns)) + " WHERE " + quoted(db, "mailfrom") + " IN (" +
+                    placeholders(mailfroms.size()) + ") AND " + quoted(db, "recipient") + " IN (" +
+                    placeholders(recipients.size()) + ") ORDER BY " + quoted(db, "id");
+  std::vector<SqlParam> params;
+  add_texts(params, mailfroms);
+  add_texts(params, recipients);
+  std::vector<CandidateRow> out;
+  for (Row& row : db.execute(sql, params)) {
+    out.push_back(CandidateRow{to_id(row[0]), row[1].value_or(""), row[2].value_or(""), row[3].value_or(""),
+                               stored_true(row[4])});
+  }
+  return out;
+}
+
+void WhitelistTable::touch(OdbcConnection& db, const std::vector<std::int64_t>& ids, const std::string& now) const {
+  for (std::size_t start = 0; start < ids.size(); start += max_ids_per_statement) {
+    std::size_t count = std::min(max_ids_per_statement, ids.size() - start);
+    std::vector<SqlParam> params{SqlParam::of_timestamp(now)};
+    for (std::size_t i = 0; i < count; ++i) params.push_back(SqlParam::of_integer(ids[start + i]));
+    db.execute("UPDATE " + quoted(db, table_) + " SET " + quoted(db, "last_used") + " = ? WHERE " + quoted(db, "id") +
+                   " IN (" + placeholders(count) + ")",
+               params);
+  }
+}
+
+std::vector<sdk::WhitelistEntry> WhitelistTable::entries(OdbcConnection& db, const std::vector<std::string>& mailfroms,
+                                                         const std::vector<std::string>& recipients) const {
+  static const char* const columns[] = {"id", "mailfrom", "recipient", "created", "last_used", "comment", "permanent"};
+  std::string sql = select_columns(db, columns, std::size(columns));
+  std::vector<SqlParam> params;
+  std::string where;
+  if (!mailfroms.empty()) {
+    where += quoted(db, "mailfrom") + " IN (" + placeholders(mailfroms.size()) + ")";
+    add_texts(params, mailfroms);
+  }
+  if (!recipients.empty()) {
+    where += (where.empty() ? "" : " AND ") + quoted(db, "recipient") + " IN (" + placeholders(recipients.size()) + ")";
+    add_texts(params, recipients);
+  }
+  if (!where.empty()) sql += " WHERE " + where;
+  sql += " ORDER BY " + quoted(db, "id");
+  std::vector<sdk::WhitelistEntry> out;
+  for (Row& row : db.execute(sql, params)) {
+    sdk::WhitelistEntry entry;
+    entry.id = to_id(row[0]);
+    entry.mailfrom = row[1].value_or("");
+    entry.recipient = row[2].value_or("");
+    entry.created = row[3].value_or("");
+    entry.last_used = row[4].value_or("");
+    entry.comment = row[5].value_or("");
+    entry.permanent = stored_true(row[6]);
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+std::optional<std::int64_t> WhitelistTable::find_id(OdbcConnection& db, const std::string& mailfrom,
+                                                    const std::string& recipient) const {
+  auto rows = db.execute("SELECT " + quoted(db, "id") + " FROM " + quoted(db, table_) + " WHERE " + quoted(db, "mailfrom") +
+                             " = ? AND " + quoted(db, "recipient") + " = ?",
+                         {SqlParam::of_text(mailfrom), SqlParam::of_text(recipient)});
+  if (rows.empty()) return std::nullopt;
+  return to_id(rows.front()[0]);
+}
+
+void WhitelistTable::insert(OdbcConnection& db, const sdk::WhitelistEntry& entry, const std::string& now) const {
+  auto q = [&](const char* column) { return quoted(db, column); };
+  db.execute("INSERT INTO " + quoted(db, table_) + " (" + q("mailfrom") + ", " + q("recipient") + ", " + q("created") +
+                 ", " + q("last_used") + ", " + q("comment") + ", " + q("permanent") + ") VALUES (?, ?, ?, ?, ?, ?)",
+             {SqlParam::of_text(entry.mailfrom), SqlParam::of_text(entry.recipient), SqlParam::of_timestamp(now),
+              SqlParam::of_timestamp(now), SqlParam::of_text(entry.comment), SqlParam::of_boolean(entry.permanent)});
+}
+
+std::int64_t WhitelistTable::remove(OdbcConnection& db, const std::vector<std::int64_t>& ids) const {
+  std::int64_t removed = 0;
+  for (std::size_t start = 0; start < ids.size(); start += max_ids_per_statement) {
+    std::size_t count = std::min(max_ids_per_statement, ids.size() - start);
+    std::vector<SqlParam> params;
+    for (std::size_t i = 0; i < count; ++i) params.push_back(SqlParam::of_integer(ids[start + i]));
+    std::int64_t affected = 0;
+    db.execute("DELETE FROM " + quoted(db, table_) + " WHERE " + quoted(db, "id") + " IN (" + placeholders(count) + ")",
+               params, &affected);
+    removed += affected;
+  }
+  return removed;
+}
+
+}  // namespace qmilter::whitelist_db

@@ -1,0 +1,75 @@
+// whitelist_db_connection: the Python ORM's URLs map to ODBC strings; passwords never show.
+#include <gtest/gtest.h>
+
+#include "connection_string.hpp"
+
+namespace qmilter::whitelist_db {
+namespace {
+
+ConnectionString parsed(const std::string& value, const std::string& config_dir = "/etc/qmilter") {
+  auto result = parse_connection_string(value, config_dir, 5);
+  EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().message);
+  return result.ok() ? result.value() : ConnectionString{};
+}
+
+std::string error_of(const std::string& value) {
+  auto result = parse_connection_string(value, "/etc/qmilter", 5);
+  EXPECT_FALSE(result.ok()) << value;
+  return result.ok() ? "" : result.error().message;
+}
+
+TEST(ConnectionString, SqliteRelativePathIsResolvedAgainstTheConfigDirectory) {
+  EXPECT_EQ(parsed("sqlite:///whitelist.db").odbc, "Driver=SQLite3;Database=/etc/qmilter/whitelist.db;Timeout=5000;");
+}
+
+TEST(ConnectionString, SqliteAbsolutePathHasFourSlashes) {
+  EXPECT_EQ(parsed("sqlite:////var/lib/qmilter/wl.db").odbc, "Driver=SQLite3;Database=/var/lib/qmilter/wl.db;Timeout=5000;");
+}
+
+TEST(ConnectionString, PostgresUrlMapsToThePostgresUnicodeDriver) {
+  ConnectionString c = parsed("postgresql://milter:pw@db.example.org:5433/mail");
+  EXPECT_EQ(c.odbc,
+            "Driver={PostgreSQL Unicode};Server=db.example.org;Port=5433;Database=mail;Uid=milter;Pwd=pw;"
+            "pqopt={connect_timeout=5};");
+  EXPECT_EQ(c.redacted, "postgresql://milter:***@db.example.org:5433/mail");
+  EXPECT_EQ(c.password, "pw");
+}
+
+TEST(ConnectionString, MysqlUrlMapsToTheMariaDbUnicodeDriver) {
+  EXPECT_EQ(parsed("mysql://milter@[::1]/mail").odbc, "Driver={MariaDB Unicode};Server=::1;Database=mail;Uid=milter;");
+}
+
+TEST(ConnectionString, EscapedPasswordIsDecodedAndBraced) {
+  ConnectionString c = parsed("mysql://u:a%3Bb%7Dc%40d@h:3306/db");
+  EXPECT_EQ(c.password, "a;b}c@d");
+  EXPECT_NE(c.odbc.find("Pwd={a;b}}c@d};"), std::string::npos) << c.odbc;
+  EXPECT_EQ(c.redacted.find("a%3B"), std::string::npos) << c.redacted;
+}
+
+TEST(ConnectionString, RawOdbcStringPassesAsGivenAndIsRedacted) {
+  ConnectionString c = parsed("Driver={PostgreSQL Unicode};Server=h;UID=u;PWD={se;cret};Database=d");
+  EXPECT_EQ(c.odbc, "Driver={PostgreSQL Unicode};Server=h;UID=u;PWD={se;cret};Database=d");
+  EXPECT_EQ(c.redacted, "Driver={PostgreSQL Unicode};Server=h;UID=u;PWD=***;Database=d");
+  EXPECT_EQ(parsed("DSN=whitelist;Password=x").redacted, "DSN=whitelist;Password=***");
+}
+
+TEST(ConnectionString, BadValuesAreRefusedWithTheReason) {
+  EXPECT_NE(error_of("oracle://u:p@h/db").find("unknown URL scheme 'oracle'"), std::string::npos);
+  EXPECT_NE(error_of("postgresql://u:p@h:99999/db").find("port"), std::string::npos);
+  EXPECT_NE(error_of("postgresql://u:p@h:5432").find("no database"), std::string::npos);
+  EXPECT_NE(error_of("just-a-name").find("neither a URL"), std::string::npos);
+  EXPECT_NE(error_of("sqlite://").find("SQLite URL"), std::string::npos);
+}
+
+TEST(ConnectionString, ErrorsNeverShowThePassword) {
+  std::string error = error_of("postgresql://u:topsecret@h:0/db");
+  EXPECT_EQ(error.find("topsecret"), std::string::npos) << error;
+}
+
+TEST(ConnectionString, MaskSecretReplacesEveryOccurrence) {
+  EXPECT_EQ(mask_secret("pw=abc and abc", "abc"), "pw=*** and ***");
+  EXPECT_EQ(mask_secret("nothing", ""), "nothing");
+}
+
+}  // namespace
+}  // namespace qmilter::whitelist_db
