@@ -1,0 +1,31 @@
+// escape(): the one escaping routine for text and attribute values in sanitized output.
+#include <string>
+#include <string_view>
+
+#include "core/html/sanitizer.hpp"
+
+namespace qmilter::html {
+
+std::string escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    std::string_view entity;
+    switch (text[i]) {
+      case '&': entity = "&amp;"; break;
+      case '<': entity = "&lt;"; break;
+      case '>': entity = "&gt;"; break;
+      case '"': entity = "&quot;"; break;
+      case '\'': entity = "&#39;"; break;
+      default: continue;
+    }
+    out.append(text.substr(start, i - start));
+    out.append(entity);
+    start = i + 1;
+  }
+  out.append(text.substr(start));
+  return out;
+}
+
+}  // namespace qmilter::html

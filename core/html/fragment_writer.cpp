@@ -1,0 +1,192 @@
+// The serializer of the sanitizer, driven by libxml2's SAX1 HTML events. libxml2 reports
+// every implied and auto-closed element as a start/end pair, so a stack mirrors its open
+// elements; a dropped element silences everything up to its end event.
+#include "core/html/fragment_writer.hpp"
+
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+
+#include "core/html/css_filter.hpp"
+#include "core/html/element_policy.hpp"
+
+namespace qmilter::html {
+namespace {
+
+std::string_view as_view(const xmlChar* text) {
+  return text == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(text));
+}
+
+// Escapes text and attribute values alike. CR only reaches us through &#13; and is written
+// back that way, because a raw CR would be folded into LF when parsed again.
+void append_escaped(std::string& out, std::string_view text) {
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    std::string_view entity;
+    switch (text[i]) {
+      case '&': entity = "&amp;"; break;
+      case '<': entity = "&lt;"; break;
+      case '>': entity = "&gt;"; break;
+      case '"': entity = "&quot;"; break;
+      case '\'': entity = "&#39;"; break;
+      case '\r': entity = "&#13;"; break;
+      default: continue;
+    }
+    out.append(text.substr(start, i - start));
+    out.append(entity);
+    start = i + 1;
+  }
+  out.append(text.substr(start));
+}
+
+void append_attribute(std::string& out, std::string_view name, std::string_view value) {
+  out.push_back(' ');
+  out.append(name);
+  out.append("=\"");
+  append_escaped(out, value);
+  out.push_back('"');
+}
+
+class Writer {
+ public:
+  Writer(const SanitizeOptions& options, FragmentMode mode, std::size_t expected_size)
+      : options_(options), mode_(mode) {
+    out_.reserve(expected_size);
+  }
+
+  void start_element(std::string_view name, const xmlChar** attributes) {
+    if (dropping_ > 0) {
+      ++dropping_;
+      return;
+    }
+    ElementAction action = element_action(name);
+    if (action == ElementAction::keep && name == "img" && (options_.strip_images || !options_.replace_images))
+      action = ElementAction::drop;
+    switch (action) {
+      case ElementAction::drop:
+        dropping_ = 1;
+        return;
+      case ElementAction::unwrap:
+        open_.push_back({});
+        return;
+      case ElementAction::keep:
+        open_.push_back(name);
+        if (mode_ == FragmentMode::markup) write_start_tag(name, attributes);
+        return;
+    }
+  }
+
+  void end_element() {
+    if (dropping_ > 0) {
+      --dropping_;
+      return;
+    }
+    if (open_.empty()) return;
+    const std::string_view name = open_.back();
+    open_.pop_back();
+    if (name.empty() || mode_ != FragmentMode::markup || is_void_element(name)) return;
+    out_.append("</");
+    out_.append(name);
+    out_.push_back('>');
+  }
+
+  void characters(std::string_view text) {
+    if (dropping_ == 0) append_escaped(out_, text);
+  }
+
+  std::string take() { return std::move(out_); }
+
+ private:
+  void write_start_tag(std::string_view name, const xmlChar** attributes) {
+    out_.push_back('<');
+    out_.append(name);
+    const bool is_img = name == "img";
+    if (is_img) append_attribute(out_, "src", kReplacementSrc);
+    for (const xmlChar** pair = attributes; pair != nullptr && pair[0] != nullptr; pair += 2) {
+      const std::string_view attribute = as_view(pair[0]);
+      const std::string_view value = as_view(pair[1]);  // entities already decoded
+      if (is_plain_attribute(attribute)) {
+        append_attribute(out_, attribute, value);
+      } else if (attribute == "style") {
+        if (style_is_safe(value)) append_attribute(out_, attribute, value);
+      } else if (attribute == "href" && name == "a") {
+        append_attribute(out_, attribute, "#");
+      }
+      // Everything else (on*, src elsewhere, formaction, xmlns, data-*, ...) is dropped.
+    }
+    out_.append(is_void_element(name) ? "/>" : ">");
+  }
+
+  const SanitizeOptions& options_;
+  FragmentMode mode_;
+  std::string out_;
+  // One entry per element libxml2 has open: the name if we wrote its start tag, else "".
+  // Names point into the parser's dictionary, which outlives the parse.
+  std::vector<std::string_view> open_;
+  std::size_t dropping_ = 0;  // > 0: inside a dropped element, this many levels deep
+};
+
+Writer& writer_of(void* context) {
+  return *static_cast<Writer*>(static_cast<htmlParserCtxtPtr>(context)->_private);
+}
+
+void on_start_element(void* context, const xmlChar* name, const xmlChar** attributes) {
+  writer_of(context).start_element(as_view(name), attributes);
+}
+
+void on_end_element(void* context, const xmlChar*) { writer_of(context).end_element(); }
+
+void on_characters(void* context, const xmlChar* text, int length) {
+  writer_of(context).characters(
+      std::string_view(reinterpret_cast<const char*>(text), static_cast<std::size_t>(length)));
+}
+
+// Whitespace libxml2 calls "ignorable" is kept: whether it is ignorable depends on where
+// it stands, and keeping it makes the second round see the same text as the first.
+htmlSAXHandler make_handler() {
+  htmlSAXHandler handler;
+  std::memset(&handler, 0, sizeof handler);
+  handler.startElement = on_start_element;
+  handler.endElement = on_end_element;
+  handler.characters = on_characters;
+  handler.ignorableWhitespace = on_characters;
+  handler.cdataBlock = on_characters;  // script/style bodies; they are inside dropped elements
+  return handler;                      // comments, PIs and DOCTYPEs have no handler: gone
+}
+
+struct ContextDeleter {
+  void operator()(htmlParserCtxtPtr context) const { htmlFreeParserCtxt(context); }
+};
+
+}  // namespace
+
+std::string write_fragment(std::string_view document, const SanitizeOptions& options, FragmentMode mode) {
+  static std::once_flag init;
+  std::call_once(init, [] { xmlInitParser(); });
+  static const htmlSAXHandler handler = make_handler();
+
+  const std::unique_ptr<htmlParserCtxt, ContextDeleter> context(
+      htmlCreateMemoryParserCtxt(document.data(), static_cast<int>(document.size())));
+  if (context == nullptr) throw std::bad_alloc();
+  // The context owns a SAX block of the same type; ours replaces its callbacks.
+  std::memcpy(context->sax, &handler, sizeof handler);
+  Writer writer(options, mode, document.size());
+  context->_private = &writer;
+  context->userData = context.get();
+  // Without this libxml2 guesses (Latin-1 in the end) at the first non-ASCII byte; our input
+  // is UTF-8 by construction. Marking it so, rather than installing a UTF-8 decoder, lets
+  // libxml2 read the buffer in place.
+  context->charset = XML_CHAR_ENCODING_UTF8;
+  htmlCtxtUseOptions(context.get(), HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                        HTML_PARSE_NONET | HTML_PARSE_NODEFDTD | HTML_PARSE_IGNORE_ENC);
+  htmlParseDocument(context.get());
+  if (context->myDoc != nullptr) xmlFreeDoc(context->myDoc);
+  context->myDoc = nullptr;
+  return writer.take();
+}
+
+}  // namespace qmilter::html

@@ -1,0 +1,174 @@
+// The text part search: depth-first through the MIME tree; an html part beats a plain one,
+// a part of the message itself beats one inside an attached message/rfc822, attachments
+// (Content-Disposition: attachment) are not text parts, the first of equals wins.
+#include "core/mime/text_part_finder.hpp"
+
+#include <cctype>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <libetpan/libetpan.h>
+
+#include "core/html/utf8.hpp"
+#include "core/mime/charset_decoder.hpp"
+
+namespace qmilter::mime {
+namespace {
+
+struct MimeDeleter {
+  void operator()(mailmime* mime) const { mailmime_free(mime); }
+};
+
+struct Candidate {
+  const mailmime* part = nullptr;
+  TextPart::Kind kind = TextPart::Kind::none;
+  int rank = std::numeric_limits<int>::max();  // lower is better
+};
+
+bool equals_ignoring_case(const char* a, std::string_view b) {
+  if (a == nullptr) return false;
+  const std::string_view view(a);
+  if (view.size() != b.size()) return false;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(view[i])) != b[i]) return false;
+  }
+  return true;
+}
+
+// text/html, text/plain or none for a single part; no Content-Type means text/plain.
+TextPart::Kind kind_of(const mailmime* part) {
+  const mailmime_content* content = part->mm_content_type;
+  if (content == nullptr) return TextPart::Kind::plain;
+  const mailmime_type* type = content->ct_type;
+  if (type == nullptr || type->tp_type != MAILMIME_TYPE_DISCRETE_TYPE ||
+      type->tp_data.tp_discrete_type == nullptr ||
+      type->tp_data.tp_discrete_type->dt_type != MAILMIME_DISCRETE_TYPE_TEXT)
+    return TextPart::Kind::none;
+  if (equals_ignoring_case(content->ct_subtype, "html")) return TextPart::Kind::html;
+  if (equals_ignoring_case(content->ct_subtype, "plain")) return TextPart::Kind::plain;
+  return TextPart::Kind::none;
+}
+
+bool is_attachment(const mailmime* part) {
+  mailmime_single_fields fields{};
+  mailmime_single_fields_init(&fields, part->mm_mime_fields, part->mm_content_type);
+  return fields.fld_disposition != nullptr && fields.fld_disposition->dsp_type != nullptr &&
+         fields.fld_disposition->dsp_type->dsp_type == MAILMIME_DISPOSITION_TYPE_ATTACHMENT;
+}
+
+// Iterative depth-first walk (nesting depth is attacker-controlled).
+Candidate find_best(const mailmime* root) {
+  Candidate best;
+  int order = 0;
+  std::vector<std::pair<const mailmime*, int>> stack{{root, 0}};  // part, attached-message depth
+  while (!stack.empty()) {
+    const auto [part, nested] = stack.back();
+    stack.pop_back();
+    if (part == nullptr) continue;
+    switch (part->mm_type) {
+      case MAILMIME_SINGLE: {
+        const TextPart::Kind kind = kind_of(part);
+        if (kind == TextPart::Kind::none || is_attachment(part)) break;
+        // nested message first, then html before plain, then document order.
+        const int rank = (nested > 0 ? 1 << 28 : 0) + (kind == TextPart::Kind::html ? 0 : 1 << 27) + order++;
+        if (rank < best.rank) best = {part, kind, rank};
+        break;
+      }
+      case MAILMIME_MULTIPLE: {
+        const clist* children = part->mm_data.mm_multipart.mm_mp_list;
+        if (children == nullptr) break;
+        std::vector<const mailmime*> in_order;
+        for (clistiter* it = clist_begin(children); it != nullptr; it = clist_next(it))
+          in_order.push_back(static_cast<const mailmime*>(clist_content(it)));
+        for (auto it = in_order.rbegin(); it != in_order.rend(); ++it) stack.emplace_back(*it, nested);
+        break;
+      }
+      case MAILMIME_MESSAGE:
+        stack.emplace_back(part->mm_data.mm_message.mm_msg_mime, part == root ? nested : nested + 1);
+        break;
+      default:
+        break;
+    }
+  }
+  return best;
+}
+
+// The body bytes of the part after transfer decoding, at most about max_bytes of them.
+std::string transfer_decode(const mailmime_data* data, std::size_t max_bytes, bool& cut) {
+  if (data == nullptr || data->dt_type != MAILMIME_DATA_TEXT || data->dt_data.dt_text.dt_data == nullptr)
+    return {};
+  std::string_view encoded(data->dt_data.dt_text.dt_data, data->dt_data.dt_text.dt_length);
+  // Four encoded bytes always hold at least one decoded byte in base64 and QP.
+  if (max_bytes < encoded.size() / 4) {
+    encoded = encoded.substr(0, max_bytes * 4);
+    cut = true;
+  }
+  const int encoding = data->dt_encoded ? data->dt_encoding : MAILMIME_MECHANISM_8BIT;
+  if (encoding != MAILMIME_MECHANISM_BASE64 && encoding != MAILMIME_MECHANISM_QUOTED_PRINTABLE)
+    return std::string(encoded);
+  std::size_t index = 0;
+  char* decoded = nullptr;
+  std::size_t decoded_length = 0;
+  if (mailmime_part_parse(encoded.data(), encoded.size(), &index, encoding, &decoded,
+                          &decoded_length) != MAILIMF_NO_ERROR) {
+    return std::string(encoded);  // undecodable: show what is there rather than nothing
+  }
+  std::string out(decoded, decoded_length);
+  mmap_string_unref(decoded);
+  return out;
+}
+
+std::string charset_of(const mailmime* part, TextPart::Kind kind, std::string_view body) {
+  if (part->mm_content_type != nullptr) {
+    if (const char* charset = mailmime_content_charset_get(part->mm_content_type)) return charset;
+  }
+  return kind == TextPart::Kind::html ? sniff_html_charset(body) : std::string();
+}
+
+// Where the body starts in a message libetpan could not parse at all.
+std::string_view body_of(std::string_view raw) {
+  for (const std::string_view separator : {std::string_view("\r\n\r\n"), std::string_view("\n\n")}) {
+    const std::size_t pos = raw.find(separator);
+    if (pos != std::string_view::npos) return raw.substr(pos + separator.size());
+  }
+  return {};
+}
+
+}  // namespace
+
+ExtractedText extract_text_part(std::string_view raw_message, std::size_t max_bytes) {
+  ExtractedText result;
+  std::size_t index = 0;
+  mailmime* parsed = nullptr;
+  if (mailmime_parse(raw_message.data(), raw_message.size(), &index, &parsed) != MAILIMF_NO_ERROR ||
+      parsed == nullptr) {
+    // libetpan gave up: the body as plain text is still a truthful preview.
+    std::string_view body = body_of(raw_message);
+    if (body.size() > max_bytes) {
+      body = body.substr(0, max_bytes);
+      result.cut = true;
+    }
+    result.part = {TextPart::Kind::plain, html::repair_utf8(body, html::Utf8Repair::sequences_only)};
+    return result;
+  }
+  const std::unique_ptr<mailmime, MimeDeleter> tree(parsed);
+  const Candidate best = find_best(tree.get());
+  if (best.part == nullptr) return result;
+
+  std::string body = transfer_decode(best.part->mm_data.mm_single, max_bytes, result.cut);
+  if (body.size() > max_bytes) {
+    body.resize(max_bytes);
+    result.cut = true;
+  }
+  const std::string charset = charset_of(best.part, best.kind, body);
+  result.part = {best.kind, decode_to_utf8(body, charset)};
+  return result;
+}
+
+TextPart find_text_part(std::string_view raw_message) {
+  return extract_text_part(raw_message, std::numeric_limits<std::size_t>::max()).part;
+}
+
+}  // namespace qmilter::mime
