@@ -42,6 +42,22 @@ std::map<std::pair<std::string, std::string>, int> key_lines(const std::string& 
   return lines;
 }
 
+// PropertyTree's messages do not say which key or section; the offending line does.
+std::string describe_parse_error(const std::string& content, const boost::property_tree::ini_parser_error& e) {
+  std::istringstream in(content);
+  std::string line, section;
+  for (unsigned long number = 1; std::getline(in, line) && number <= e.line(); ++number) {
+    std::string t = trim(line);
+    if (!t.empty() && t.front() == '[' && t.back() == ']') section = trim(t.substr(1, t.size() - 2));
+    if (number != e.line()) continue;
+    if (e.message() == "duplicate key name") {
+      return "[" + section + "] " + lower(trim(t.substr(0, t.find('=')))) + ": option set twice in one file";
+    }
+    if (e.message() == "duplicate section name") return "[" + section + "]: section appears twice in one file";
+  }
+  return e.message();
+}
+
 }  // namespace
 
 IniData IniData::read(const std::vector<std::string>& files) {
@@ -57,7 +73,7 @@ IniData IniData::read(const std::vector<std::string>& files) {
       std::istringstream in(content);
       boost::property_tree::ini_parser::read_ini(in, tree);
     } catch (const boost::property_tree::ini_parser_error& e) {
-      throw ConfigError(file + ":" + std::to_string(e.line()) + ": " + e.message());
+      throw ConfigError(file + ":" + std::to_string(e.line()) + ": " + describe_parse_error(content, e));
     }
     auto lines = key_lines(content);
     for (const auto& [section, keys] : tree) {

@@ -16,6 +16,7 @@
 
 #include "core/log/log_sink.hpp"
 #include "core/milter/connection_context.hpp"
+#include "core/rules/active_rules.hpp"
 #include "core/rules/outcome.hpp"
 
 namespace qmilter::core {
@@ -133,10 +134,7 @@ sfsistat on_connect(SMFICTX* ctx, char*, _SOCK_ADDR* address) {
   if (!c) return SMFIS_TEMPFAIL;
   try {
     c->client_address = address_text(address);
-    for (const Quarantine& q : c->config->quarantines) {
-      if (!c->client_address.empty() && q.ignore_hosts.contains(c->client_address)) continue;
-      c->rules.push_back(Rule{q.index, &q.name, &q.regex, q.whitelist.instance.get()});
-    }
+    c->rules = rules_for_client(*c->config, c->client_address);
     if (c->rules.empty() && !(c->protocol_flags & SMFIP_NR_CONN)) {
       log::debug("", "client " + c->client_address + " is ignored by every quarantine");
       return SMFIS_ACCEPT;

@@ -1,5 +1,4 @@
-// PCRE2 behind the Regex type. UTF mode with invalid-UTF tolerance: headers usually carry
-// UTF-8, but an 8-bit header in another charset must still be searched, not refused.
+// PCRE2 behind the Regex type, in UTF mode with Unicode properties as Python's str regexes.
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "core/rules/regex.hpp"
 
@@ -39,6 +38,49 @@ std::string pcre2_message(int code) {
   return reinterpret_cast<const char*>(buffer);
 }
 
+// Length of the valid UTF-8 sequence at text[i], or 0 when the byte starts none.
+std::size_t utf8_sequence(std::string_view text, std::size_t i) {
+  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  std::size_t length = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
+  if (length == 0 || (c >= 0xe0 && c < 0xf0 && length != 3) || i + length > text.size()) return 0;
+  for (std::size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xc0) != 0x80) return 0;
+  }
+  if (c == 0xe0 && byte(i + 1) < 0xa0) return 0;  // overlong
+  if (c == 0xed && byte(i + 1) > 0x9f) return 0;  // surrogates
+  if (c == 0xf0 && byte(i + 1) < 0x90) return 0;  // overlong
+  if (c == 0xf4 && byte(i + 1) > 0x8f) return 0;  // beyond U+10FFFF
+  return length;
+}
+
+// Headers are UTF-8 in practice but may carry raw 8-bit text in another charset. Bytes
+// that are not UTF-8 are read as Latin-1 (as Python's surrogate-free decoding of such a
+// header would show them), so `caf.` still matches "caf\xe9".
+std::string_view as_utf8(std::string_view subject, std::string& repaired) {
+  std::size_t i = 0;
+  while (i < subject.size()) {
+    std::size_t n = utf8_sequence(subject, i);
+    if (n == 0) break;
+    i += n;
+  }
+  if (i == subject.size()) return subject;
+  repaired.assign(subject.substr(0, i));
+  while (i < subject.size()) {
+    std::size_t n = utf8_sequence(subject, i);
+    if (n > 0) {
+      repaired.append(subject.substr(i, n));
+      i += n;
+    } else {
+      auto c = static_cast<unsigned char>(subject[i++]);
+      repaired += static_cast<char>(0xc0 | (c >> 6));
+      repaired += static_cast<char>(0x80 | (c & 0x3f));
+    }
+  }
+  return repaired;
+}
+
 }  // namespace
 
 std::string python_to_pcre2(std::string_view pattern) {
@@ -62,7 +104,7 @@ Regex::Regex(const std::string& python_pattern) : pattern_(python_pattern) {
   int error_code = 0;
   PCRE2_SIZE error_offset = 0;
   const std::uint32_t options =
-      PCRE2_CASELESS | PCRE2_MULTILINE | PCRE2_DOTALL | PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF;
+      PCRE2_CASELESS | PCRE2_MULTILINE | PCRE2_DOTALL | PCRE2_UTF | PCRE2_UCP;
   pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(translated.data()), translated.size(), options,
                                    &error_code, &error_offset, nullptr);
   if (!code) {
@@ -90,17 +132,21 @@ Regex::Regex(const std::string& python_pattern) : pattern_(python_pattern) {
 
 bool Regex::search(std::string_view subject) const {
   if (!compiled_) return false;
+  std::string repaired;
+  subject = as_utf8(subject, repaired);
   pcre2_match_data* data = match_buffer.get(group_count_ + 1);
-  int rc = pcre2_match(compiled_->code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, 0, data,
-                       nullptr);
+  int rc = pcre2_match(compiled_->code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0,
+                       PCRE2_NO_UTF_CHECK, data, nullptr);
   return rc >= 0;
 }
 
 std::optional<sdk::Match> Regex::match(std::string_view subject) const {
   if (!compiled_) return std::nullopt;
+  std::string repaired;
+  subject = as_utf8(subject, repaired);
   pcre2_match_data* data = match_buffer.get(group_count_ + 1);
-  int rc = pcre2_match(compiled_->code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, 0, data,
-                       nullptr);
+  int rc = pcre2_match(compiled_->code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0,
+                       PCRE2_NO_UTF_CHECK, data, nullptr);
   if (rc < 0) return std::nullopt;
   const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(data);
   auto group = [&](std::uint32_t n) -> std::optional<std::string> {
