@@ -52,6 +52,16 @@ const std::vector<OptionSpec>& quarantine_schema() {
   return schema;
 }
 
+// A relative unix socket path is relative to the config directory, like every other path.
+std::string resolve_socket(const std::string& socket, const std::string& config_dir) {
+  for (const std::string prefix : {"unix:", "local:"}) {
+    if (socket.rfind(prefix, 0) != 0) continue;
+    fs::path path = socket.substr(prefix.size());
+    if (path.is_relative()) return prefix + (fs::path(config_dir) / path).lexically_normal().string();
+  }
+  return socket;
+}
+
 std::vector<std::string> default_files() {
   std::vector<std::string> files{"/etc/qmilter/qmilter.conf"};
   if (const char* home = std::getenv("HOME")) files.push_back(std::string(home) + "/qmilter.conf");
@@ -270,7 +280,7 @@ std::shared_ptr<const Config> load_config(const LoadRequest& request) {
   SectionView global(ini, "global", config->config_dir);
   std::vector<std::string> names = quarantine_names(global, ini, config->warnings);
   config->preference = read_preference(ini, config->config_dir);
-  config->socket = global.get_as<std::string>(spec(global_schema(), "socket"));
+  config->socket = resolve_socket(global.get_as<std::string>(spec(global_schema(), "socket")), config->config_dir);
   config->plugin_dir = global.get_as<std::string>(spec(global_schema(), "plugin_dir"));
   if (config->plugin_dir.empty()) {
     config->plugin_dir = request.plugin_dir_fallback.empty() ? default_plugin_dir().string() : request.plugin_dir_fallback;
