@@ -1,0 +1,173 @@
+"""FILE quarantine through the real Postfix rig (issue 3): a matched message lands in the
+directory with pyquarantine's layout, read back the way the Python filter's tools did
+(json.load for the metadata, the email module for the data file); release through
+qmilterctl reaches a real SMTP server (smtp-sink) with the stored message, and the entry
+keeps the other recipient.
+
+Whitelists are `none` here, so "only one recipient quarantined" is shown with two
+quarantines matching different headers of two messages; the delivered recipient of a
+mixed message is covered by the core's own Postfix tests.
+"""
+
+import email
+import email.policy
+import json
+import os
+import re
+import stat
+import subprocess
+import time
+import uuid
+
+import pytest
+
+import rig
+
+KEYS = ["mailfrom", "recipients", "headers", "date", "queue_id", "subgroups", "named_subgroups"]
+
+
+def qmilterctl(*args, check=True):
+    binary = os.path.join(rig.build_dir(), "bin", "qmilterctl")
+    proc = subprocess.run([binary, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=120)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"qmilterctl {' '.join(args)} exited {proc.returncode}: "
+                             f"{proc.stderr.decode(errors='replace')}")
+    return proc
+
+
+def entries(directory):
+    return sorted(n[:-len(".metadata")] for n in os.listdir(directory) if n.endswith(".metadata"))
+
+
+@pytest.fixture
+def quarantine_dir(rig_dir):
+    path = os.path.join(rig_dir, f"quarantine-{uuid.uuid4().hex[:8]}")
+    os.makedirs(path)
+    return path
+
+
+def file_config(directory, smtp_port=25, regex=r"^X-Spam-Flag: (?P<flag>YES)(?P<never>NEVER)?"):
+    return rig.simple_config({"spam": rig.quarantine_section(
+        regex=regex, quarantine_type="file", quarantine_directory=directory,
+        smtp_port=smtp_port)})
+
+
+def send_matched(smtp, rcpts, body="Hello.\r\n.dot line\r\n..two dots\r\n\r\nlast line\r\n",
+                 sender="Sender@Example.ORG"):
+    message = rig.make_message(
+        headers=[("X-Spam-Flag", "YES"), ("X-Dup", "first"),
+                 ("X-Folded", "one\r\n\ttwo"), ("X-Dup", "second")],
+        subject="Spam \u00e9t\u00e9", body=body, to=", ".join(rcpts))
+    result = smtp(sender, rcpts, message)
+    assert result.accepted, result
+    return result
+
+
+def test_matched_message_lands_with_pyquarantine_layout(postfix, smtp_sink, start_qmilter,
+                                                        smtp, quarantine_dir):
+    start_qmilter(file_config(quarantine_dir))
+    rcpt = rig.unique_address()
+    before = int(time.time())
+    result = send_matched(smtp, [rcpt])
+    after = int(time.time())
+    ids = rig.wait_until(lambda: entries(quarantine_dir), "a quarantine entry")
+    assert len(ids) == 1
+    qid = ids[0]
+
+    # id: local time of storing + "_" + the MTA's queue id
+    m = re.fullmatch(r"(\d{14})_(\w+)", qid)
+    assert m, qid
+    assert m.group(2) == result.queue_id
+    stamp = time.mktime(time.strptime(m.group(1), "%Y%m%d%H%M%S"))
+    assert before - 1 <= stamp <= after + 1
+
+    # metadata, as the Python tools read it
+    meta_path = os.path.join(quarantine_dir, qid + ".metadata")
+    with open(meta_path) as f:
+        meta = json.load(f)
+    assert list(meta) == KEYS
+    assert meta["mailfrom"] == "sender@example.org"
+    assert meta["recipients"] == [rcpt]
+    assert isinstance(meta["date"], int) and before - 1 <= meta["date"] <= after + 1
+    assert meta["queue_id"] == result.queue_id
+    assert meta["subgroups"] == ["YES", None]
+    assert meta["named_subgroups"] == {"flag": "YES", "never": None}
+    headers = meta["headers"]
+    assert all(k == k.lower() for k in headers)
+    assert headers["x-spam-flag"] == "YES"
+    assert headers["x-dup"] == "second"  # the last occurrence wins
+    assert headers["x-folded"] == "one\n\ttwo"
+    assert headers["subject"] == "Spam \u00e9t\u00e9"
+    assert headers["to"] == rcpt
+    # byte for byte what pyquarantine's json.dump(metadata, f, indent=2) wrote
+    with open(meta_path) as f:
+        assert f.read() == json.dumps(meta, indent=2)
+
+    # data file: headers "Name: value\n", empty line, the body exactly as received (CRLF)
+    data_path = os.path.join(quarantine_dir, qid)
+    with open(data_path, "rb") as f:
+        raw = f.read()
+    head, body = raw.split(b"\n\n", 1)
+    assert b"\r" not in head.replace(b"\r\n\t", b"")
+    assert body == b"Hello.\r\n.dot line\r\n..two dots\r\n\r\nlast line\r\n"
+    with open(data_path, "rb") as f:
+        parsed = email.message_from_binary_file(f, policy=email.policy.compat32)
+    assert parsed.get_all("X-Dup") == ["first", "second"]
+    assert parsed["X-Spam-Flag"] == "YES"
+    assert parsed["To"] == rcpt
+    names = [k.lower() for k in parsed.keys()]
+    assert names.index("x-spam-flag") < names.index("x-dup") < names.index("x-folded")
+
+    for path in (data_path, meta_path):
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert sorted(os.listdir(quarantine_dir)) == [qid, qid + ".metadata"]  # no temporary files
+
+
+def test_release_delivers_the_stored_message_and_keeps_the_other_recipient(
+        postfix, smtp_sink, start_qmilter, smtp, quarantine_dir, qmilter_config):
+    config = file_config(quarantine_dir, smtp_port=smtp_sink.port)
+    start_qmilter(config)
+    conf_path = qmilter_config(config, "release.conf")
+    first, second = rig.unique_address(), rig.unique_address()
+    body = "Release me.\r\n.starts with a dot\r\n" + "x" * 5000 + "\r\n\u00fcml\u00e4ut\r\n"
+    send_matched(smtp, [first, second], body=body)
+    qid = rig.wait_until(lambda: entries(quarantine_dir), "a quarantine entry")[0]
+    with open(os.path.join(quarantine_dir, qid), "rb") as f:
+        stored = f.read()
+
+    proc = qmilterctl("-c", conf_path, "quarantine", "spam", "release", qid, "-t", first)
+    assert first in proc.stdout.decode()
+    msg = smtp_sink.wait_for_message(first)
+    assert msg.recipients == [first]
+    assert msg.mail_from == "sender@example.org"
+    # smtp-sink's dump has LF line ends; everything else is byte for byte the stored message
+    assert msg.data == stored.replace(b"\r\n", b"\n")
+    assert msg.body == body.encode().replace(b"\r\n", b"\n")
+
+    with open(os.path.join(quarantine_dir, qid + ".metadata")) as f:
+        assert json.load(f)["recipients"] == [second]
+    listed = qmilterctl("-c", conf_path, "quarantine", "spam", "list", "-b").stdout.decode()
+    assert listed.split() == [qid]
+
+    qmilterctl("-c", conf_path, "quarantine", "spam", "release", qid, "-a")
+    smtp_sink.wait_for_message(second)
+    assert entries(quarantine_dir) == []
+    assert os.listdir(quarantine_dir) == []
+
+
+def test_failed_release_names_the_recipient_and_keeps_the_entry(
+        postfix, smtp_sink, start_qmilter, smtp, quarantine_dir, qmilter_config):
+    closed_port = rig.free_port("127.0.0.1")
+    config = file_config(quarantine_dir, smtp_port=closed_port)
+    start_qmilter(config)
+    rcpt = rig.unique_address()
+    send_matched(smtp, [rcpt])
+    qid = rig.wait_until(lambda: entries(quarantine_dir), "a quarantine entry")[0]
+    proc = qmilterctl("-c", qmilter_config(config, "closed.conf"), "quarantine", "spam",
+                      "release", qid, "-a", check=False)
+    assert proc.returncode == 1
+    assert rcpt in proc.stderr.decode()
+    assert entries(quarantine_dir) == [qid]
+    with open(os.path.join(quarantine_dir, qid + ".metadata")) as f:
+        assert json.load(f)["recipients"] == [rcpt]
