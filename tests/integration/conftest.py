@@ -40,6 +40,7 @@ Minimal test:
         smtp_sink.wait_for_message(rcpt)
 """
 
+import itertools
 import os
 import shutil
 import tempfile
@@ -49,6 +50,7 @@ import pytest
 
 import rig
 
+_QMILTER_SEQ = itertools.count()
 _LOGS = pytest.StashKey[List[Tuple[str, rig.LogFile, int]]]()
 
 
@@ -168,13 +170,14 @@ def start_qmilter(request, rig_dir, milter_socket, qmilter_config):
         if not os.access(binary, os.X_OK):
             pytest.fail(f"qmilter binary not built: {binary} (set QMILTER_BUILD_DIR)")
         configs = config if isinstance(config, list) else [config]
+        seq = next(_QMILTER_SEQ)
         paths = []
         for i, c in enumerate(configs):
             if isinstance(c, str) and "\n" not in c and os.path.exists(c):
                 paths.append(c)
             else:
-                paths.append(qmilter_config(c, f"qmilter-{len(started)}-{i}.conf"))
-        log_path = os.path.join(rig_dir, f"qmilter-{len(started)}.log")
+                paths.append(qmilter_config(c, f"qmilter-{seq}-{i}.conf"))
+        log_path = os.path.join(rig_dir, f"qmilter-{seq}.log")
         proc = rig.Qmilter(socket_path or milter_socket, paths, log_path, extra_args, env)
         attach_log(request, f"qmilter log ({os.path.basename(log_path)})", proc.log)
         started.append(proc)

@@ -62,10 +62,14 @@ function check_no_reply_steps(conn)
 end
 
 -- Send connect/helo/mail/rcpt the way Postfix does, skipping the steps the filter
--- negotiated away; replies of steps it did not silence must be CONTINUE.
+-- negotiated away; replies of steps it did not silence must be CONTINUE - except at
+-- connect, where a filter may settle the whole connection (ACCEPT for a client all
+-- quarantines ignore): then that reply is returned and nothing more is sent.
 function send_envelope(conn, client_ip, from, rcpts, queue_id)
   check(mt.conninfo(conn, "client.rig.test", client_ip) == nil, "mt.conninfo() failed")
   if not silent_step(conn, SMFIP_NOCONNECT, SMFIP_NR_CONN) then
+    local reply = mt.getreply(conn)
+    if reply == SMFIR_ACCEPT then return reply end
     expect_reply(conn, SMFIR_CONTINUE, "connect")
   end
   if not mt.test_option(conn, SMFIP_NOHELO) then
@@ -83,6 +87,7 @@ function send_envelope(conn, client_ip, from, rcpts, queue_id)
       if not mt.test_option(conn, SMFIP_NR_RCPT) then expect_reply(conn, SMFIR_CONTINUE, "rcpt") end
     end
   end
+  return nil
 end
 
 -- Send headers {{name, value}, ...} and end of headers; returns the reply to EOH.
@@ -102,4 +107,20 @@ function send_body_and_eom(conn, body)
   end
   check(mt.eom(conn) == nil, "mt.eom() failed")
   return mt.getreply(conn)
+end
+
+-- Headers, then (if the filter has not decided yet) body and end of message. A filter
+-- that needs no body (nothing to store or notify) may give its verdict at end of headers.
+-- The global `verdict_at` ("eoh" or "eom", from -D) requires one of the two.
+-- Returns the reply and where it came ("eoh" / "eom").
+function send_message(conn, headers, body)
+  local reply = send_headers(conn, headers)
+  if reply ~= SMFIR_CONTINUE then
+    check(verdict_at == nil or verdict_at == "eoh",
+          "expected the verdict at end of message, got " .. reply_name(reply) .. " at end of headers")
+    return reply, "eoh"
+  end
+  check(verdict_at == nil or verdict_at == "eom",
+        "expected the verdict at end of headers, got SMFIR_CONTINUE")
+  return send_body_and_eom(conn, body), "eom"
 end

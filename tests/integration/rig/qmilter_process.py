@@ -68,6 +68,21 @@ def unix_socket_listening(path: str, pid: Optional[int] = None) -> bool:
     return False
 
 
+def unix_socket_connections(path: str) -> int:
+    """How many accepted (server side) connections on the unix socket `path` are open."""
+    count = 0
+    try:
+        with open("/proc/net/unix") as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                if len(fields) >= 8 and fields[7] == path and not int(fields[3], 16) & 0x10000:
+                    count += 1
+    except FileNotFoundError:
+        pass
+    return count
+
+
 def run_qmilter(args: Sequence[str], timeout: float = 30,
                 env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
     """Run qmilter with `args` to completion; text stdout/stderr in the result."""
@@ -128,6 +143,12 @@ class MilterProcess:
         if stat.S_IMODE(mode) & 0o666 != 0o666:
             os.chmod(self.socket_path, 0o666)
         return self
+
+    def wait_no_connections(self, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Wait until no MTA connection is open on the socket (Postfix closes its milter
+        connection shortly after the SMTP session ends)."""
+        wait_until(lambda: unix_socket_connections(self.socket_path) == 0,
+                   f"no open connection on {self.socket_path}", timeout)
 
     def reload(self, expect: str = RELOADED, timeout: float = DEFAULT_TIMEOUT):
         """SIGHUP, then wait for a log line matching `expect` (after the signal)."""

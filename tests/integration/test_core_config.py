@@ -1,0 +1,88 @@
+"""qmilter's start-up checks (issue 2, SPEC 2 and 8): `-t` prints `Configuration ok`; a
+bad configuration refuses to start with an error naming file, section and option."""
+
+import os
+
+import pytest
+
+import rig
+
+
+def write(rig_dir, name, sections):
+    return rig.write_config(os.path.join(rig_dir, name), sections)
+
+
+def bad_configs():
+    def with_spam(**changes):
+        section = rig.quarantine_section()
+        for key, value in changes.items():
+            section[key] = value
+        return rig.simple_config({"spam": section})
+
+    missing_section = rig.simple_config()
+    missing_section["global"]["quarantines"] = ["spam", "virus"]
+    bad_preferred = rig.simple_config()
+    bad_preferred["global"]["preferred_quarantine_action"] = "middle"
+    empty_list = rig.simple_config()
+    empty_list["global"]["quarantines"] = ""
+    return [
+        # id, config, words the error must name
+        ("missing-mandatory-option", with_spam(smtp_port=None), ["spam", "smtp_port"]),
+        ("bad-regex", with_spam(regex="(unclosed"), ["spam", "regex"]),
+        ("unknown-action", with_spam(action="explode"), ["spam", "action", "explode"]),
+        ("unknown-quarantine-type", with_spam(quarantine_type="nowhere"),
+         ["spam", "quarantine_type", "nowhere"]),
+        ("bad-ignore-hosts", with_spam(ignore_hosts="10.0.0.0/33"),
+         ["spam", "ignore_hosts"]),
+        ("quarantine-without-section", missing_section, ["virus"]),
+        ("bad-preferred-action", bad_preferred, ["global", "preferred_quarantine_action"]),
+        ("empty-quarantine-list", empty_list, ["global", "quarantines"]),
+    ]
+
+
+BAD = bad_configs()
+
+
+def test_check_mode_prints_configuration_ok(rig_dir):
+    path = write(rig_dir, "good.conf", rig.simple_config())
+    result = rig.run_qmilter(["-t", "-c", path])
+    assert result.returncode == 0, result.stderr
+    assert "Configuration ok" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name,config,words", BAD, ids=[b[0] for b in BAD])
+def test_bad_configuration_refuses_to_start(rig_dir, name, config, words):
+    path = write(rig_dir, f"{name}.conf", config)
+    socket_path = os.path.join(rig_dir, f"{name}.sock")
+    result = rig.run_qmilter(["-s", f"unix:{socket_path}", "-c", path])
+    assert result.returncode != 0, f"started with a bad configuration:\n{result.stderr}"
+    assert path in result.stderr, result.stderr
+    for word in words:
+        assert word in result.stderr, f"error does not name {word!r}:\n{result.stderr}"
+    assert not os.path.exists(socket_path)
+
+
+@pytest.mark.parametrize("name,config,words", BAD[:3], ids=[b[0] for b in BAD[:3]])
+def test_check_mode_reports_a_bad_configuration(rig_dir, name, config, words):
+    path = write(rig_dir, f"t-{name}.conf", config)
+    result = rig.run_qmilter(["-t", "-c", path])
+    assert result.returncode != 0
+    assert "Configuration ok" not in result.stdout + result.stderr
+    assert path in result.stderr and all(w in result.stderr for w in words), result.stderr
+
+
+def test_missing_config_file_is_an_error_naming_it(rig_dir):
+    path = os.path.join(rig_dir, "does-not-exist.conf")
+    result = rig.run_qmilter(["-t", "-c", path])
+    assert result.returncode != 0
+    assert path in result.stderr, result.stderr
+
+
+def test_later_config_file_overrides_earlier(rig_dir):
+    # The first file alone is bad (regex does not compile); the second fixes the key.
+    first = write(rig_dir, "first.conf", rig.simple_config({"spam": rig.quarantine_section(
+        regex="(unclosed")}))
+    second = write(rig_dir, "second.conf", {"spam": {"regex": "^X-Spam-Flag: YES"}})
+    result = rig.run_qmilter(["-t", "-c", first, "-c", second])
+    assert result.returncode == 0, result.stderr
+    assert "Configuration ok" in result.stdout + result.stderr
