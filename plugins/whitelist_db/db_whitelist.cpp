@@ -76,7 +76,8 @@ sdk::Result<std::unique_ptr<DbWhitelist>> DbWhitelist::create(const sdk::Options
     return whitelist;
   }
   if (context.logger != nullptr) {
-    context.logger->info("", "whitelist database '" + shown + "', table '" + table_name + "'" +
+    // qmilterctl runs this too: only the daemon announces it at info level.
+    context.logger->log(context.role == sdk::Role::daemon ? sdk::LogLevel::info : sdk::LogLevel::debug, "", "whitelist database '" + shown + "', table '" + table_name + "'" +
                                  (expire_days > 0 ? ", entries expire after " + std::to_string(expire_days) + " days unused" : ""));
   }
   return whitelist;
