@@ -121,6 +121,7 @@ sdk::Result<std::unique_ptr<FileStore>> FileStore::create(const sdk::Options& op
 
   struct stat info {};
   if (::stat(directory.c_str(), &info) != 0) {
+    if (errno == ENOENT) return sdk::Error{"quarantine_directory: '" + directory + "' does not exist"};
     return sdk::Error{"quarantine_directory: '" + directory + "': " + error_text(errno)};
   }
   if (!S_ISDIR(info.st_mode)) return sdk::Error{"quarantine_directory: '" + directory + "' is not a directory"};
