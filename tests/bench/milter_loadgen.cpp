@@ -254,7 +254,7 @@ int main(int argc, char** argv) {
   app.add_option("-d,--duration", options.duration_s,
                  "Stop starting new messages after this many seconds (with -n as an upper bound)");
   app.add_option("-w,--warmup", options.warmup, "Messages sent first and not counted");
-  app.add_option("-e,--eml", options.eml, "Message file to replay (default: a built-in ~2 KB message)")
+  app.add_option("-e,--eml", options.eml, "Message file to replay (default: a built-in 1.5 KB message)")
       ->check(CLI::ExistingFile);
   app.add_option("-H,--header", options.extra_headers, "Extra header 'Name: value' appended (repeatable)");
   app.add_option("-b,--body-size", options.body_size, "Replace the body with this many bytes of text");

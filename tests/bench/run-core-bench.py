@@ -168,8 +168,14 @@ def check_targets(results, memory, held_connections):
     return verdicts
 
 
+def load_average():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
 def main():
     args = parse_args()
+    load_before = load_average()
     bench_dir = os.path.join(args.build, "tests", "bench")
     loadgen = os.path.join(bench_dir, "milter_loadgen")
     null_bin = os.path.join(bench_dir, "null_filter")
@@ -210,6 +216,9 @@ def main():
         memory["qmilter (after the throughput runs)"] = {"after": after_load}
 
     print()
+    print(f"machine: {os.cpu_count()} CPUs, load average {load_before} before, "
+          f"{load_average()} after (other processes skew absolute figures; ratios are of "
+          "interleaved runs)")
     print(f"qmilter negotiated:     {results[('qmilter', 'clean', levels[0])]['negotiated']}")
     print(f"null_filter negotiated: {results[('null', 'clean', levels[0])]['negotiated']}")
     print_tables(results, levels, memory, args.markdown, args.rss_connections)

@@ -22,7 +22,7 @@ class EmlMessage {
   static EmlMessage load(const std::string& path);
   // Parses message text; origin names it in errors.
   static EmlMessage parse(std::string_view text, const std::string& origin);
-  // A small, ordinary message (relay headers, folded Received lines, ~1 KB text body).
+  // A small, ordinary message: 12 headers (folded Received and DKIM lines), 1.5 KB in all.
   static EmlMessage builtin();
 
   // Appends a header given as "Name: value"; throws when there is no colon.
