@@ -76,8 +76,10 @@ std::string base64(std::string_view data) {
 }
 
 std::string encoded_words(std::string_view utf8) {
-  // "=?UTF-8?B?" + 60 base64 characters + "?=" = 72 ≤ 75 (RFC 2047 §2): 45 bytes per word.
-  constexpr std::size_t max_bytes_per_word = 45;
+  // RFC 2047 allows 75 characters per word; libetpan folds header lines at 72 columns and
+  // would move a longer first word to a line of its own (a reader then sees a leading
+  // space). 36 bytes → 48 base64 characters → 60-character words: "Subject: " + one fits.
+  constexpr std::size_t max_bytes_per_word = 36;
   const std::string text = repair_utf8(utf8);
   std::string out;
   std::size_t start = 0;
@@ -139,8 +141,22 @@ std::string decode_header_value(std::string_view raw) {
   return without_line_breaks(repair_utf8(result));
 }
 
+namespace {
+
+// Whether libetpan's folding at 72 columns can place every word on a line after the name.
+bool has_no_long_word(std::string_view text) {
+  std::size_t run = 0;
+  for (char c : text) {
+    run = (c == ' ') ? 0 : run + 1;
+    if (run > 60) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string encode_unstructured(std::string_view utf8) {
-  if (is_plain_ascii(utf8)) return std::string(utf8);
+  if (is_plain_ascii(utf8) && has_no_long_word(utf8)) return std::string(utf8);
   return encoded_words(utf8);
 }
 

@@ -41,8 +41,8 @@ DeliveryResult deliver(const Outbox& outbox, const smtp::Server& relay, ClaimedE
                                              visit(message);
                                              return {};
                                            });
-  const std::string reply =
-      (outcome.reply_code != 0 ? std::to_string(outcome.reply_code) + " " : std::string()) + outcome.reply;
+  const std::string code = outcome.reply_code != 0 ? std::to_string(outcome.reply_code) : std::string();
+  const std::string reply = code.empty() || outcome.reply.rfind(code, 0) == 0 ? outcome.reply : code + " " + outcome.reply;
   if (outcome.delivered && outcome.refused_recipients.empty()) {
     if (auto removed = outbox.remove(std::move(entry)); !removed) {
       // Delivered but still queued: it will be sent again. Say so loudly.

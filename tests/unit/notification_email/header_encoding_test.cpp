@@ -28,7 +28,12 @@ TEST(HeaderEncoding, LongTextIsSplitIntoShortWordsOnCharacterBoundaries) {
     ++words;
     start = end + 1;
   }
-  EXPECT_EQ(words, 4u);  // 45 bytes per word at most, never half a character
+  EXPECT_EQ(words, 5u);  // 36 bytes per word at most, never half a character
+}
+
+TEST(HeaderEncoding, AsciiWithAWordTooLongForOneLineIsEncoded) {
+  const std::string word(70, 'x');
+  EXPECT_EQ(encode_unstructured(word).substr(0, 10), "=?UTF-8?B?");
 }
 
 TEST(HeaderEncoding, TextThatLooksEncodedOrHasControlsIsEncoded) {

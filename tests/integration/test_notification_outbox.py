@@ -1,0 +1,148 @@
+"""The email notifier's durable outbox - issue 5.
+
+notify() only writes each notification crash-safely into the outbox; a sender thread
+delivers it. So a dead or hanging relay never slows the milter's answer, a notification
+waits in the outbox until the relay is back, a daemon killed with queued notifications
+delivers them after its restart (exactly once per recipient), and a relay's 5xx moves the
+notification to failed/ with the reason.
+"""
+
+import os
+import shutil
+import socket
+import time
+
+import pytest
+
+import rig
+
+NOTIFY_FROM = "notify@rig.test"
+SPAM = {"X-Spam-Flag": "YES"}
+
+
+def outbox_config(base, relay_port):
+    qdir = os.path.join(base, "quarantine")
+    os.makedirs(qdir, exist_ok=True)
+    shutil.copy(os.path.join(rig.source_dir(), "templates", "notification.template"),
+                os.path.join(base, "notification.template"))
+    return rig.simple_config({"spam": rig.quarantine_section(
+        r"^X-Spam-Flag: YES", "discard",
+        quarantine_type="file", quarantine_directory=qdir,
+        notification_type="email",
+        smtp_host="127.0.0.1", smtp_port=relay_port,
+        notification_email_envelope_from=NOTIFY_FROM,
+        notification_email_from=NOTIFY_FROM,
+        notification_email_subject="Quarantined: {EMAIL_SUBJECT}",
+        notification_email_template=os.path.join(base, "notification.template"),
+        notification_email_replacement_img="",
+        notification_spool_dir=os.path.join(base, "outbox"),
+    )})
+
+
+def queued(base):
+    return sorted(n for n in os.listdir(os.path.join(base, "outbox")) if n.endswith(".msg"))
+
+
+@pytest.fixture
+def base(rig_dir, request):
+    path = os.path.join(rig_dir, request.node.name)
+    os.makedirs(path)
+    return path
+
+
+def test_hanging_relay_does_not_delay_the_milter_and_delivery_follows_when_it_is_up(
+        postfix, start_qmilter, smtp, qmilter_config, base):
+    port = rig.free_port()
+    # A relay that accepts connections (the kernel completes the handshake) but never
+    # says a word: a synchronous sender would hang here for its whole SMTP timeout.
+    blackhole = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    blackhole.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    blackhole.bind(("127.0.0.1", port))
+    blackhole.listen(16)
+    sink = None
+    try:
+        start_qmilter(qmilter_config(outbox_config(base, port), "hanging.conf"))
+        rcpt = rig.unique_address()
+        started = time.monotonic()
+        result = smtp("sender@example.org", [rcpt], rig.make_message(SPAM, subject="held", to=rcpt))
+        elapsed = time.monotonic() - started
+        assert result.accepted, result
+        assert elapsed < 5, f"the milter waited {elapsed:.1f} s on the relay"
+        assert len([n for n in os.listdir(os.path.join(base, "quarantine"))
+                    if n.endswith(".metadata")]) == 1, "the message must be quarantined"
+        assert len(queued(base)) == 1, "the notification must wait in the outbox"
+
+        # The relay comes back on the same port.
+        blackhole.close()
+        blackhole = None
+        sink = rig.SmtpSink(os.path.join(base, "relay"), port=port).start()
+        delivered = sink.wait_for_message(rcpt, timeout=60)
+        assert delivered.mail_from == NOTIFY_FROM
+        assert delivered.header("Subject") == "Quarantined: held"
+        rig.wait_until(lambda: queued(base) == [], "outbox emptied")
+        assert len(sink.messages_to(rcpt)) == 1
+    finally:
+        if blackhole is not None:
+            blackhole.close()
+        if sink is not None:
+            sink.stop()
+
+
+def test_notifications_queued_when_the_daemon_is_killed_go_out_after_restart_once(
+        postfix, start_qmilter, smtp, qmilter_config, base):
+    port = rig.free_port()  # nothing listens: every attempt is refused (temporary)
+    config = qmilter_config(outbox_config(base, port), "restart.conf")
+    qmilter = start_qmilter(config)
+    rcpts = [rig.unique_address("a"), rig.unique_address("b")]
+    assert smtp("sender@example.org", rcpts, rig.make_message(SPAM, to=rcpts[0])).accepted
+    assert len(queued(base)) == 2
+    qmilter.log.wait_for(r"deferred \(attempt 1")
+    qmilter.kill()
+
+    sink = rig.SmtpSink(os.path.join(base, "relay"), port=port).start()
+    try:
+        start_qmilter(config)
+        for rcpt in rcpts:
+            sink.wait_for_message(rcpt, timeout=30)
+        rig.wait_until(lambda: queued(base) == [], "outbox emptied")
+        for rcpt in rcpts:
+            messages = sink.messages_to(rcpt)
+            assert len(messages) == 1, sink.describe()
+            assert messages[0].recipients == [rcpt]
+    finally:
+        sink.stop()
+
+
+def test_a_relay_refusal_moves_the_notification_to_failed_with_the_reason(
+        postfix, start_qmilter, smtp, qmilter_config, base):
+    port = rig.free_port()
+    sink = rig.SmtpSink(os.path.join(base, "relay"), port=port, extra_args=["-f", "RCPT"]).start()
+    try:
+        qmilter = start_qmilter(qmilter_config(outbox_config(base, port), "refused.conf"))
+        rcpt = rig.unique_address()
+        assert smtp("sender@example.org", [rcpt], rig.make_message(SPAM, to=rcpt)).accepted
+        failed = os.path.join(base, "outbox", "failed")
+        # The reason is written first, then the notification is moved next to it.
+        moved = rig.wait_until(lambda: [n for n in os.listdir(failed) if n.endswith(".msg")
+                                        and not n.startswith(".")], "a notification in failed/")
+        with open(os.path.join(failed, moved[0] + ".reason")) as f:
+            reason = f.read()
+        assert reason.startswith(f"refused by 127.0.0.1:{port}: 5"), reason
+        assert queued(base) == []
+        qmilter.log.wait_for(r"failed for good")
+    finally:
+        sink.stop()
+
+
+def test_an_unwritable_outbox_makes_the_milter_tempfail(
+        postfix, start_qmilter, smtp, qmilter_config, base):
+    qmilter = start_qmilter(qmilter_config(outbox_config(base, rig.free_port()), "unwritable.conf"))
+    outbox = os.path.join(base, "outbox")
+    # Root ignores permissions: replace the outbox by a file so that writing into it fails.
+    shutil.rmtree(outbox)
+    with open(outbox, "w") as f:
+        f.write("not a directory")
+    rcpt = rig.unique_address()
+    result = smtp("sender@example.org", [rcpt], rig.make_message(SPAM, to=rcpt))
+    assert result.final is not None and result.final[0] == 451, result
+    qmilter.log.wait_for(r"outbox: cannot create")
