@@ -1,7 +1,10 @@
-"""SIGHUP swaps qmilter's configuration; a bad new one is refused and the old one kept
-(issue 2, SPEC 8). Checked with mail through the rig's Postfix."""
+"""SIGHUP swaps qmilter's configuration; a bad new one is refused and the old one kept; a
+message in flight finishes on the configuration it started with (issue 2, SPEC 8).
+Checked with mail through the rig's Postfix and with miltertest."""
 
+import os
 import re
+import subprocess
 
 import rig
 
@@ -59,3 +62,33 @@ def test_sighup_with_a_bad_configuration_keeps_the_old_one(postfix, smtp_sink, s
     qmilter.reload()
     result, _ = send_spam(smtp)
     assert result.final == (554, "5.7.0 Fixed configuration"), result
+
+
+def test_message_in_flight_finishes_on_the_configuration_it_started_with(
+        rig_dir, start_qmilter, qmilter_config):
+    path = qmilter_config(rig.simple_config(), "inflight.conf")  # spam -> discard
+    qmilter = start_qmilter(path)
+    ready, gate = os.path.join(rig_dir, "inflight.ready"), os.path.join(rig_dir, "inflight.gate")
+    script = subprocess.Popen(
+        [rig.miltertest.MILTERTEST, "-s", rig.miltertest.script_path("inflight_across_reload.lua"),
+         "-D", f"socket={qmilter.socket}", "-D", f"scriptdir={rig.miltertest.SCRIPT_DIR}",
+         "-D", f"ready={ready}", "-D", f"gate={gate}", "-D", "expect=discard"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        rig.wait_until(lambda: os.path.exists(ready) or script.poll() is not None,
+                       "the miltertest script to be mid-message")
+        qmilter_config(rig.simple_config({"spam": rig.quarantine_section(action="reject")}),
+                       "inflight.conf")
+        qmilter.reload()
+        open(gate, "w").close()
+        output, _ = script.communicate(timeout=60)
+    finally:
+        if script.poll() is None:
+            script.kill()
+            script.wait()
+    assert script.returncode == 0, output
+
+    # A new connection gets the new configuration.
+    result = rig.run_miltertest("matched_rejected.lua", qmilter.socket, defines={
+        "scriptdir": rig.miltertest.SCRIPT_DIR, "reason": "Message rejected"})
+    assert result.returncode == 0, result.stdout
