@@ -8,6 +8,11 @@ import pytest
 import rig
 
 
+def plugin_dir():
+    return os.environ.get("QMILTER_PLUGIN_DIR") or os.path.join(
+        rig.build_dir(), "lib", "qmilter", "plugins")
+
+
 def write(rig_dir, name, sections):
     return rig.write_config(os.path.join(rig_dir, name), sections)
 
@@ -86,3 +91,50 @@ def test_later_config_file_overrides_earlier(rig_dir):
     result = rig.run_qmilter(["-t", "-c", first, "-c", second])
     assert result.returncode == 0, result.stderr
     assert "Configuration ok" in result.stdout + result.stderr
+
+
+def test_plugin_given_as_a_path_is_loaded(rig_dir):
+    plugin = os.path.join(plugin_dir(), "quarantine_none.so")
+    path = write(rig_dir, "by-path.conf", rig.simple_config({"spam": rig.quarantine_section(
+        quarantine_type=plugin)}))
+    result = rig.run_qmilter(["-t", "-c", path])
+    assert result.returncode == 0, result.stderr
+    assert "Configuration ok" in result.stdout + result.stderr
+
+
+def test_a_file_that_is_not_a_plugin_is_refused_naming_it(rig_dir):
+    not_plugin = os.path.join(rig_dir, "not-a-plugin.so")
+    with open(not_plugin, "w") as f:
+        f.write("this is not a shared object\n")
+    path = write(rig_dir, "not-plugin.conf", rig.simple_config({"spam": rig.quarantine_section(
+        action=not_plugin)}))
+    result = rig.run_qmilter(["-t", "-c", path])
+    assert result.returncode != 0
+    assert not_plugin in result.stderr, result.stderr
+
+
+def test_plugin_dir_in_global_overrides_the_default(rig_dir):
+    empty = os.path.join(rig_dir, "no-plugins-here")
+    os.makedirs(empty, exist_ok=True)
+    path = write(rig_dir, "plugin-dir.conf", rig.simple_config(plugin_dir=empty))
+    result = rig.run_qmilter(["-t", "-c", path])
+    assert result.returncode != 0, "found plugins in an empty plugin_dir"
+    assert empty in result.stderr, result.stderr
+
+    path = write(rig_dir, "plugin-dir-ok.conf", rig.simple_config(plugin_dir=plugin_dir()))
+    result = rig.run_qmilter(["-t", "-c", path])
+    assert result.returncode == 0, result.stderr
+
+
+def test_socket_from_the_global_section(rig_dir):
+    socket_path = os.path.join(rig_dir, "global-socket", "qmilter.sock")
+    path = write(rig_dir, "socket.conf", rig.simple_config(socket=f"unix:{socket_path}"))
+    proc = rig.MilterProcess([rig.qmilter_binary(), "-c", path], socket_path,
+                             os.path.join(rig_dir, "global-socket.log"), "qmilter")
+    try:
+        proc.start()
+        result = rig.run_miltertest("clean_accepted_at_eoh.lua", proc.socket,
+                                    defines={"scriptdir": rig.miltertest.SCRIPT_DIR})
+        assert result.returncode == 0, result.stdout
+    finally:
+        proc.kill()
