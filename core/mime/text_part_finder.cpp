@@ -122,7 +122,10 @@ std::string transfer_decode(const mailmime_data* data, std::size_t max_bytes, bo
 
 std::string charset_of(const mailmime* part, TextPart::Kind kind, std::string_view body) {
   if (part->mm_content_type != nullptr) {
-    if (const char* charset = mailmime_content_charset_get(part->mm_content_type)) return charset;
+    // Not mailmime_content_charset_get: it answers "us-ascii" for a missing parameter,
+    // which would hide the <meta> of an HTML part.
+    char name[] = "charset";
+    if (const char* charset = mailmime_content_param_get(part->mm_content_type, name)) return charset;
   }
   return kind == TextPart::Kind::html ? sniff_html_charset(body) : std::string();
 }

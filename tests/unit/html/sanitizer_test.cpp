@@ -1,0 +1,100 @@
+// sanitize() and escape(): the rules of SPEC §6, one behaviour per test.
+#include <gtest/gtest.h>
+
+#include "core/html/sanitizer.hpp"
+
+namespace qmilter::html {
+namespace {
+
+std::string clean(std::string_view html, SanitizeOptions options = {}) { return sanitize(html, options).html; }
+
+TEST(Sanitize, KeepsAllowedElementsAndTheirAllowedAttributes) {
+  EXPECT_EQ(clean("<table border=1 cellpadding=\"2\"><tr><td colspan=2 align=left>x</td></tr></table>"),
+            "<table border=\"1\" cellpadding=\"2\"><tr><td colspan=\"2\" align=\"left\">x</td></tr></table>");
+  EXPECT_EQ(clean("<font face=Arial color=red size=2>f</font>"), "<font face=\"Arial\" color=\"red\" size=\"2\">f</font>");
+}
+
+TEST(Sanitize, DropsEventHandlersAndUnknownAttributes) {
+  EXPECT_EQ(clean("<b onclick=\"alert(1)\" class=x data-x=1>hi</b>"), "<b>hi</b>");
+}
+
+TEST(Sanitize, RemovesDangerousElementsWithTheirContent) {
+  EXPECT_EQ(clean("a<script>alert(1)</script>b<style>p{}</style>c<iframe>i</iframe>d"), "abcd");
+  EXPECT_EQ(clean("a<form><b>inside</b></form>b<svg><text>s</text></svg>c"), "abc");
+  EXPECT_EQ(clean("a<noscript>n</noscript><template>t</template><textarea>x</textarea>b"), "ab");
+}
+
+TEST(Sanitize, UnwrapsOtherElementsKeepingTheirContent) {
+  EXPECT_EQ(clean("<article><section>text <abbr title=t>a</abbr></section></article>"), "text a");
+  EXPECT_EQ(clean("<o:p>&nbsp;</o:p>"), "\xC2\xA0");
+}
+
+TEST(Sanitize, LinksPointNowhere) {
+  EXPECT_EQ(clean("<a href=\"http://example.com/\" title=t>x</a>"), "<a href=\"#\" title=\"t\">x</a>");
+  EXPECT_EQ(clean("<a href=\"javascript:alert(1)\">x</a>"), "<a href=\"#\">x</a>");
+  EXPECT_EQ(clean("<a name=top>x</a>"), "<a name=\"top\">x</a>");
+}
+
+TEST(Sanitize, RemoteImagesAreReplacedOrRemoved) {
+  const SanitizeResult replaced = sanitize("<img src=\"http://t.example/p.gif\" width=1 alt=\"a\">", {});
+  EXPECT_EQ(replaced.html, "<img src=\"cid:removed_for_security_reasons\" width=\"1\" alt=\"a\"/>");
+  EXPECT_TRUE(replaced.image_replaced);
+
+  const SanitizeResult removed = sanitize("x<img src=\"http://t.example/p.gif\">y", {.replace_images = false});
+  EXPECT_EQ(removed.html, "xy");
+  EXPECT_FALSE(removed.image_replaced);
+
+  const SanitizeResult stripped = sanitize("x<img src=\"cid:a\">y", {.replace_images = true, .strip_images = true});
+  EXPECT_EQ(stripped.html, "xy");
+  EXPECT_FALSE(stripped.image_replaced);
+}
+
+TEST(Sanitize, NoImageNoReplacementFlag) { EXPECT_FALSE(sanitize("<b>x</b>", {}).image_replaced); }
+
+TEST(Sanitize, DangerousStylesAreDroppedHarmlessOnesKept) {
+  EXPECT_EQ(clean("<p style=\"color: red\">x</p>"), "<p style=\"color: red\">x</p>");
+  EXPECT_EQ(clean("<p style=\"background:url(http://t/x.gif)\">x</p>"), "<p>x</p>");
+  EXPECT_EQ(clean("<p style=\"width:e\\78pression(alert(1))\">x</p>"), "<p>x</p>");
+  EXPECT_EQ(clean("<p style=\"x:exp/**/ression(1)\">x</p>"), "<p>x</p>");
+}
+
+TEST(Sanitize, CommentsIncludingConditionalOnesAreRemoved) {
+  EXPECT_EQ(clean("a<!-- c -->b<!--[if mso]><b>x</b><![endif]-->c"), "abc");
+}
+
+TEST(Sanitize, TextAndAttributesAreFullyEscaped) {
+  EXPECT_EQ(clean("<p title='a\"b&lt;'>1 &lt; 2 &amp; 3 &gt; 0 \"q\" 'a'</p>"),
+            "<p title=\"a&quot;b&lt;\">1 &lt; 2 &amp; 3 &gt; 0 &quot;q&quot; &#39;a&#39;</p>");
+}
+
+TEST(Sanitize, InvalidUtf8AndControlsBecomeReplacementCharacters) {
+  EXPECT_EQ(clean("a\xFF" "b\x01" "c"), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c");
+  EXPECT_EQ(clean(std::string("a\0b", 3)), "a\xEF\xBF\xBD" "b");
+}
+
+TEST(Sanitize, LeadingTextIsNotWrappedInAParagraph) { EXPECT_EQ(clean("hello <b>x</b>"), "hello <b>x</b>"); }
+
+TEST(Sanitize, DocumentShellIsUnwrappedAndHeadDropped) {
+  EXPECT_EQ(clean("<!DOCTYPE html><html><head><title>T</title><meta charset=x></head>"
+                  "<body bgcolor=red><p>p</p></body></html>"),
+            "<p>p</p>");
+}
+
+TEST(Sanitize, IsAFixedPointOnTrickyNesting) {
+  for (const char* input : {"<p><x><div>d</div></x></p>", "<a href=#><x><a href=#>n</a></x></a>",
+                            "<table><x><tr><td>c</td></tr></x></table>", "<li><x><li>i</li></x></li>",
+                            "<pre>\n\nx</pre>", "<p>a&#13;b</p>"}) {
+    const std::string once = clean(input);
+    EXPECT_EQ(clean(once), once) << input;
+  }
+}
+
+TEST(Sanitize, EmptyInputGivesEmptyOutput) { EXPECT_EQ(clean(""), ""); }
+
+TEST(Escape, EscapesTheFiveCharacters) {
+  EXPECT_EQ(escape("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+  EXPECT_EQ(escape("plain"), "plain");
+}
+
+}  // namespace
+}  // namespace qmilter::html
