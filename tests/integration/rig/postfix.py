@@ -183,7 +183,17 @@ class Postfix:
                    state=lambda: json.dumps(self.queue(), indent=1))
 
     def delete_all_queued(self) -> None:
-        self._run([POSTSUPER, "-c", self.config_dir, "-d", "ALL"])
+        self.postsuper("-d", "ALL")
+
+    def postsuper(self, *args: str) -> str:
+        """postsuper -c DIR <args> (e.g. "-H", "ALL" releases the hold queue)."""
+        return self._run([POSTSUPER, "-c", self.config_dir, *args])
+
+    def queue_ids(self, queue_name: Optional[str] = None) -> List[str]:
+        """Queue ids of the queued messages, only those in `queue_name` (active, deferred,
+        hold, incoming, maildrop) when given."""
+        return [m["queue_id"] for m in self.queue()
+                if queue_name is None or m.get("queue_name") == queue_name]
 
     def wait_for_log(self, regex: str, since: int = 0,
                      timeout: float = DEFAULT_TIMEOUT):
