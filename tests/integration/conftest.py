@@ -15,17 +15,18 @@ Per test module (started once, stopped in finalizers even when a test fails):
                  to set extra main.cf parameters at start
   postfix        Postfix: private instance on 127.0.0.1:<free port> relaying everything
                  to smtp_sink, smtpd_milters = unix:<milter_socket>, milter_protocol 6,
-                 milter_default_action tempfail, retries every 1-2 s; .log (LogFile:
-                 mark(), wait_for(regex, since)), .flush(), .queue() (postqueue -j),
-                 .wait_queue_empty(), .set_params({...}) (postconf + reload)
+                 milter_default_action tempfail; .log (LogFile: mark(),
+                 wait_for(regex, since)), .flush(), .queue() (postqueue -j),
+                 .queue_ids("hold"), .wait_queue_empty(), .postsuper("-H", "ALL"),
+                 .set_params({...}) (postconf + reload); retries every 1-2 s
 
 Per test:
   qmilter_config  write_qmilter_config(sections_or_text, name) -> path of an INI file
                   (see rig.simple_config / rig.quarantine_section for issue 2's sections)
   start_qmilter   start_qmilter(config, extra_args=(), socket_path=None) -> Qmilter
                   listening on milter_socket (.reload(), .stop(), .kill(), .log);
-                  killed (SIGKILL) after the test - call .stop() to test SIGTERM
-                  `config` is a dict of sections, INI text or a path (or a list of them)
+                  `config` is a dict of sections, INI text or a path (or a list of
+                  them); killed (SIGKILL) after the test - call .stop() to test SIGTERM
   smtp            smtp(mail_from, rcpts, message, client_ip="127.0.0.1") -> SmtpResult
                   sent to the rig's Postfix (rig.make_message builds a message)
 Every process's log (Postfix maillog since the test began, qmilter, smtp-sink) is added
