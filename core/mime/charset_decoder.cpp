@@ -110,11 +110,17 @@ class Iconv {
 
 std::string decode_to_utf8(std::string_view bytes, std::string_view charset) {
   const std::string label = lower_trimmed(charset);
-  if (!is_utf8_label(label)) {
+  // glibc's iconv_open ignores junk around a name it knows, and takes "//" suffixes as
+  // options: only plain charset names reach it.
+  const bool plain_name = std::all_of(label.begin(), label.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':';
+  });
+  if (!is_utf8_label(label) && plain_name) {
     Iconv converter(iconv_name(label));
-    if (converter.ok()) return converter.convert(bytes);
-    // An unknown charset: ASCII survives, everything else becomes U+FFFD.
+    // iconv's output is UTF-8 by contract; the repair pass makes it so by construction too.
+    if (converter.ok()) return html::repair_utf8(converter.convert(bytes), html::Utf8Repair::sequences_only);
   }
+  // UTF-8, or an unknown charset: ASCII survives, everything else becomes U+FFFD.
   return html::repair_utf8(bytes, html::Utf8Repair::sequences_only);
 }
 
