@@ -95,17 +95,28 @@ Candidate find_best(const mailmime* root) {
   return best;
 }
 
+// How many encoded bytes surely decode to at least max_bytes: base64 needs 4 per 3 plus
+// its line breaks, QP at most 3 per byte (=XX), the rest 1.
+std::size_t encoded_limit(int encoding, std::size_t max_bytes) {
+  if (max_bytes > std::numeric_limits<std::size_t>::max() / 4) return max_bytes;
+  switch (encoding) {
+    case MAILMIME_MECHANISM_BASE64: return max_bytes / 3 * 4 + max_bytes / 16 + 16;
+    case MAILMIME_MECHANISM_QUOTED_PRINTABLE: return max_bytes * 3 + 16;
+    default: return max_bytes + 16;
+  }
+}
+
 // The body bytes of the part after transfer decoding, at most about max_bytes of them.
 std::string transfer_decode(const mailmime_data* data, std::size_t max_bytes, bool& cut) {
   if (data == nullptr || data->dt_type != MAILMIME_DATA_TEXT || data->dt_data.dt_text.dt_data == nullptr)
     return {};
   std::string_view encoded(data->dt_data.dt_text.dt_data, data->dt_data.dt_text.dt_length);
-  // Four encoded bytes always hold at least one decoded byte in base64 and QP.
-  if (max_bytes < encoded.size() / 4) {
-    encoded = encoded.substr(0, max_bytes * 4);
+  const int encoding = data->dt_encoded ? data->dt_encoding : MAILMIME_MECHANISM_8BIT;
+  const std::size_t limit = encoded_limit(encoding, max_bytes);
+  if (limit < encoded.size()) {
+    encoded = encoded.substr(0, limit);
     cut = true;
   }
-  const int encoding = data->dt_encoded ? data->dt_encoding : MAILMIME_MECHANISM_8BIT;
   if (encoding != MAILMIME_MECHANISM_BASE64 && encoding != MAILMIME_MECHANISM_QUOTED_PRINTABLE)
     return std::string(encoded);
   std::size_t index = 0;
