@@ -70,6 +70,14 @@ class FilterProcess:
                     figures[key] = int(value.split()[0])
         return figures
 
+    def cpu_seconds(self):
+        """User + system CPU time the process has used so far (all its threads, also
+        those that ended), from /proc/PID/stat."""
+        with open(f"/proc/{self.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        # fields[0] is the state (field 3 of stat(5)); utime and stime are fields 14, 15.
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def log_tail(self, lines=30):
         try:
             with open(self.log_path, "rb") as log:
