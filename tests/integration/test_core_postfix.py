@@ -90,6 +90,16 @@ def test_regex_matches_case_insensitively_and_folded_headers(postfix, smtp_sink,
     assert smtp("sender@example.org", [rcpt], folded).final[0] == 554
 
 
+def test_accept_action_delivers_the_matched_message(postfix, smtp_sink, start_qmilter, smtp):
+    qmilter = start_qmilter(rig.simple_config({"spam": rig.quarantine_section(
+        action="accept")}))
+    rcpt = rig.unique_address()
+    result = smtp("a@example.org", [rcpt], rig.make_message(SPAM, to=rcpt))
+    assert result.accepted, result
+    assert smtp_sink.wait_for_message(rcpt).header("X-Spam-Flag") == "YES"
+    qmilter.log.wait_for(rf"{result.queue_id}: .*spam")
+
+
 def test_client_in_ignore_hosts_passes_unfiltered_and_the_next_client_is_filtered(
         postfix, smtp_sink, start_qmilter, smtp):
     start_qmilter(rig.simple_config({"spam": rig.quarantine_section(
