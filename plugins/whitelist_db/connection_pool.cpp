@@ -22,8 +22,8 @@ std::shared_ptr<ConnectionPool> ConnectionPool::for_string(const std::string& od
 ConnectionPool::ConnectionPool(std::string odbc, long timeout_seconds, std::string password)
     : odbc_(std::move(odbc)), timeout_seconds_(timeout_seconds), password_(std::move(password)) {}
 
-ConnectionPool::Taken ConnectionPool::take() {
-  {
+ConnectionPool::Taken ConnectionPool::take(bool fresh) {
+  if (!fresh) {
     std::lock_guard lock(mutex_);
     if (!idle_.empty()) {
       Taken taken{std::move(idle_.back()), true};
@@ -33,6 +33,15 @@ ConnectionPool::Taken ConnectionPool::take() {
   }
   // Connect outside the lock: a slow server must not block threads holding idle connections.
   return Taken{std::make_unique<OdbcConnection>(odbc_, timeout_seconds_, password_), false};
+}
+
+void ConnectionPool::drop_idle() {
+  std::vector<std::unique_ptr<OdbcConnection>> dropped;
+  {
+    std::lock_guard lock(mutex_);
+    dropped.swap(idle_);
+  }
+  // Disconnected outside the lock: closing a dead connection may wait on the network.
 }
 
 void ConnectionPool::give_back(std::unique_ptr<OdbcConnection> connection) {

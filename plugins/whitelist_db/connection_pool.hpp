@@ -25,8 +25,9 @@ class ConnectionPool {
   ConnectionPool(std::string odbc, long timeout_seconds, std::string password);
 
   // Runs `work` on a pooled connection. When it throws DatabaseError on a connection that
-  // had been idle in the pool (maybe broken by a server restart), the connection is dropped
-  // and `work` is run once more on a fresh one; `work` must therefore be safe to repeat.
+  // had been idle in the pool (maybe broken by a server restart), that connection and every
+  // other idle one (as old, as likely broken) are dropped and `work` is run once more on a
+  // fresh connection; `work` must therefore be safe to repeat.
   template <class Work>
   auto with_connection(Work&& work) -> decltype(work(std::declval<OdbcConnection&>()));
 
@@ -37,7 +38,8 @@ class ConnectionPool {
     std::unique_ptr<OdbcConnection> connection;
     bool reused = false;
   };
-  Taken take();
+  Taken take(bool fresh);
+  void drop_idle();
   void give_back(std::unique_ptr<OdbcConnection> connection);
 
   static constexpr std::size_t max_idle_ = 32;
@@ -51,7 +53,7 @@ class ConnectionPool {
 template <class Work>
 auto ConnectionPool::with_connection(Work&& work) -> decltype(work(std::declval<OdbcConnection&>())) {
   for (int attempt = 0;; ++attempt) {
-    Taken taken = take();
+    Taken taken = take(attempt > 0);
     try {
       if constexpr (std::is_void_v<decltype(work(*taken.connection))>) {
         work(*taken.connection);
@@ -66,6 +68,7 @@ auto ConnectionPool::with_connection(Work&& work) -> decltype(work(std::declval<
       // The connection is dropped (not given back). Only a reused one earns a retry: a fresh
       // connection failing means the database itself is refusing.
       if (!taken.reused || attempt > 0) throw;
+      drop_idle();
     }
   }
 }

@@ -36,6 +36,10 @@ std::string diagnostics(SQLSMALLINT handle_type, SQLHANDLE handle) {
     out += "[" + std::string(reinterpret_cast<char*>(state)) + "] " + reinterpret_cast<char*>(message);
   }
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' ')) out.pop_back();
+  // libpq's messages span lines; a log line must stay one line.
+  for (char& c : out) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
   return out.empty() ? "no diagnostic from the driver" : out;
 }
 

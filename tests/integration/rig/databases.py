@@ -133,8 +133,14 @@ class PostgresServer(_Server):
         return self
 
     def _ready(self) -> bool:
-        return (tcp_port_listening(self.port)
-                and os.path.exists(os.path.join(self.socket_dir, f".s.PGSQL.{self.port}")))
+        # Listening is not enough: during crash recovery the server refuses logins
+        # ("the database system is starting up"). pg_isready asks the real question.
+        if not (tcp_port_listening(self.port)
+                and os.path.exists(os.path.join(self.socket_dir, f".s.PGSQL.{self.port}"))):
+            return False
+        probe = subprocess.run([f"{PG_BIN}/pg_isready", "-q", "-h", self.host, "-p", str(self.port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+        return probe.returncode == 0
 
     def sql(self, statement: str, database: str = DB_NAME) -> str:
         """Run SQL as the superuser over the unix socket; tab-separated rows."""
@@ -172,7 +178,11 @@ class MariaDbServer(_Server):
         return self
 
     def _ready(self) -> bool:
-        return tcp_port_listening(self.port) and os.path.exists(self.socket)
+        if not (tcp_port_listening(self.port) and os.path.exists(self.socket)):
+            return False
+        probe = subprocess.run(["mariadb-admin", "--no-defaults", f"--socket={self.socket}", "-u", "root",
+                                "ping"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+        return probe.returncode == 0
 
     def sql(self, statement: str, database: str = DB_NAME) -> str:
         """Run SQL as root over the unix socket; tab-separated rows, no headers."""
