@@ -24,7 +24,7 @@ def two_quarantines(preferred):
 
 def assert_discarded(postfix, smtp_sink, result, rcpts, mark):
     assert result.accepted, f"the client must see a discarded message as accepted: {result}"
-    postfix.log.wait_for(rf"milter-discard: END-OF-MESSAGE from .*: milter triggers DISCARD",
+    postfix.log.wait_for(r"milter-discard: END-OF-MESSAGE from .*: milter triggers DISCARD",
                          since=mark)
     assert postfix.queue() == [], "a discarded message must not be queued"
     for rcpt in rcpts:

@@ -138,9 +138,11 @@ class SmtpSink:
     def wait_for_message(self, recipient: str, timeout: float = DEFAULT_TIMEOUT,
                          count: int = 1) -> SinkMessage:
         """Wait until `count` messages to recipient arrived; return the last of them."""
-        msgs = wait_until(lambda: (lambda m: m if len(m) >= count else None)(
-                              self.messages_to(recipient)),
-                          f"{count} message(s) to {recipient} at smtp-sink", timeout,
+        def enough():
+            msgs = self.messages_to(recipient)
+            return msgs if len(msgs) >= count else None
+
+        msgs = wait_until(enough, f"{count} message(s) to {recipient} at smtp-sink", timeout,
                           state=self.describe)
         return msgs[count - 1]
 
