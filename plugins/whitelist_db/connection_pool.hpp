@@ -47,6 +47,7 @@ class ConnectionPool {
   const long timeout_seconds_;
   const std::string password_;
   mutable std::mutex mutex_;
+  std::mutex sqlite_serial_;  // held around each use of a SQLite connection
   std::vector<std::unique_ptr<OdbcConnection>> idle_;
 };
 
@@ -54,6 +55,9 @@ template <class Work>
 auto ConnectionPool::with_connection(Work&& work) -> decltype(work(std::declval<OdbcConnection&>())) {
   for (int attempt = 0;; ++attempt) {
     Taken taken = take(attempt > 0);
+    // SQLite has one writer per file: queueing here is far cheaper than its busy-wait sleeps.
+    std::unique_lock<std::mutex> serial;
+    if (taken.connection->family() == DbmsFamily::sqlite) serial = std::unique_lock(sqlite_serial_);
     try {
       if constexpr (std::is_void_v<decltype(work(*taken.connection))>) {
         work(*taken.connection);

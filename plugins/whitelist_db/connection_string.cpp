@@ -60,7 +60,10 @@ sdk::Result<ConnectionString> parse_sqlite(std::string_view value, std::string_v
     path = std::string(config_dir) + (config_dir.back() == '/' ? "" : "/") + path;
   }
   ConnectionString out;
-  out.odbc = "Driver=SQLite3;Database=" + odbc_value(path) + ";Timeout=" + std::to_string(timeout_seconds * 1000) + ";";
+  // WAL: lookups never wait for a last_used update; synchronous=NORMAL: commits do not fsync
+  // (a power loss may forget the latest last_used updates, never an entry's existence).
+  out.odbc = "Driver=SQLite3;Database=" + odbc_value(path) + ";Timeout=" + std::to_string(timeout_seconds * 1000) +
+             ";JournalMode=WAL;SyncPragma=NORMAL;";
   out.redacted = std::string(value);
   return out;
 }

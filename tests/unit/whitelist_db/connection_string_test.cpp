@@ -19,11 +19,11 @@ std::string error_of(const std::string& value) {
 }
 
 TEST(ConnectionString, SqliteRelativePathIsResolvedAgainstTheConfigDirectory) {
-  EXPECT_EQ(parsed("sqlite:///whitelist.db").odbc, "Driver=SQLite3;Database=/etc/qmilter/whitelist.db;Timeout=5000;");
+  EXPECT_EQ(parsed("sqlite:///whitelist.db").odbc, "Driver=SQLite3;Database=/etc/qmilter/whitelist.db;Timeout=5000;JournalMode=WAL;SyncPragma=NORMAL;");
 }
 
 TEST(ConnectionString, SqliteAbsolutePathHasFourSlashes) {
-  EXPECT_EQ(parsed("sqlite:////var/lib/qmilter/wl.db").odbc, "Driver=SQLite3;Database=/var/lib/qmilter/wl.db;Timeout=5000;");
+  EXPECT_EQ(parsed("sqlite:////var/lib/qmilter/wl.db").odbc, "Driver=SQLite3;Database=/var/lib/qmilter/wl.db;Timeout=5000;JournalMode=WAL;SyncPragma=NORMAL;");
 }
 
 TEST(ConnectionString, PostgresUrlMapsToThePostgresUnicodeDriver) {
