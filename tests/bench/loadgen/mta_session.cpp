@@ -20,11 +20,17 @@ constexpr std::array<const char*, static_cast<std::size_t>(Action::count_)> acti
     "addrcpt", "addrcpt_par", "delrcpt", "replbody", "chgfrom", "addheader",
     "insheader", "chgheader", "quarantine", "progress", "skip", "rcpt_rejected"};
 
-std::string strip_angles(std::string_view address) {
+// The value of {mail_addr} / {rcpt_addr}: Postfix sends the address without angle
+// brackets and lower-cased (seen with Postfix 3.7).
+std::string address_macro(std::string_view address) {
   if (address.size() >= 2 && address.front() == '<' && address.back() == '>') {
     address = address.substr(1, address.size() - 2);
   }
-  return std::string(address);
+  std::string value(address);
+  for (char& c : value) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return value;
 }
 
 // The verdict a reply code stands for; nullopt for "go on" (continue, skip).
@@ -100,7 +106,7 @@ class Session {
         data += arg;
         data += '\0';
       }
-      if (step(Stage::mail, milter::cmd_mail, data, {{"{mail_addr}", strip_angles(plan_.sender)}},
+      if (step(Stage::mail, milter::cmd_mail, data, {{"{mail_addr}", address_macro(plan_.sender)}},
                milter::p_nr_mail)) {
         return true;
       }
@@ -203,14 +209,19 @@ class Session {
   }
 
   // Recipients one by one; a reject or tempfail refuses only that recipient, as in SMTP.
+  // Postfix opens the queue file after the first recipient, so `i` comes from the second on.
   bool rcpt_steps() {
     stage_ = Stage::rcpt;
     std::size_t accepted = 0;
     Reply last_refusal;
+    bool first = true;
     for (const auto& recipient : plan_.recipients) {
       maybe_hold(Stage::rcpt);
-      send_command(Stage::rcpt, milter::cmd_rcpt, recipient + '\0',
-                   {{"{rcpt_addr}", strip_angles(recipient)}});
+      std::vector<milter::Macro> macros;
+      if (!first) macros.emplace_back("i", queue_id_);
+      macros.emplace_back("{rcpt_addr}", address_macro(recipient));
+      first = false;
+      send_command(Stage::rcpt, milter::cmd_rcpt, recipient + '\0', std::move(macros));
       if ((protocol_ & milter::p_nr_rcpt) != 0) {
         ++accepted;
         continue;

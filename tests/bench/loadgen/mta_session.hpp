@@ -50,16 +50,18 @@ struct SessionPlan {
   std::vector<std::string> mail_args;                  // ESMTP arguments, e.g. SIZE=1234
   std::vector<std::string> recipients{"<alice@bench.example>"};
   EmlMessage message = EmlMessage::builtin();
-  // Macros sent with each command, besides the per-message queue id `i` that goes with
-  // DATA, EOH and EOM (Postfix's milter_*_macros defaults; Postfix sends each step's macros
-  // only when the step itself is sent).
+  // Extra macros sent with each command. Always sent, as Postfix 3.7 does: {mail_addr}
+  // with MAIL and {rcpt_addr} with RCPT (lower-cased, no brackets), the per-message queue
+  // id `i` with the second and later RCPTs, DATA, EOH and EOM. Like Postfix, a step's
+  // macros go only when the step itself is sent.
   std::map<Stage, std::vector<milter::Macro>> macros;
   std::string queue_id_prefix;  // queue id = prefix + message number in hex
   // A session for which hold is requested pauses just before sending this stage.
   std::optional<Stage> hold_before;
 };
 
-// Fills the macros Postfix 3.7 sends by default for plan's client, sender and recipients.
+// Adds the connect macros Postfix 3.7 sends by default (j, {daemon_name}, {daemon_addr},
+// v, _) for plan's client.
 void add_postfix_default_macros(SessionPlan& plan);
 
 // Lets sessions wait at plan.hold_before until released (e.g. to measure memory with N
