@@ -18,7 +18,8 @@ Per test module (started once, stopped in finalizers even when a test fails):
                  milter_default_action tempfail; .log (LogFile: mark(),
                  wait_for(regex, since)), .flush(), .queue() (postqueue -j),
                  .queue_ids("hold"), .wait_queue_empty(), .postsuper("-H", "ALL"),
-                 .set_params({...}) (postconf + reload); retries every 1-2 s
+                 .set_params({...}) / with .temporary_params({...}): (main.cf +
+                 postfix reload); retries every 1-2 s
 
 Per test:
   qmilter_config  write_qmilter_config(sections_or_text, name) -> path of an INI file

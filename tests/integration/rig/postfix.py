@@ -8,25 +8,26 @@ Retries are fast (queue_run_delay / backoff of 1-2 s) so tests of TEMPFAIL-then-
 finish quickly: make the milter work again, then flush().
 
 Per-test main.cf parameters: pass `params` at construction, or call set_params() on a
-running instance (postconf -e + postfix reload, waiting for the reload in the log).
+running instance (main.cf rewritten + postfix reload, waiting for the reload in the log);
+`with postfix.temporary_params({...}):` restores the previous values afterwards.
 
 Must run as root (postfix start). stop() is safe to call twice and after a failed start.
 """
 
+import contextlib
 import json
 import os
 import pwd
 import shutil
 import signal
 import subprocess
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 from .logfile import LogFile
 from .ports import free_port, tcp_port_listening
 from .waiting import DEFAULT_TIMEOUT, wait_until
 
 POSTFIX = "/usr/sbin/postfix"
-POSTCONF = "/usr/sbin/postconf"
 POSTQUEUE = "/usr/sbin/postqueue"
 POSTSUPER = "/usr/sbin/postsuper"
 
@@ -165,6 +166,19 @@ class Postfix:
         mark = self.log.mark()
         self._run([POSTFIX, "-c", self.config_dir, "reload"])
         self.log.wait_for(r"reload -- version", since=mark)
+
+    @contextlib.contextmanager
+    def temporary_params(self, params: Dict[str, str]) -> Iterator[None]:
+        """set_params() for the body of a with-block, then the previous values again."""
+        previous = {key: self.params.get(key) for key in params}
+        self.set_params(params)
+        try:
+            yield
+        finally:
+            for key, value in previous.items():
+                if value is None:
+                    self.params.pop(key, None)
+            self.set_params({k: v for k, v in previous.items() if v is not None})
 
     # --- queue ------------------------------------------------------------------------
 
