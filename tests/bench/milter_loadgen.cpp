@@ -37,6 +37,7 @@ struct Options {
   std::string eml;
   std::vector<std::string> extra_headers;
   std::optional<std::size_t> body_size;
+  std::optional<std::size_t> message_size;
   std::string sender = "bob@client.bench.example";
   std::vector<std::string> recipients;
   std::vector<std::string> mail_args;
@@ -112,6 +113,7 @@ SessionPlan build_plan(const Options& options) {
   plan.message = options.eml.empty() ? EmlMessage::builtin() : EmlMessage::load(options.eml);
   for (const auto& header : options.extra_headers) plan.message.add_header(header);
   if (options.body_size) plan.message.set_body_size(*options.body_size);
+  if (options.message_size) plan.message.set_total_size(*options.message_size);
   add_postfix_default_macros(plan);
   for (const auto& spec : options.macros) {
     const auto colon = spec.find(':');
@@ -257,7 +259,11 @@ int main(int argc, char** argv) {
   app.add_option("-e,--eml", options.eml, "Message file to replay (default: a built-in 1.5 KB message)")
       ->check(CLI::ExistingFile);
   app.add_option("-H,--header", options.extra_headers, "Extra header 'Name: value' appended (repeatable)");
-  app.add_option("-b,--body-size", options.body_size, "Replace the body with this many bytes of text");
+  auto* body_size =
+      app.add_option("-b,--body-size", options.body_size, "Replace the body with this many bytes of text");
+  app.add_option("-m,--message-size", options.message_size,
+                 "Size the body so that headers + body come to this many bytes (e.g. 4096)")
+      ->excludes(body_size);
   app.add_option("-f,--from", options.sender, "Envelope sender");
   app.add_option("-r,--rcpt", options.recipients, "Envelope recipient (repeatable; default alice@bench.example)");
   app.add_option("--mail-arg", options.mail_args, "ESMTP argument of MAIL FROM, e.g. SIZE=2048 (repeatable)");

@@ -90,8 +90,10 @@ def measure_throughput(args, loadgen, null, qmilter, levels):
              ("qmilter", "matched", qmilter, ["-H", MATCH_HEADER], "discard")]
     raw = {}
     for concurrency in levels:
-        for _ in range(args.rounds):
-            for filter_name, kind, process, extra, verdict in cases:
+        for round_number in range(args.rounds):
+            # Alternate the order so a drift in the machine's load favours no filter.
+            for filter_name, kind, process, extra, verdict in (
+                    cases if round_number % 2 == 0 else cases[::-1]):
                 cpu_before = process.cpu_seconds()
                 report = run_load(loadgen, process.socket_spec, concurrency,
                                   duration_s=args.duration, warmup=args.warmup, extra=extra)

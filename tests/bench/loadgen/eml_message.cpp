@@ -136,6 +136,16 @@ void EmlMessage::set_body_size(std::size_t bytes) {
   }
 }
 
+void EmlMessage::set_total_size(std::size_t bytes) {
+  set_body_size(0);
+  const std::size_t headers = size();
+  if (bytes < headers) {
+    throw std::runtime_error("message size " + std::to_string(bytes) + " is smaller than its " +
+                             std::to_string(headers) + " bytes of headers");
+  }
+  set_body_size(bytes - headers);
+}
+
 std::size_t EmlMessage::size() const {
   std::size_t total = body_.size() + 2;
   for (const auto& header : headers_) total += header.name.size() + 1 + header.raw_value.size() + 2;

@@ -29,6 +29,9 @@ class EmlMessage {
   void add_header(std::string_view line);
   // Replaces the body with `bytes` bytes of 78-byte text lines (each ending CRLF).
   void set_body_size(std::size_t bytes);
+  // Sizes the body so that headers + body come to `bytes` (as size() counts them); throws
+  // when the headers alone are larger.
+  void set_total_size(std::size_t bytes);
 
   const std::vector<EmlHeader>& headers() const { return headers_; }
   const std::string& body() const { return body_; }
