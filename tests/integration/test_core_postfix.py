@@ -100,6 +100,24 @@ def test_accept_action_delivers_the_matched_message(postfix, smtp_sink, start_qm
     qmilter.log.wait_for(rf"{result.queue_id}: .*spam")
 
 
+@pytest.mark.parametrize("subject,matched", [
+    ("Gewinnspiel für Sie", True),
+    ("GEWINNSPIEL FÜR SIE", True),   # Python's IGNORECASE folds non-ASCII letters too
+    ("Gewinnspiel fur Sie", False),
+])
+def test_regex_matches_raw_utf8_headers(postfix, smtp_sink, start_qmilter, smtp, subject,
+                                        matched):
+    start_qmilter(rig.simple_config({"spam": rig.quarantine_section(
+        r"^Subject: Gewinnspiel für", "reject")}))
+    rcpt = rig.unique_address()
+    result = smtp("a@example.org", [rcpt], rig.make_message(subject=subject, to=rcpt))
+    if matched:
+        assert result.final == (554, "5.7.0 Message rejected"), result
+    else:
+        assert result.accepted, result
+        assert smtp_sink.wait_for_message(rcpt).header("Subject") == subject
+
+
 def test_client_in_ignore_hosts_passes_unfiltered_and_the_next_client_is_filtered(
         postfix, smtp_sink, start_qmilter, smtp):
     start_qmilter(rig.simple_config({"spam": rig.quarantine_section(
