@@ -94,38 +94,31 @@ class EmailNotifier final : public sdk::Notifier {
       if (!preview.had_text_part) logger_->info(message.queue_id(), "no text part found for the notification preview");
     }
 
-    std::vector<std::string> queued;
-    std::vector<ClaimedEntry> claimed;  // admin role: sent right away below
+    // Render everything first, then queue all of the message's notifications in one
+    // batch: either every recipient's notification is durable or none is (no duplicates
+    // when the MTA retries after a TEMPFAIL).
+    std::vector<OutboxItem> items;
+    items.reserve(recipients.size());
     for (const std::string& recipient : recipients) {
       auto built = render(facts, recipient, image_replaced);
-      sdk::Status status;
-      if (built) {
-        OutboxEnvelope envelope{settings_.envelope_from, recipient, std::string(message.queue_id()),
-                                static_cast<std::int64_t>(std::time(nullptr))};
-        if (role_ == sdk::Role::admin) {
-          auto entry = outbox_.put_claimed(envelope, built.value());
-          if (entry) {
-            queued.push_back(entry.value().name());
-            claimed.push_back(std::move(entry).value());
-          } else {
-            status = entry.error();
-          }
-        } else if (role_ == sdk::Role::daemon) {
-          auto name = outbox_.put(envelope, built.value());
-          if (name) queued.push_back(name.value()); else status = name.error();
-        }
-      } else {
-        status = built.error();
-      }
-      if (!status) {
-        claimed.clear();
-        withdraw(queued);
-        return sdk::Error{"notification to <" + recipient + ">: " + status.error().message};
-      }
+      if (!built) return sdk::Error{"notification to <" + recipient + ">: " + built.error().message};
+      items.push_back({{settings_.envelope_from, recipient, std::string(message.queue_id()),
+                        static_cast<std::int64_t>(std::time(nullptr))},
+                       std::move(built).value()});
     }
-    if (sender_) sender_->wake();
-    for (const std::string& name : queued) logger_->debug(message.queue_id(), "notification queued as " + outbox_.dir() + "/" + name);
-    return send_now(std::move(claimed));
+    if (role_ == sdk::Role::admin) {
+      auto claimed = outbox_.put_claimed(items);
+      if (!claimed) return claimed.error();
+      return send_now(std::move(claimed).value());
+    }
+    if (role_ != sdk::Role::daemon) return {};
+    auto queued = outbox_.put(items);
+    if (!queued) return queued.error();
+    sender_->wake();
+    for (const std::string& name : queued.value()) {
+      logger_->debug(message.queue_id(), "notification queued as " + outbox_.dir() + "/" + name);
+    }
+    return {};
   }
 
   sdk::Result<std::string> render(const MessageFacts& facts, const std::string& recipient, bool image_replaced) const {
@@ -140,16 +133,6 @@ class EmailNotifier final : public sdk::Notifier {
     content.replacement_image = image_replaced ? &settings_.replacement_image : nullptr;
     content.embedded_images = &settings_.embedded_images;
     return build_notification(content);
-  }
-
-  // notify() failed half-way: the host answers TEMPFAIL and the MTA will offer the message
-  // again, so the notifications queued so far would go out twice. Take back those no
-  // sender has taken yet.
-  void withdraw(const std::vector<std::string>& names) const {
-    for (const std::string& name : names) {
-      auto claimed = outbox_.claim(name);
-      if (claimed && claimed.value().has_value()) (void)outbox_.remove(std::move(*claimed.value()));
-    }
   }
 
   // Admin role: deliver what notify() queued, now.

@@ -102,51 +102,79 @@ ClaimedEntry::~ClaimedEntry() {
   if (fd_ >= 0) ::close(fd_);  // releases the flock
 }
 
-sdk::Result<std::pair<std::string, int>> Outbox::write_file(const OutboxEnvelope& envelope, std::string_view message,
-                                                            bool keep_locked) const {
-  const std::string name = new_name();
-  const std::string temp = dir_ + "/" + std::string(temp_prefix) + name;
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return sdk::Error{"outbox: cannot create " + temp + ": " + errno_text()};
+sdk::Result<std::vector<Outbox::Written>> Outbox::write_files(const std::vector<OutboxItem>& items,
+                                                               bool keep_locked) const {
+  struct Temp {
+    std::string name;
+    std::string temp;
+    int fd = -1;
+    bool renamed = false;
+  };
+  std::vector<Temp> temps;
+  temps.reserve(items.size());
+  // Undo everything on failure: nothing of this message stays queued.
   const auto fail = [&](const std::string& what) -> sdk::Error {
     const std::string reason = errno_text();
-    ::close(fd);
-    ::unlink(temp.c_str());
-    return sdk::Error{"outbox: " + what + " " + temp + ": " + reason};
+    for (Temp& t : temps) {
+      if (t.fd >= 0) ::close(t.fd);
+      ::unlink(t.renamed ? (dir_ + "/" + t.name).c_str() : t.temp.c_str());
+    }
+    return sdk::Error{"outbox: " + what + ": " + reason};
   };
-  if (keep_locked && ::flock(fd, LOCK_EX | LOCK_NB) != 0) return fail("cannot lock");
-  nlohmann::json json = {{"envelope_from", envelope.envelope_from},
-                         {"recipient", envelope.recipient},
-                         {"queue_id", envelope.queue_id},
-                         {"created", envelope.created}};
-  // ensure_ascii keeps the line free of raw bytes a reader might choke on.
-  const std::string header = std::string(magic_line) + json.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
-  if (!write_all(fd, header) || !write_all(fd, message)) return fail("cannot write");
-  if (::fsync(fd) != 0) return fail("cannot fsync");
-  if (::rename(temp.c_str(), (dir_ + "/" + name).c_str()) != 0) return fail("cannot rename");
+  for (const OutboxItem& item : items) {
+    Temp t;
+    t.name = new_name();
+    t.temp = dir_ + "/" + std::string(temp_prefix) + t.name;
+    t.fd = ::open(t.temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (t.fd < 0) return fail("cannot create " + t.temp);
+    temps.push_back(t);
+    if (keep_locked && ::flock(t.fd, LOCK_EX | LOCK_NB) != 0) return fail("cannot lock " + t.temp);
+    const nlohmann::json json = {{"envelope_from", item.envelope.envelope_from},
+                                 {"recipient", item.envelope.recipient},
+                                 {"queue_id", item.envelope.queue_id},
+                                 {"created", item.envelope.created}};
+    // ensure_ascii keeps the line free of raw bytes a reader might choke on.
+    const std::string header =
+        std::string(magic_line) + json.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
+    if (!write_all(t.fd, header) || !write_all(t.fd, item.message)) return fail("cannot write " + t.temp);
+    if (::fsync(t.fd) != 0) return fail("cannot fsync " + t.temp);
+  }
+  for (Temp& t : temps) {
+    if (::rename(t.temp.c_str(), (dir_ + "/" + t.name).c_str()) != 0) return fail("cannot rename " + t.temp);
+    t.renamed = true;
+  }
   if (auto synced = sync_dir(dir_); !synced) {
-    // The file is complete but its name may not survive a crash: not durable, so not queued.
-    ::unlink((dir_ + "/" + name).c_str());
-    ::close(fd);
+    // The files are complete but their names may not survive a crash: not durable, so not queued.
+    (void)fail("cannot sync the directory");
     return sdk::Error{"outbox: " + synced.error().message};
   }
-  if (!keep_locked) {
-    ::close(fd);
-    return std::pair<std::string, int>(name, -1);
+  std::vector<Written> written;
+  for (Temp& t : temps) {
+    if (!keep_locked) {
+      ::close(t.fd);
+      t.fd = -1;
+    }
+    written.push_back({t.name, t.fd});
   }
-  return std::pair<std::string, int>(name, fd);
+  return written;
 }
 
-sdk::Result<std::string> Outbox::put(const OutboxEnvelope& envelope, std::string_view message) const {
-  auto written = write_file(envelope, message, false);
+sdk::Result<std::vector<std::string>> Outbox::put(const std::vector<OutboxItem>& items) const {
+  auto written = write_files(items, false);
   if (!written) return written.error();
-  return written.value().first;
+  std::vector<std::string> names;
+  for (const Written& w : written.value()) names.push_back(w.name);
+  return names;
 }
 
-sdk::Result<ClaimedEntry> Outbox::put_claimed(const OutboxEnvelope& envelope, std::string_view message) const {
-  auto written = write_file(envelope, message, true);
+sdk::Result<std::vector<ClaimedEntry>> Outbox::put_claimed(const std::vector<OutboxItem>& items) const {
+  auto written = write_files(items, true);
   if (!written) return written.error();
-  return ClaimedEntry(written.value().first, written.value().second, envelope, std::string(message));
+  std::vector<ClaimedEntry> entries;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    entries.emplace_back(written.value()[i].name, written.value()[i].fd, items[i].envelope, items[i].message);
+  }
+  return entries;
 }
 
 sdk::Result<std::vector<std::string>> Outbox::pending() const {

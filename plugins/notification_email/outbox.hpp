@@ -23,6 +23,12 @@ struct OutboxEnvelope {
   std::int64_t created = 0;   // Unix time the notification was queued
 };
 
+// One notification to queue.
+struct OutboxItem {
+  OutboxEnvelope envelope;
+  std::string message;  // headers, empty line, body (CRLF)
+};
+
 // A file taken for sending: the lock is held until the object dies (or remove/fail).
 class ClaimedEntry {
  public:
@@ -49,10 +55,13 @@ class Outbox {
 
   const std::string& dir() const noexcept { return dir_; }
 
-  // Writes a notification durably; returns its name. With claim = true the returned entry
-  // is already locked (taken before the rename, so no other sender can get it first).
-  sdk::Result<std::string> put(const OutboxEnvelope& envelope, std::string_view message) const;
-  sdk::Result<ClaimedEntry> put_claimed(const OutboxEnvelope& envelope, std::string_view message) const;
+  // Writes the notifications of one message durably, all or none: every file is written
+  // and fsync'ed under a temporary name, then all are renamed and the directory is
+  // fsync'ed once (one directory sync per message, not per recipient). Returns the names.
+  sdk::Result<std::vector<std::string>> put(const std::vector<OutboxItem>& items) const;
+  // The same, returning the entries already locked (taken before the rename, so no other
+  // sender can get them first): for callers that send right away.
+  sdk::Result<std::vector<ClaimedEntry>> put_claimed(const std::vector<OutboxItem>& items) const;
 
   // Names of the queued notifications, oldest first.
   sdk::Result<std::vector<std::string>> pending() const;
@@ -70,8 +79,11 @@ class Outbox {
   void remove_stale_temp_files(std::int64_t max_age_seconds) const;
 
  private:
-  sdk::Result<std::pair<std::string, int>> write_file(const OutboxEnvelope& envelope, std::string_view message,
-                                                      bool keep_locked) const;
+  struct Written {
+    std::string name;
+    int fd = -1;  // open (and locked) when the caller keeps the entry, else -1
+  };
+  sdk::Result<std::vector<Written>> write_files(const std::vector<OutboxItem>& items, bool keep_locked) const;
   sdk::Status move_to_failed(const std::string& name, std::string_view reason) const;
 
   std::string dir_;

@@ -164,6 +164,7 @@ def report(args, med, delivered):
 def main():
     args = parse_args()
     work = tempfile.mkdtemp(prefix="qmilter-notify-bench.")
+    os.chmod(work, 0o755)  # smtp-sink writes its dumps as nobody
     sink = None
     try:
         port = free_port()

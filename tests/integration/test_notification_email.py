@@ -13,6 +13,7 @@ import html
 import os
 import re
 import shutil
+import subprocess
 import urllib.parse
 
 import pytest
@@ -193,3 +194,29 @@ def test_config_check_names_a_broken_template(rig_dir, qmilter_config, email_set
     output = proc.stdout + proc.stderr
     assert "notification_email_template" in output, output
     assert "notification.template: line 2, column 1: expected '}' before end of string" in output, output
+
+
+def test_qmilterctl_notify_delivers_before_it_returns(
+        postfix, smtp_sink, start_qmilter, smtp, qmilter_config, email_setup):
+    """Role admin: `qmilterctl quarantine NAME notify ID` sends synchronously (holding the
+    outbox file's lock, so the daemon's sender cannot send it too) and tells the result."""
+    config_path = qmilter_config(email_setup["config"], "notify-cli.conf")
+    start_qmilter(config_path)
+    rcpt = rig.unique_address()
+    assert smtp("sender@example.org", [rcpt], spam_message([rcpt])).accepted
+    smtp_sink.wait_for_message(rcpt)
+    [quarantine_id] = [n for n in os.listdir(email_setup["qdir"]) if not n.endswith(".metadata")]
+
+    ctl = subprocess.run([os.path.join(rig.build_dir(), "bin", "qmilterctl"), "-c", config_path,
+                          "quarantine", "spam", "notify", quarantine_id, "-a"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert ctl.returncode == 0, ctl.stderr
+    # Synchronous: the second notification is at the relay when qmilterctl returns.
+    again = smtp_sink.messages_to(rcpt)
+    assert len(again) == 2, smtp_sink.describe()
+    msg = email.message_from_bytes(again[1].data, policy=email.policy.default)
+    body = list(msg.iter_parts())[0].get_content()
+    assert variable(body, "QUARANTINE_ID") == quarantine_id
+    assert variable(body, "SUBGROUP_3") == "tags=A&lt;B"
+    assert "preview" in body
+    assert os.listdir(email_setup["outbox"]) == ["failed"]
