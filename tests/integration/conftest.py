@@ -13,6 +13,8 @@ Per test module (started once, stopped in finalizers even when a test fails):
   milter_socket  the unix socket path Postfix's smtpd_milters points at
   postfix_params override in a test module (a module-scoped fixture returning a dict)
                  to set extra main.cf parameters at start
+  postfix_ipv6   override to return True: a second smtpd on [::1] (if the machine has
+                 IPv6 loopback; else postfix.smtpd6_port is None), used for client_ip "::1"
   postfix        Postfix: private instance on 127.0.0.1:<free port> relaying everything
                  to smtp_sink, smtpd_milters = unix:<milter_socket>, milter_protocol 6,
                  milter_default_action tempfail; .log (LogFile: mark(),
@@ -29,7 +31,8 @@ Per test:
                   `config` is a dict of sections, INI text or a path (or a list of
                   them); killed (SIGKILL) after the test - call .stop() to test SIGTERM
   smtp            smtp(mail_from, rcpts, message, client_ip="127.0.0.1") -> SmtpResult
-                  sent to the rig's Postfix (rig.make_message builds a message)
+                  sent to the rig's Postfix from client_ip (any 127.x.y.z, or ::1);
+                  rig.make_message builds a message
 Every process's log (Postfix maillog since the test began, qmilter, smtp-sink) is added
 to the report of a failing test. Queued mail is deleted after each test, so deferred
 retries of one test never reach the next.
@@ -112,9 +115,16 @@ def postfix_params() -> dict:
 
 
 @pytest.fixture(scope="module")
-def postfix(rig_dir, smtp_sink, milter_socket, postfix_params):
+def postfix_ipv6() -> bool:
+    """Override in a test module (returning True) for a second smtpd on [::1]."""
+    return False
+
+
+@pytest.fixture(scope="module")
+def postfix(rig_dir, smtp_sink, milter_socket, postfix_params, postfix_ipv6):
     instance = rig.Postfix(rig_dir, smtp_sink.host, smtp_sink.port,
-                           milters=[f"unix:{milter_socket}"], params=postfix_params)
+                           milters=[f"unix:{milter_socket}"], params=postfix_params,
+                           ipv6=postfix_ipv6 and rig.ipv6_loopback_available())
     try:
         yield instance.start()
     finally:
@@ -197,6 +207,7 @@ def smtp(postfix):
     """smtp(mail_from, rcpts, message, client_ip="127.0.0.1", **kw) -> SmtpResult."""
     def send(mail_from: str, rcpts: Sequence[str], message: Union[bytes, str],
              client_ip: str = "127.0.0.1", **kwargs: Any) -> rig.SmtpResult:
-        return rig.send_mail(postfix.smtpd_host, postfix.smtpd_port, mail_from, rcpts,
-                             message, client_ip=client_ip, **kwargs)
+        host, port = postfix.smtpd_address(client_ip)
+        return rig.send_mail(host, port, mail_from, rcpts, message, client_ip=client_ip,
+                             **kwargs)
     return send

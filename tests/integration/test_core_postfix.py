@@ -10,6 +10,11 @@ import pytest
 import rig
 
 SPAM = {"X-Spam-Flag": "YES"}
+
+
+@pytest.fixture(scope="module")
+def postfix_ipv6():
+    return True
 VIRUS = {"X-Virus": "Eicar-Test-Signature"}
 
 
@@ -139,6 +144,20 @@ def test_client_in_ignore_hosts_passes_unfiltered_and_the_next_client_is_filtere
     assert again.accepted, again
     smtp_sink.wait_for_message(again_rcpt)
     assert smtp_sink.messages_to(filtered_rcpt) == []
+
+
+def test_ipv6_client_in_ignore_hosts_passes_and_ipv4_client_is_filtered(
+        postfix, smtp_sink, start_qmilter, smtp):
+    if not postfix.smtpd6_port:
+        pytest.skip("no IPv6 loopback on this machine")
+    start_qmilter(rig.simple_config({"spam": rig.quarantine_section(
+        action="reject", ignore_hosts="::1/128")}))
+    v6_rcpt, v4_rcpt = rig.unique_address(), rig.unique_address()
+    v6 = smtp("a@example.org", [v6_rcpt], rig.make_message(SPAM, to=v6_rcpt), client_ip="::1")
+    assert v6.accepted, v6
+    smtp_sink.wait_for_message(v6_rcpt)
+    v4 = smtp("a@example.org", [v4_rcpt], rig.make_message(SPAM, to=v4_rcpt))
+    assert v4.final == (554, "5.7.0 Message rejected"), v4
 
 
 def test_ignore_hosts_switches_off_only_its_own_quarantine(postfix, smtp_sink,

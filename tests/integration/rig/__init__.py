@@ -3,7 +3,7 @@ each in its own module; tests/integration/conftest.py turns them into pytest fix
 
 from .logfile import LogFile
 from .miltertest import run_miltertest
-from .ports import free_port
+from .ports import free_port, ipv6_loopback_available
 from .postfix import Postfix
 from .qmilter_config import quarantine_section, render_config, simple_config, write_config
 from .qmilter_process import (MilterProcess, Qmilter, build_dir, qmilter_binary, run_qmilter,
@@ -14,7 +14,7 @@ from .waiting import wait_until
 
 __all__ = [
     "LogFile", "MilterProcess", "Postfix", "Qmilter", "SinkMessage", "SmtpResult", "SmtpSink",
-    "build_dir", "free_port", "make_message", "qmilter_binary", "quarantine_section",
-    "render_config", "run_miltertest", "run_qmilter", "send_mail", "simple_config",
+    "build_dir", "free_port", "ipv6_loopback_available", "make_message", "qmilter_binary",
+    "quarantine_section", "render_config", "run_miltertest", "run_qmilter", "send_mail", "simple_config",
     "source_dir", "unique_address", "wait_until", "write_config",
 ]

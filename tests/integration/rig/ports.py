@@ -31,3 +31,12 @@ def tcp_port_listening(port: int) -> bool:
         except FileNotFoundError:
             pass
     return False
+
+
+def ipv6_loopback_available() -> bool:
+    """Whether ::1 can be bound (IPv6 may be disabled in a container)."""
+    try:
+        free_port("::1")
+        return True
+    except OSError:
+        return False

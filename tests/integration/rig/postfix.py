@@ -2,7 +2,7 @@
 
 Everything lives under one directory: config (main.cf, master.cf), queue, data, pid and the
 mail log (maillog_file through postlogd, so no syslog is needed). smtpd listens only on
-127.0.0.1:<free port>; every domain relays to the smtp-sink (relayhost), any loopback
+127.0.0.1:<free port> (with ipv6=True also on [::1]:<free port>); every domain relays to the smtp-sink (relayhost), any loopback
 client may relay (mynetworks), nothing is delivered locally (mydestination empty).
 Retries are fast (queue_run_delay / backoff of 1-2 s) so tests of TEMPFAIL-then-retry
 finish quickly: make the milter work again, then flush().
@@ -63,13 +63,16 @@ class Postfix:
                  milters: Optional[List[str]] = None,
                  params: Optional[Dict[str, str]] = None,
                  smtpd_host: str = "127.0.0.1", smtpd_port: Optional[int] = None,
-                 name: str = "rig"):
+                 ipv6: bool = False, name: str = "rig"):
         self.base_dir = os.path.join(base_dir, "postfix")
         self.config_dir = os.path.join(self.base_dir, "etc")
         self.queue_dir = os.path.join(self.base_dir, "spool")
         self.data_dir = os.path.join(self.base_dir, "data")
         self.smtpd_host = smtpd_host
         self.smtpd_port = smtpd_port or free_port(smtpd_host)
+        # With ipv6, a second smtpd listens on [::1]:<smtpd6_port>; ::1 is the only IPv6
+        # loopback address on Linux, so it is the one IPv6 client a test can play.
+        self.smtpd6_port = free_port("::1") if ipv6 else None
         self.log = LogFile(os.path.join(self.base_dir, "maillog"), "Postfix maillog")
         self.syslog_name = f"postfix-{name}"
         self.params: Dict[str, str] = {
@@ -88,8 +91,8 @@ class Postfix:
             "alias_maps": "",
             "alias_database": "",
             "inet_interfaces": "loopback-only",
-            "inet_protocols": "ipv4",
-            "mynetworks": "127.0.0.0/8",
+            "inet_protocols": "all" if ipv6 else "ipv4",
+            "mynetworks": "127.0.0.0/8, [::1]/128" if ipv6 else "127.0.0.0/8",
             "relay_domains": "",
             "smtpd_relay_restrictions": "permit_mynetworks, reject_unauth_destination",
             "relayhost": f"[{relay_host}]:{relay_port}",
@@ -129,7 +132,8 @@ class Postfix:
         mark = self.log.mark()
         self._run([POSTFIX, "-c", self.config_dir, "start"])
         self.running = True
-        wait_until(lambda: tcp_port_listening(self.smtpd_port),
+        wait_until(lambda: tcp_port_listening(self.smtpd_port)
+                   and (not self.smtpd6_port or tcp_port_listening(self.smtpd6_port)),
                    f"Postfix smtpd on {self.smtpd_host}:{self.smtpd_port}", 30,
                    state=lambda: self.log.tail(mark))
         return self
@@ -180,6 +184,14 @@ class Postfix:
                     self.params.pop(key, None)
             self.set_params({k: v for k, v in previous.items() if v is not None})
 
+    def smtpd_address(self, client_ip: str):
+        """(host, port) of the smtpd a client at client_ip talks to (IPv4 or ::1)."""
+        if ":" in client_ip:
+            if not self.smtpd6_port:
+                raise ValueError("IPv6 client, but this Postfix was started without ipv6=True")
+            return "::1", self.smtpd6_port
+        return self.smtpd_host, self.smtpd_port
+
     # --- queue ------------------------------------------------------------------------
 
     def flush(self) -> None:
@@ -219,6 +231,8 @@ class Postfix:
         listen = f"{self.smtpd_host}:{self.smtpd_port}"
         with open(os.path.join(self.config_dir, "master.cf"), "w") as f:
             f.write(MASTER_CF.format(listen=listen))
+            if self.smtpd6_port:
+                f.write(f"[::1]:{self.smtpd6_port} inet n - n - - smtpd\n")
         with open(os.path.join(self.config_dir, "main.cf"), "w") as f:
             for key, value in self.params.items():
                 f.write(f"{key} = {value}\n")
