@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -384,6 +385,31 @@ TEST_F(FileStoreTest, FindFiltersBySenderRecipientAndAge) {
   EXPECT_EQ(ids({{}, {}, 30}), (std::vector<std::string>{"20200101000000_OLD"}));
   // A recipient that is only a substring of a listed one does not match.
   EXPECT_TRUE(ids({{}, {"example.com"}, {}}).empty());
+}
+
+TEST_F(FileStoreTest, LargeDirectoriesAreListedCompletelyAndInOrder) {
+  auto s = store();
+  std::vector<std::string> expected;
+  for (int i = 0; i < 2100; ++i) {
+    char id[64];
+    std::snprintf(id, sizeof id, "20200101%06d_Q%d", i, i);
+    std::string rcpt = "user" + std::to_string(i % 100) + "@example.com";
+    spit(dir_ / id, "Subject: x\n\nbody\r\n");
+    spit(dir_ / (std::string(id) + ".metadata"),
+         R"({"mailfrom": "s@x.org", "recipients": [")" + rcpt +
+             R"("], "headers": {}, "date": 1577836800, "queue_id": "Q", "subgroups": [], "named_subgroups": {}})");
+    if (i % 100 == 7) expected.push_back(id);
+  }
+  auto all = s->find({});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all.value().size(), 2100u);
+  EXPECT_TRUE(std::is_sorted(all.value().begin(), all.value().end(),
+                             [](const auto& a, const auto& b) { return a.id < b.id; }));
+  auto some = s->find({{}, {"user7@example.com"}, {}});
+  ASSERT_TRUE(some.ok());
+  std::vector<std::string> ids;
+  for (const auto& e : some.value()) ids.push_back(e.id);
+  EXPECT_EQ(ids, expected);
 }
 
 TEST_F(FileStoreTest, RemoveRecipientRewritesMetadataAndKeepsEverythingElse) {
