@@ -9,6 +9,7 @@ notification to failed/ with the reason.
 
 import os
 import shutil
+import smtplib
 import socket
 import time
 
@@ -146,3 +147,32 @@ def test_an_unwritable_outbox_makes_the_milter_tempfail(
     result = smtp("sender@example.org", [rcpt], rig.make_message(SPAM, to=rcpt))
     assert result.final is not None and result.final[0] == 451, result
     qmilter.log.wait_for(r"outbox: cannot create")
+
+
+def test_two_configuration_generations_never_send_a_notification_twice(
+        postfix, start_qmilter, smtp, qmilter_config, base):
+    """After a SIGHUP the old generation lives on while a connection holds it: both
+    generations' sender threads then work on the same outbox. The per-file lock makes
+    each notification go out exactly once."""
+    port = rig.free_port()  # relay down while the notifications are queued
+    qmilter = start_qmilter(qmilter_config(outbox_config(base, port), "generations.conf"))
+    rcpts = [rig.unique_address(f"r{i}") for i in range(12)]
+    assert smtp("sender@example.org", rcpts, rig.make_message(SPAM, to=rcpts[0])).accepted
+    assert len(queued(base)) == len(rcpts)
+
+    # An SMTP session through Postfix opens a milter connection that pins generation 1.
+    held = smtplib.SMTP(postfix.smtpd_host, postfix.smtpd_port, timeout=60)
+    sink = None
+    try:
+        held.ehlo("held.rig.test")
+        qmilter.reload()
+        sink = rig.SmtpSink(os.path.join(base, "relay"), port=port).start()
+        for rcpt in rcpts:
+            sink.wait_for_message(rcpt, timeout=60)
+        rig.wait_until(lambda: queued(base) == [], "outbox emptied")
+        for rcpt in rcpts:
+            assert len(sink.messages_to(rcpt)) == 1, sink.describe()
+    finally:
+        held.close()
+        if sink is not None:
+            sink.stop()
