@@ -15,6 +15,8 @@ namespace qmilter::whitelist_db {
 namespace {
 
 constexpr std::int64_t seconds_per_day = 86400;
+constexpr std::int64_t touch_interval_seconds = 60;
+constexpr std::size_t touched_prune_size = 10000;
 
 std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
@@ -104,6 +106,24 @@ bool DbWhitelist::expired(const std::string& last_used, bool permanent, std::int
   return used && now - *used > expire_days_ * seconds_per_day;
 }
 
+std::vector<std::int64_t> DbWhitelist::stale_touches(const std::vector<std::int64_t>& ids, std::int64_t now) const {
+  std::vector<std::int64_t> stale;
+  std::lock_guard lock(touched_mutex_);
+  for (std::int64_t id : ids) {
+    auto found = touched_.find(id);
+    if (found == touched_.end() || now - found->second >= touch_interval_seconds) stale.push_back(id);
+  }
+  return stale;
+}
+
+void DbWhitelist::remember_touches(const std::vector<std::int64_t>& ids, std::int64_t now) const {
+  std::lock_guard lock(touched_mutex_);
+  if (touched_.size() > touched_prune_size) {
+    std::erase_if(touched_, [&](const auto& item) { return now - item.second >= touch_interval_seconds; });
+  }
+  for (std::int64_t id : ids) touched_[id] = now;
+}
+
 sdk::Error DbWhitelist::failure(std::string_view what, const std::exception& e) const {
   return sdk::Error{"whitelist database '" + redacted_connection_ + "', table '" + table_.name() + "': " +
                     std::string(what) + ": " + e.what()};
@@ -160,7 +180,11 @@ sdk::Result<std::set<std::string>> DbWhitelist::whitelisted(std::string_view sen
           heaviest_ids.push_back(best->id);
         }
       }
-      if (!heaviest_ids.empty()) table_.touch(db, heaviest_ids, local_timestamp_now());
+      std::vector<std::int64_t> to_touch = stale_touches(heaviest_ids, now);
+      if (!to_touch.empty()) {
+        table_.touch(db, to_touch, local_timestamp_now());
+        remember_touches(to_touch, now);
+      }
     });
     return result;
   } catch (const std::exception& e) {

@@ -7,7 +7,9 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <set>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +41,10 @@ class DbWhitelist final : public sdk::Whitelist {
   // Creates the table on first use when create() could not reach the database.
   void ensure_table(OdbcConnection& db) const;
   bool expired(const std::string& last_used, bool permanent, std::int64_t now) const;
+  // last_used is written at most once a minute per entry and process: a busy entry would
+  // otherwise cost a write per message, for a date that only matters to the day.
+  std::vector<std::int64_t> stale_touches(const std::vector<std::int64_t>& ids, std::int64_t now) const;
+  void remember_touches(const std::vector<std::int64_t>& ids, std::int64_t now) const;
   sdk::Error failure(std::string_view what, const std::exception& e) const;
 
   std::shared_ptr<ConnectionPool> pool_;
@@ -47,6 +53,8 @@ class DbWhitelist final : public sdk::Whitelist {
   const std::int64_t expire_days_;         // 0 = entries never expire
   sdk::Logger* logger_;
   mutable std::atomic<bool> table_ready_{false};
+  mutable std::mutex touched_mutex_;
+  mutable std::unordered_map<std::int64_t, std::int64_t> touched_;  // entry id -> when this process wrote last_used
 };
 
 }  // namespace qmilter::whitelist_db

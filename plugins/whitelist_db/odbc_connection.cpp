@@ -82,7 +82,39 @@ struct StatementHandle {
   }
 };
 
+// Closes the cursor and unbinds the parameters of a prepared statement after each use, so the
+// next execution starts clean (the statement itself stays prepared).
+struct ResetOnExit {
+  SQLHSTMT handle = nullptr;
+  ~ResetOnExit() {
+    if (handle == nullptr) return;
+    SQLFreeStmt(handle, SQL_CLOSE);
+    SQLFreeStmt(handle, SQL_RESET_PARAMS);
+  }
+};
+
 }  // namespace
+
+SQLHSTMT OdbcConnection::prepared(const std::string& sql) {
+  if (auto found = prepared_.find(sql); found != prepared_.end()) return found->second;
+  if (prepared_.size() >= max_prepared_) free_prepared();  // lists of many lengths: start over
+  SQLHSTMT handle = nullptr;
+  if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, dbc_, &handle))) fail(SQL_HANDLE_DBC, dbc_, "cannot allocate a statement");
+  SQLSetStmtAttr(handle, SQL_ATTR_QUERY_TIMEOUT, reinterpret_cast<SQLPOINTER>(static_cast<SQLULEN>(timeout_seconds_)), 0);
+  std::string text = sql;
+  if (!SQL_SUCCEEDED(SQLPrepare(handle, reinterpret_cast<SQLCHAR*>(text.data()), static_cast<SQLINTEGER>(text.size())))) {
+    std::string why = mask_secret(diagnostics(SQL_HANDLE_STMT, handle), password_);
+    SQLFreeHandle(SQL_HANDLE_STMT, handle);
+    throw DatabaseError("cannot prepare a statement: " + why);
+  }
+  prepared_.emplace(sql, handle);
+  return handle;
+}
+
+void OdbcConnection::free_prepared() noexcept {
+  for (auto& [sql, handle] : prepared_) SQLFreeHandle(SQL_HANDLE_STMT, handle);
+  prepared_.clear();
+}
 
 OdbcConnection::OdbcConnection(const std::string& odbc_string, long timeout_seconds, std::string password)
     : timeout_seconds_(timeout_seconds), password_(std::move(password)) {
@@ -117,6 +149,7 @@ OdbcConnection::OdbcConnection(const std::string& odbc_string, long timeout_seco
 
 OdbcConnection::~OdbcConnection() {
   if (dbc_ == nullptr) return;
+  free_prepared();
   SQLDisconnect(dbc_);
   SQLFreeHandle(SQL_HANDLE_DBC, dbc_);
 }
@@ -127,15 +160,23 @@ void OdbcConnection::fail(SQLSMALLINT handle_type, SQLHANDLE handle, const std::
 
 std::vector<Row> OdbcConnection::execute(const std::string& sql, const std::vector<SqlParam>& params,
                                          std::int64_t* affected_rows) {
-  StatementHandle stmt;
-  if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, dbc_, &stmt.handle))) {
-    stmt.handle = nullptr;
-    fail(SQL_HANDLE_DBC, dbc_, "cannot allocate a statement");
+  // Parameterised statements (the lookups and updates) are prepared once per connection and
+  // re-executed: the server plans them once. One-off statements (DDL) run directly.
+  const bool reuse = !params.empty();
+  StatementHandle one_off;
+  SQLHSTMT handle = reuse ? prepared(sql) : nullptr;
+  if (!reuse) {
+    if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, dbc_, &one_off.handle))) {
+      one_off.handle = nullptr;
+      fail(SQL_HANDLE_DBC, dbc_, "cannot allocate a statement");
+    }
+    handle = one_off.handle;
+    // Not every driver supports a query timeout; the connection's own timeouts still apply.
+    SQLSetStmtAttr(handle, SQL_ATTR_QUERY_TIMEOUT, reinterpret_cast<SQLPOINTER>(static_cast<SQLULEN>(timeout_seconds_)), 0);
   }
-  // Not every driver supports a query timeout; the connection's own timeouts still apply.
-  SQLSetStmtAttr(stmt.handle, SQL_ATTR_QUERY_TIMEOUT, reinterpret_cast<SQLPOINTER>(static_cast<SQLULEN>(timeout_seconds_)), 0);
+  ResetOnExit reset{reuse ? handle : nullptr};
 
-  // Buffers must stay at fixed addresses until SQLExecDirect returns.
+  // Buffers must stay at fixed addresses until the statement has run.
   std::deque<SQLLEN> lengths;
   std::deque<SQLBIGINT> integers;
   std::deque<SQL_TIMESTAMP_STRUCT> timestamps;
@@ -148,42 +189,43 @@ std::vector<Row> OdbcConnection::execute(const std::string& sql, const std::vect
                    (param.kind == SqlParam::Kind::timestamp && family_ == DbmsFamily::sqlite);
     if (as_text) {
       SQLLEN& length = lengths.emplace_back(static_cast<SQLLEN>(param.text.size()));
-      rc = SQLBindParameter(stmt.handle, number, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR,
+      rc = SQLBindParameter(handle, number, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR,
                             std::max<SQLULEN>(param.text.size(), 1), 0,
                             const_cast<char*>(param.text.data()), length, &length);
     } else if (param.kind == SqlParam::Kind::timestamp) {
       SQL_TIMESTAMP_STRUCT& ts = timestamps.emplace_back(to_timestamp(param.text));
       SQLLEN& length = lengths.emplace_back(static_cast<SQLLEN>(sizeof ts));
-      rc = SQLBindParameter(stmt.handle, number, SQL_PARAM_INPUT, SQL_C_TYPE_TIMESTAMP, SQL_TYPE_TIMESTAMP, 26, 6, &ts,
+      rc = SQLBindParameter(handle, number, SQL_PARAM_INPUT, SQL_C_TYPE_TIMESTAMP, SQL_TYPE_TIMESTAMP, 26, 6, &ts,
                             sizeof ts, &length);
     } else if (param.kind == SqlParam::Kind::boolean && family_ == DbmsFamily::postgresql) {
       unsigned char& bit = bits.emplace_back(static_cast<unsigned char>(param.integer != 0));
       SQLLEN& length = lengths.emplace_back(1);
-      rc = SQLBindParameter(stmt.handle, number, SQL_PARAM_INPUT, SQL_C_BIT, SQL_BIT, 1, 0, &bit, 1, &length);
+      rc = SQLBindParameter(handle, number, SQL_PARAM_INPUT, SQL_C_BIT, SQL_BIT, 1, 0, &bit, 1, &length);
     } else {
       SQLBIGINT& value = integers.emplace_back(param.integer);
       SQLLEN& length = lengths.emplace_back(static_cast<SQLLEN>(sizeof value));
-      rc = SQLBindParameter(stmt.handle, number, SQL_PARAM_INPUT, SQL_C_SBIGINT, SQL_BIGINT, 0, 0, &value, sizeof value,
+      rc = SQLBindParameter(handle, number, SQL_PARAM_INPUT, SQL_C_SBIGINT, SQL_BIGINT, 0, 0, &value, sizeof value,
                             &length);
     }
-    if (!SQL_SUCCEEDED(rc)) fail(SQL_HANDLE_STMT, stmt.handle, "cannot bind parameter " + std::to_string(number));
+    if (!SQL_SUCCEEDED(rc)) fail(SQL_HANDLE_STMT, handle, "cannot bind parameter " + std::to_string(number));
   }
 
   std::string text = sql;
-  SQLRETURN rc = SQLExecDirect(stmt.handle, reinterpret_cast<SQLCHAR*>(text.data()), static_cast<SQLINTEGER>(text.size()));
-  if (rc != SQL_NO_DATA && !SQL_SUCCEEDED(rc)) fail(SQL_HANDLE_STMT, stmt.handle, "query failed");
+  SQLRETURN rc = reuse ? SQLExecute(handle)
+                       : SQLExecDirect(handle, reinterpret_cast<SQLCHAR*>(text.data()), static_cast<SQLINTEGER>(text.size()));
+  if (rc != SQL_NO_DATA && !SQL_SUCCEEDED(rc)) fail(SQL_HANDLE_STMT, handle, "query failed");
   if (affected_rows != nullptr) {
     SQLLEN count = 0;
-    *affected_rows = (rc != SQL_NO_DATA && SQL_SUCCEEDED(SQLRowCount(stmt.handle, &count))) ? count : 0;
+    *affected_rows = (rc != SQL_NO_DATA && SQL_SUCCEEDED(SQLRowCount(handle, &count))) ? count : 0;
   }
 
   std::vector<Row> rows;
   SQLSMALLINT columns = 0;
-  if (rc == SQL_NO_DATA || !SQL_SUCCEEDED(SQLNumResultCols(stmt.handle, &columns)) || columns == 0) return rows;
+  if (rc == SQL_NO_DATA || !SQL_SUCCEEDED(SQLNumResultCols(handle, &columns)) || columns == 0) return rows;
   for (;;) {
-    SQLRETURN fetched = SQLFetch(stmt.handle);
+    SQLRETURN fetched = SQLFetch(handle);
     if (fetched == SQL_NO_DATA) break;
-    if (!SQL_SUCCEEDED(fetched)) fail(SQL_HANDLE_STMT, stmt.handle, "fetching a row failed");
+    if (!SQL_SUCCEEDED(fetched)) fail(SQL_HANDLE_STMT, handle, "fetching a row failed");
     Row& row = rows.emplace_back();
     for (SQLUSMALLINT column = 1; column <= static_cast<SQLUSMALLINT>(columns); ++column) {
       std::string value;
@@ -191,9 +233,9 @@ std::vector<Row> OdbcConnection::execute(const std::string& sql, const std::vect
       char buffer[512];
       for (;;) {
         SQLLEN indicator = 0;
-        SQLRETURN got = SQLGetData(stmt.handle, column, SQL_C_CHAR, buffer, sizeof buffer, &indicator);
+        SQLRETURN got = SQLGetData(handle, column, SQL_C_CHAR, buffer, sizeof buffer, &indicator);
         if (got == SQL_NO_DATA) break;
-        if (!SQL_SUCCEEDED(got)) fail(SQL_HANDLE_STMT, stmt.handle, "reading a column failed");
+        if (!SQL_SUCCEEDED(got)) fail(SQL_HANDLE_STMT, handle, "reading a column failed");
         if (indicator == SQL_NULL_DATA) {
           is_null = true;
           break;

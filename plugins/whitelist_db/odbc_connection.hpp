@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -59,6 +60,8 @@ class OdbcConnection {
   bool table_exists(const std::string& table);
 
  private:
+  SQLHSTMT prepared(const std::string& sql);
+  void free_prepared() noexcept;
   [[noreturn]] void fail(SQLSMALLINT handle_type, SQLHANDLE handle, const std::string& what) const;
 
   SQLHDBC dbc_ = nullptr;
@@ -66,6 +69,8 @@ class OdbcConnection {
   std::string password_;
   DbmsFamily family_ = DbmsFamily::other;
   std::string dbms_name_;
+  std::map<std::string, SQLHSTMT> prepared_;  // SQL text -> statement prepared on this connection
+  static constexpr std::size_t max_prepared_ = 64;
 };
 
 }  // namespace qmilter::whitelist_db

@@ -158,6 +158,17 @@ TEST_F(DbWhitelistTest, TheHeaviestMatchGetsLastUsed) {
   EXPECT_NE(last_used(anyone).substr(0, 4), "2020");
 }
 
+TEST_F(DbWhitelistTest, LastUsedIsWrittenAtMostOncePerMinuteAndEntry) {
+  auto wl = make();
+  std::int64_t id = add(*wl, "a@example.org", "b@example.com");
+  set_last_used(id, old_date);
+  EXPECT_EQ(whitelisted(*wl, "a@example.org", {"b@example.com"}).size(), 1u);
+  EXPECT_NE(last_used(id).substr(0, 4), "2020");
+  set_last_used(id, old_date);
+  EXPECT_EQ(whitelisted(*wl, "a@example.org", {"b@example.com"}).size(), 1u);
+  EXPECT_EQ(last_used(id).substr(0, 4), "2020");  // this process wrote it seconds ago
+}
+
 TEST_F(DbWhitelistTest, ExpiredEntriesStopMatchingUnlessPermanentAndPurgeRemovesThem) {
   auto wl = make(30);
   std::int64_t stale = add(*wl, "old@example.org", "me@example.com");
