@@ -12,6 +12,7 @@ cmake --build build -j"$(nproc)"
 conf=config/qmilter.conf
 socket="$PWD/config/qmilter.sock"
 loadgen=build/tests/bench/milter_loadgen
+mkdir -p config/quarantine/virus config/quarantine/spam
 build/bin/qmilter -t -c "$conf"
 build/bin/qmilter -c "$conf" &
 pid=$!
