@@ -97,7 +97,7 @@ const LoadedPlugin& PluginRegistry::load_file(const fs::path& file) {
 
 const LoadedPlugin& PluginRegistry::find(sdk::PluginKind kind, const std::string& type, const fs::path& base_dir) const {
   if (type.find('/') != std::string::npos) {
-    fs::path file = fs::path(type).is_absolute() ? fs::path(type) : base_dir / type;
+    fs::path file = (fs::path(type).is_absolute() ? fs::path(type) : base_dir / type).lexically_normal();
     const LoadedPlugin& plugin = load_file(file);
     if (plugin.kind != kind) {
       throw PluginError(plugin.file.string() + ": is a " + kind_name(plugin.kind) + " plugin, not a " +

@@ -139,6 +139,9 @@ TEST_P(ConfigRefusalTest, NamesFileSectionOptionAndReason) {
   for (auto pos = expected.find("%F"); pos != std::string::npos; pos = expected.find("%F")) {
     expected.replace(pos, 2, file());
   }
+  for (auto pos = expected.find("%D"); pos != std::string::npos; pos = expected.find("%D")) {
+    expected.replace(pos, 2, dir_.path().string());
+  }
   EXPECT_EQ(error_of(GetParam().content), expected);
 }
 
@@ -182,12 +185,17 @@ INSTANTIATE_TEST_SUITE_P(
                 "configparser"},
         Refusal{"BadSocketMode", kGlobal + "socket_mode = 0999\n" + kQuarantine,
                 "%F:4: [global] socket_mode: '0999' is not an octal mode"},
-        Refusal{"UnknownPlugin", kGlobal + spam_with("quarantine_type", "tape"),
-                "%F:6: [spam] quarantine_type: no quarantine plugin named 'tape' in " QMILTER_TEST_PLUGIN_DIR
-                " (available: none)"}),
+        Refusal{"PluginPathMissing", kGlobal + spam_with("action", "./missing.so"),
+                "%F:7: [spam] action: %D/missing.so: cannot open plugin: No such file or directory"}),
     [](const auto& test_case) { return std::string(test_case.param.name); });
 
 TEST_F(ConfigLoaderTest, UnknownPluginErrorListsTheAvailableOnes) {
+  std::string storage_error = error_of(kGlobal + spam_with("quarantine_type", "tape"));
+  EXPECT_EQ(storage_error.rfind(file() + ":6: [spam] quarantine_type: no quarantine plugin named 'tape' in " +
+                                    QMILTER_TEST_PLUGIN_DIR " (available: ",
+                                0),
+            0u)
+      << storage_error;
   std::string error = error_of(kGlobal + spam_with("action", "bounce"));
   EXPECT_NE(error.find("no action plugin named 'bounce'"), std::string::npos) << error;
   EXPECT_NE(error.find("accept, discard, reject"), std::string::npos) << error;
