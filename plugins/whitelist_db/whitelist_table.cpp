@@ -66,8 +66,15 @@ std::string WhitelistTable::select_columns(const OdbcConnection& db, const char*
 }
 
 void WhitelistTable::ensure(OdbcConnection& db) const {
-  if (db.table_exists(table_)) return;
   std::string t = quoted(db, table_);
+  // Asking the table itself finds exactly the one the statements will use (catalog listings
+  // also report same-named tables of other schemas or databases). When this fails for another
+  // reason than a missing table, the CREATE below fails too and says why.
+  try {
+    db.execute("SELECT " + quoted(db, "id") + " FROM " + t + " WHERE 1 = 0");
+    return;
+  } catch (const DatabaseError&) {
+  }
   auto q = [&](const char* column) { return quoted(db, column); };
   std::string create;
   switch (db.family()) {
@@ -81,7 +88,7 @@ void WhitelistTable::ensure(OdbcConnection& db) const {
       create = "CREATE TABLE IF NOT EXISTS " + t + " (" + q("id") + " INTEGER NOT NULL AUTO_INCREMENT PRIMARY KEY, " +
                q("mailfrom") + " VARCHAR(255) NOT NULL, " + q("recipient") + " VARCHAR(255) NOT NULL, " + q("created") +
                " DATETIME(6) NOT NULL, " + q("last_used") + " DATETIME(6) NOT NULL, " + q("comment") + " TEXT NOT NULL, " +
-               q("permanent") + " BOOL NOT NULL)";
+               q("permanent") + " BOOL NOT NULL) DEFAULT CHARSET=utf8mb4";  // the server default may be latin1
       break;
     default:
       // SQLite: byte for byte what the Python ORM created (SPEC §5).

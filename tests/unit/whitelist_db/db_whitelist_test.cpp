@@ -215,7 +215,7 @@ TEST_F(DbWhitelistTest, SqlMetacharactersAndQuotesArePlainData) {
   sdk::WhitelistEntry entry;
   entry.mailfrom = evil;
   entry.recipient = "me@example.com";
-  entry.comment = "it's \"quoted\" \\ and ; -- not SQL";
+  entry.comment = "it's \"quoted\" \\ and ; -- not SQL, Grüße 日本";
   table.insert(*raw_, entry, local_timestamp_now());
   EXPECT_EQ(whitelisted(*wl, evil, {"me@example.com"}).size(), 1u);
   EXPECT_TRUE(whitelisted(*wl, "' or '1'='1", {"me@example.com", "' or ''='"}).empty());
