@@ -5,6 +5,7 @@ Checked with mail through the rig's Postfix and with miltertest."""
 import os
 import re
 import subprocess
+import threading
 
 import rig
 
@@ -92,3 +93,46 @@ def test_message_in_flight_finishes_on_the_configuration_it_started_with(
     result = rig.run_miltertest("matched_rejected.lua", qmilter.socket, defines={
         "scriptdir": rig.miltertest.SCRIPT_DIR, "reason": "Message rejected"})
     assert result.returncode == 0, result.stdout
+
+
+def test_reloads_under_concurrent_mail_lose_nothing(postfix, smtp_sink, start_qmilter,
+                                                    qmilter_config, smtp):
+    def config(reason):
+        return rig.simple_config({"spam": rig.quarantine_section(action="reject",
+                                                                 reject_reason=reason)})
+
+    path = qmilter_config(config("Generation 0"), "busy.conf")
+    qmilter = start_qmilter(path)
+    results = []
+
+    def client(n):
+        for i in range(5):
+            rcpt = rig.unique_address(f"c{n}-{i}")
+            spam = (i + n) % 2 == 0
+            headers = SPAM if spam else {}
+            results.append((spam, rcpt, smtp("a@example.org", [rcpt],
+                                             rig.make_message(headers, to=rcpt),
+                                             client_ip=f"127.0.1.{n + 1}")))
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    # Reload over and over while the clients send (at least three times).
+    generation = 0
+    while generation < 3 or any(t.is_alive() for t in threads):
+        generation += 1
+        qmilter_config(config(f"Generation {generation}"), "busy.conf")
+        qmilter.reload()
+        assert generation < 500, "clients did not finish"
+    for t in threads:
+        t.join(120)
+
+    assert len(results) == 20
+    for spam, rcpt, result in results:
+        if spam:
+            assert result.final is not None and result.final[0] == 554, result
+            assert re.fullmatch(r"5\.7\.0 Generation \d+", result.final[1]), result
+        else:
+            assert result.accepted, result
+            smtp_sink.wait_for_message(rcpt)
+    assert qmilter.running()

@@ -68,6 +68,17 @@ def unix_socket_listening(path: str, pid: Optional[int] = None) -> bool:
     return False
 
 
+def _thread_in_sigwait(pid: int) -> bool:
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/wchan") as f:
+                if f.read().startswith("do_sigtimedwait"):
+                    return True
+    except OSError:
+        pass
+    return False
+
+
 def unix_socket_connections(path: str) -> int:
     """How many accepted (server side) connections on the unix socket `path` are open."""
     count = 0
@@ -139,6 +150,15 @@ class MilterProcess:
         if not self.running():
             raise RuntimeError(f"{' '.join(self.argv)} exited with {self.proc.returncode} "
                                f"before listening\n{self.log.tail(mark)}")
+        # libmilter's own signal thread sigwait()s for SIGHUP/SIGTERM/SIGINT and takes a
+        # SIGHUP as "stop". It starts a moment after the socket listens; a signal pending
+        # in between may be taken by it instead of the daemon's handler. So "ready" also
+        # means: that thread is waiting (checked on /proc; given up after 2 s for a
+        # milter without one).
+        try:
+            wait_until(lambda: _thread_in_sigwait(self.proc.pid), "signal thread", 2)
+        except TimeoutError:
+            pass
         mode = os.stat(self.socket_path).st_mode
         if stat.S_IMODE(mode) & 0o666 != 0o666:
             os.chmod(self.socket_path, 0o666)
@@ -154,7 +174,13 @@ class MilterProcess:
         """SIGHUP, then wait for a log line matching `expect` (after the signal)."""
         mark = self.log.mark()
         self.proc.send_signal(signal.SIGHUP)
-        return self.log.wait_for(expect, since=mark, timeout=timeout)
+        match = wait_until(lambda: not self.running() or self.log.search(expect, since=mark),
+                           f"/{expect}/ in {self.log.title} after SIGHUP", timeout,
+                           state=lambda: self.log.tail(mark))
+        if not self.running():
+            raise RuntimeError(f"{self.log.title}: process ended with {self.returncode} "
+                               f"after SIGHUP\n{self.log.tail(mark)}")
+        return match
 
     def stop(self, timeout: float = 15) -> Optional[int]:
         """SIGTERM and wait; SIGKILL the group if it does not end in time."""
