@@ -141,6 +141,28 @@ std::string charset_of(const mailmime* part, TextPart::Kind kind, std::string_vi
   return kind == TextPart::Kind::html ? sniff_html_charset(body) : std::string();
 }
 
+// libetpan parses nested containers recursively and rescans for each level's boundary:
+// 200k nested message/rfc822 parts overflow the stack, 20k nested multiparts take seconds.
+// Real mail has a handful; past this many the message gets no preview.
+constexpr std::size_t kMaxContainers = 200;
+
+bool ends_with_ignoring_case(std::string_view text, std::size_t end, std::string_view word) {
+  if (end < word.size()) return false;
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[end - word.size() + i])) != word[i]) return false;
+  }
+  return true;
+}
+
+// An upper bound of the MIME containers (multipart/*, message/*) a message declares.
+std::size_t count_containers(std::string_view raw) {
+  std::size_t count = 0;
+  for (std::size_t slash = raw.find('/'); slash != std::string_view::npos; slash = raw.find('/', slash + 1)) {
+    if (ends_with_ignoring_case(raw, slash, "multipart") || ends_with_ignoring_case(raw, slash, "message")) ++count;
+  }
+  return count;
+}
+
 // Where the body starts in a message libetpan could not parse at all.
 std::string_view body_of(std::string_view raw) {
   for (const std::string_view separator : {std::string_view("\r\n\r\n"), std::string_view("\n\n")}) {
@@ -154,6 +176,7 @@ std::string_view body_of(std::string_view raw) {
 
 ExtractedText extract_text_part(std::string_view raw_message, std::size_t max_bytes) {
   ExtractedText result;
+  if (count_containers(raw_message) > kMaxContainers) return result;
   std::size_t index = 0;
   mailmime* parsed = nullptr;
   if (mailmime_parse(raw_message.data(), raw_message.size(), &index, &parsed) != MAILIMF_NO_ERROR ||

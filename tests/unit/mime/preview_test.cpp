@@ -75,6 +75,24 @@ TEST(FindTextPart, AcceptsLfAndCrlfAlike) {
   EXPECT_NE(find_text_part(crlf).utf8.find("<p>html</p>"), std::string::npos);
 }
 
+TEST(FindTextPart, AbsurdNestingIsRefusedNotRecursedInto) {
+  // 100k nested message/rfc822 parts overflow libetpan's recursive parser's stack.
+  std::string message = "From: a@example.org\n";
+  for (int i = 0; i < 100000; ++i) message += "Content-Type: message/rfc822\n\n";
+  message += "Content-Type: text/plain\n\ndeep\n";
+  EXPECT_EQ(find_text_part(message).kind, TextPart::Kind::none);
+  EXPECT_FALSE(make_preview(message, {}, 1024).had_text_part);
+}
+
+TEST(FindTextPart, ModestNestingIsWalked) {
+  std::string message = "From: a@example.org\nContent-Type: multipart/mixed; boundary=b0\n\n";
+  for (int i = 0; i < 20; ++i)
+    message += "--b" + std::to_string(i) + "\nContent-Type: multipart/mixed; boundary=b" + std::to_string(i + 1) + "\n\n";
+  message += "--b20\nContent-Type: text/plain\n\ndeep\n";
+  for (int i = 20; i >= 0; --i) message += "--b" + std::to_string(i) + "--\n";
+  EXPECT_EQ(find_text_part(message).utf8, "deep");
+}
+
 TEST(FindTextPart, EmptyInputIsNotAnError) {
   EXPECT_NO_THROW(find_text_part(""));
   EXPECT_NO_THROW(make_preview("", {}, 100));
