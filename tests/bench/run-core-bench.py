@@ -51,9 +51,9 @@ def parse_args():
     parser.add_argument("--build", default=os.environ.get("QMILTER_BUILD_DIR",
                                                           os.path.join(repo, "build")))
     parser.add_argument("--qmilter", help="qmilter binary (default BUILD/bin/qmilter)")
-    parser.add_argument("--duration", type=float, default=1.5, help="seconds per measured case")
+    parser.add_argument("--duration", type=float, default=1.2, help="seconds per measured case")
     parser.add_argument("--warmup", type=int, default=200, help="messages before each case")
-    parser.add_argument("--rounds", type=int, default=5, help="repetitions of each case")
+    parser.add_argument("--rounds", type=int, default=7, help="repetitions of each case")
     parser.add_argument("--concurrency", default="1,8,64")
     parser.add_argument("--rss-connections", type=int, default=256)
     parser.add_argument("--nice", type=int, default=-10,
