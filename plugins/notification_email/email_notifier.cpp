@@ -94,30 +94,30 @@ class EmailNotifier final : public sdk::Notifier {
       if (!preview.had_text_part) logger_->info(message.queue_id(), "no text part found for the notification preview");
     }
 
-    // Render everything first, then queue all of the message's notifications in one
-    // batch: either every recipient's notification is durable or none is (no duplicates
-    // when the MTA retries after a TEMPFAIL).
+    // Render everything first, then queue the message's notifications as one outbox file:
+    // either every recipient's notification is durable or none is (no duplicates when the
+    // MTA retries after a TEMPFAIL), and two syncs suffice whatever the recipient count.
     std::vector<OutboxItem> items;
     items.reserve(recipients.size());
     for (const std::string& recipient : recipients) {
       auto built = render(facts, recipient, image_replaced);
       if (!built) return sdk::Error{"notification to <" + recipient + ">: " + built.error().message};
-      items.push_back({{settings_.envelope_from, recipient, std::string(message.queue_id()),
-                        static_cast<std::int64_t>(std::time(nullptr))},
-                       std::move(built).value()});
+      items.push_back({recipient, std::move(built).value()});
     }
+    if (items.empty()) return {};
+    const OutboxEnvelope envelope{settings_.envelope_from, std::string(message.queue_id()),
+                                  static_cast<std::int64_t>(std::time(nullptr))};
     if (role_ == sdk::Role::admin) {
-      auto claimed = outbox_.put_claimed(items);
+      auto claimed = outbox_.put_claimed(envelope, items);
       if (!claimed) return claimed.error();
       return send_now(std::move(claimed).value());
     }
     if (role_ != sdk::Role::daemon) return {};
-    auto queued = outbox_.put(items);
+    auto queued = outbox_.put(envelope, items);
     if (!queued) return queued.error();
     sender_->wake();
-    for (const std::string& name : queued.value()) {
-      logger_->debug(message.queue_id(), "notification queued as " + outbox_.dir() + "/" + name);
-    }
+    logger_->debug(message.queue_id(), std::to_string(items.size()) + " notification(s) queued as " + outbox_.dir() +
+                                           "/" + queued.value());
     return {};
   }
 
@@ -136,22 +136,21 @@ class EmailNotifier final : public sdk::Notifier {
   }
 
   // Admin role: deliver what notify() queued, now.
-  sdk::Status send_now(std::vector<ClaimedEntry> entries) const {
+  sdk::Status send_now(ClaimedEntry entry) const {
+    const std::string queue_id = entry.envelope().queue_id;
+    const DeliveryResult result = deliver(outbox_, settings_.relay, std::move(entry), RetryPolicy{}.max_age);
     std::string errors;
-    for (ClaimedEntry& entry : entries) {
-      const std::string recipient = entry.envelope().recipient;
-      const std::string queue_id = entry.envelope().queue_id;
-      const DeliveryResult result = deliver(outbox_, settings_.relay, std::move(entry), RetryPolicy{}.max_age);
-      switch (result.kind) {
-        case DeliveryResult::Kind::delivered:
-          logger_->info(queue_id, "notification to <" + recipient + "> delivered: " + result.reason);
+    for (const RecipientResult& r : result.recipients) {
+      switch (r.kind) {
+        case RecipientResult::Kind::delivered:
+          logger_->info(queue_id, "notification to <" + r.recipient + "> delivered: " + r.reason);
           break;
-        case DeliveryResult::Kind::retry:
-          logger_->warning(queue_id, "notification to <" + recipient + "> deferred, left in " + outbox_.dir() +
-                                         " for the daemon: " + result.reason);
+        case RecipientResult::Kind::retry:
+          logger_->warning(queue_id, "notification to <" + r.recipient + "> deferred, left in " + outbox_.dir() +
+                                         " for the daemon: " + r.reason);
           break;
-        case DeliveryResult::Kind::failed:
-          errors += (errors.empty() ? "" : "; ") + std::string("notification to <") + recipient + "> refused: " + result.reason;
+        case RecipientResult::Kind::failed:
+          errors += (errors.empty() ? "" : "; ") + std::string("notification to <") + r.recipient + "> refused: " + r.reason;
           break;
       }
     }

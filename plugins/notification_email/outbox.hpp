@@ -1,8 +1,12 @@
-// The durable outbox of notifications not yet delivered: one file per (message, recipient)
-// holding a one-line JSON envelope and the complete message. Files appear atomically (temp
-// file, fsync, rename, directory fsync); whoever sends one holds an exclusive flock on it,
-// so several sender threads (config generations after a reload, qmilterctl) never send the
-// same file at the same time. Permanent failures move to failed/ with a .reason file.
+// The durable outbox of notifications not yet delivered: one file per quarantined message
+// holding a one-line JSON envelope (sender, queue id, time, each recipient with the length
+// of its notification) and the recipients' notifications one after the other. A file
+// appears atomically (temp file, fsync, rename, directory fsync): two syncs per message
+// whatever its number of recipients. Delivery progress is one empty marker file per
+// delivered or failed recipient (<name>.<index>.done), so a restart resumes where the
+// last run stopped. Whoever sends a file holds an exclusive flock on it, so several sender
+// threads (config generations after a reload, qmilterctl) never work on it at once.
+// A recipient refused for good is written to failed/<name>.<index> with a .reason file.
 // An Outbox object holds only its path: safe to use from any number of threads.
 #pragma once
 
@@ -16,23 +20,29 @@
 
 namespace qmilter::notification_email {
 
-struct OutboxEnvelope {
-  std::string envelope_from;  // "" = <>
-  std::string recipient;
-  std::string queue_id;       // of the quarantined message, for log lines
-  std::int64_t created = 0;   // Unix time the notification was queued
-};
-
 // One notification to queue.
 struct OutboxItem {
-  OutboxEnvelope envelope;
+  std::string recipient;
   std::string message;  // headers, empty line, body (CRLF)
 };
 
-// A file taken for sending: the lock is held until the object dies (or remove/fail).
+struct OutboxEnvelope {
+  std::string envelope_from;  // "" = <>
+  std::string queue_id;       // of the quarantined message, for log lines
+  std::int64_t created = 0;   // Unix time the notifications were queued
+};
+
+// A file taken for sending: the lock is held until the object dies.
 class ClaimedEntry {
  public:
-  ClaimedEntry(std::string name, int fd, OutboxEnvelope envelope, std::string message) noexcept;
+  struct Recipient {
+    std::size_t index = 0;  // position in the file (names the marker)
+    std::string address;
+    std::string message;
+    bool done = false;  // delivered or failed for good (marker present)
+  };
+
+  ClaimedEntry(std::string name, int fd, OutboxEnvelope envelope, std::vector<Recipient> recipients) noexcept;
   ClaimedEntry(ClaimedEntry&& other) noexcept;
   ClaimedEntry& operator=(ClaimedEntry&&) = delete;
   ClaimedEntry(const ClaimedEntry&) = delete;
@@ -40,13 +50,14 @@ class ClaimedEntry {
 
   const std::string& name() const noexcept { return name_; }
   const OutboxEnvelope& envelope() const noexcept { return envelope_; }
-  const std::string& message() const noexcept { return message_; }
+  std::vector<Recipient>& recipients() noexcept { return recipients_; }
+  const std::vector<Recipient>& recipients() const noexcept { return recipients_; }
 
  private:
   std::string name_;
   int fd_ = -1;
   OutboxEnvelope envelope_;
-  std::string message_;
+  std::vector<Recipient> recipients_;
 };
 
 class Outbox {
@@ -55,36 +66,40 @@ class Outbox {
 
   const std::string& dir() const noexcept { return dir_; }
 
-  // Writes the notifications of one message durably, all or none: every file is written
-  // and fsync'ed under a temporary name, then all are renamed and the directory is
-  // fsync'ed once (one directory sync per message, not per recipient). Returns the names.
-  sdk::Result<std::vector<std::string>> put(const std::vector<OutboxItem>& items) const;
-  // The same, returning the entries already locked (taken before the rename, so no other
-  // sender can get them first): for callers that send right away.
-  sdk::Result<std::vector<ClaimedEntry>> put_claimed(const std::vector<OutboxItem>& items) const;
+  // Queues the notifications of one message durably (all or none); returns the file name.
+  sdk::Result<std::string> put(const OutboxEnvelope& envelope, const std::vector<OutboxItem>& items) const;
+  // The same, returning the entry already locked (taken before the rename, so no other
+  // sender can get it first): for callers that send right away.
+  sdk::Result<ClaimedEntry> put_claimed(const OutboxEnvelope& envelope, const std::vector<OutboxItem>& items) const;
 
-  // Names of the queued notifications, oldest first.
+  // Names of the queued files, oldest first.
   sdk::Result<std::vector<std::string>> pending() const;
 
   // Takes a queued file for sending; nullopt when another sender holds it or it is gone.
   // A file that cannot be parsed is moved to failed/ and reported as an Error.
   sdk::Result<std::optional<ClaimedEntry>> claim(const std::string& name) const;
 
-  // Delivered: the file goes away (durably, directory fsync'ed).
+  // Recipient delivered: its marker is written durably so no later run sends it again.
+  sdk::Status mark_delivered(ClaimedEntry& entry, std::size_t position) const;
+  // Recipient refused for good: its notification goes to failed/ with the reason, and its
+  // marker is written.
+  sdk::Status mark_failed(ClaimedEntry& entry, std::size_t position, std::string_view reason) const;
+  // Every recipient done: the file and its markers go away.
   sdk::Status remove(ClaimedEntry entry) const;
-  // Refused for good: the file moves to failed/ with <name>.reason holding `reason`.
-  sdk::Status fail(ClaimedEntry entry, std::string_view reason) const;
 
-  // Removes temp files older than max_age_seconds that a crash left behind.
-  void remove_stale_temp_files(std::int64_t max_age_seconds) const;
+  // Start-up clean-up: temp files older than max_age_seconds that a crash left behind,
+  // and markers whose file is gone.
+  void remove_leftovers(std::int64_t max_age_seconds) const;
 
  private:
   struct Written {
     std::string name;
-    int fd = -1;  // open (and locked) when the caller keeps the entry, else -1
+    int fd = -1;
   };
-  sdk::Result<std::vector<Written>> write_files(const std::vector<OutboxItem>& items, bool keep_locked) const;
+  sdk::Result<Written> write_file(const OutboxEnvelope& envelope, const std::vector<OutboxItem>& items,
+                                  bool keep_locked) const;
   sdk::Status move_to_failed(const std::string& name, std::string_view reason) const;
+  std::string marker(const ClaimedEntry& entry, std::size_t index) const;
 
   std::string dir_;
 };

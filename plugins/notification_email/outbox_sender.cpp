@@ -35,37 +35,58 @@ struct OutboxSender::State {
 };
 
 DeliveryResult deliver(const Outbox& outbox, const smtp::Server& relay, ClaimedEntry entry, std::chrono::seconds max_age) {
-  const std::string& message = entry.message();
-  const smtp::Outcome outcome = smtp::send(relay, entry.envelope().envelope_from, {entry.envelope().recipient},
-                                           [&message](const sdk::ChunkVisitor& visit) -> sdk::Status {
-                                             visit(message);
-                                             return {};
-                                           });
-  const std::string code = outcome.reply_code != 0 ? std::to_string(outcome.reply_code) : std::string();
-  const std::string reply = code.empty() || outcome.reply.rfind(code, 0) == 0 ? outcome.reply : code + " " + outcome.reply;
-  if (outcome.delivered && outcome.refused_recipients.empty()) {
-    if (auto removed = outbox.remove(std::move(entry)); !removed) {
-      // Delivered but still queued: it will be sent again. Say so loudly.
-      return {DeliveryResult::Kind::delivered, "delivered, but " + removed.error().message + " (it will be sent again)"};
-    }
-    return {DeliveryResult::Kind::delivered, reply};
-  }
+  DeliveryResult result;
   const auto age = std::time(nullptr) - entry.envelope().created;
   const bool expired = entry.envelope().created > 0 && age > max_age.count();
-  if (outcome.permanent || expired) {
-    const std::string reason = outcome.permanent ? "refused by " + relay.host + ":" + std::to_string(relay.port) + ": " + reply
-                                                 : "gave up after " + std::to_string(age) + " s; last reply: " + reply;
-    if (auto failed = outbox.fail(std::move(entry), reason); !failed) {
-      return {DeliveryResult::Kind::retry, reason + "; and " + failed.error().message};
+  bool all_done = true;
+  for (std::size_t i = 0; i < entry.recipients().size(); ++i) {
+    const ClaimedEntry::Recipient& recipient = entry.recipients()[i];
+    if (recipient.done) continue;
+    const std::string& message = recipient.message;
+    const smtp::Outcome outcome = smtp::send(relay, entry.envelope().envelope_from, {recipient.address},
+                                             [&message](const sdk::ChunkVisitor& visit) -> sdk::Status {
+                                               visit(message);
+                                               return {};
+                                             });
+    const std::string code = outcome.reply_code != 0 ? std::to_string(outcome.reply_code) : std::string();
+    std::string reply = code.empty() || outcome.reply.rfind(code, 0) == 0 ? outcome.reply : code + " " + outcome.reply;
+    if (reply.empty()) reply = "no reply from the relay";
+    RecipientResult done{RecipientResult::Kind::delivered, recipient.address, reply};
+    if (outcome.delivered && outcome.refused_recipients.empty()) {
+      if (auto marked = outbox.mark_delivered(entry, i); !marked) {
+        // Delivered, but the progress is not recorded: it will be sent again. Say so.
+        done.reason += "; but " + marked.error().message + " (it will be sent again)";
+        all_done = false;
+      }
+    } else if (outcome.permanent || expired) {
+      done.kind = RecipientResult::Kind::failed;
+      done.reason = outcome.permanent ? "refused by " + relay.host + ":" + std::to_string(relay.port) + ": " + reply
+                                      : "gave up after " + std::to_string(age) + " s; last reply: " + reply;
+      if (auto marked = outbox.mark_failed(entry, i, done.reason); !marked) {
+        done.kind = RecipientResult::Kind::retry;
+        done.reason += "; and " + marked.error().message;
+        all_done = false;
+      }
+    } else {
+      done.kind = RecipientResult::Kind::retry;
+      all_done = false;
     }
-    return {DeliveryResult::Kind::failed, reason};
+    result.recipients.push_back(std::move(done));
   }
-  return {DeliveryResult::Kind::retry, reply.empty() ? "no reply from the relay" : reply};
+  if (all_done) {
+    const std::string name = entry.name();
+    if (auto removed = outbox.remove(std::move(entry)); !removed) {
+      result.recipients.push_back({RecipientResult::Kind::retry, "", "cannot remove " + name + ": " + removed.error().message});
+    } else {
+      result.finished = true;
+    }
+  }
+  return result;
 }
 
 OutboxSender::OutboxSender(Outbox outbox, smtp::Server relay, RetryPolicy policy, sdk::Logger* logger)
     : state_(std::make_shared<State>(std::move(outbox), std::move(relay), policy, logger)) {
-  state_->outbox.remove_stale_temp_files(3600);
+  state_->outbox.remove_leftovers(3600);
   thread_ = std::thread([state = state_] { run(state); });
 }
 
@@ -152,30 +173,37 @@ void OutboxSender::pass(State& state) {
     }
     if (!claimed.value().has_value()) continue;  // another sender has it, or it is gone
     const std::string queue_id = claimed.value()->envelope().queue_id;
-    const std::string recipient = claimed.value()->envelope().recipient;
     const DeliveryResult result = deliver(state.outbox, state.relay, std::move(*claimed.value()), state.policy.max_age);
+    log_results(state, queue_id, result);
     std::lock_guard lock(state.mutex);
-    switch (result.kind) {
-      case DeliveryResult::Kind::delivered:
-        state.backoff.erase(name);
-        state.log(sdk::LogLevel::info, queue_id, "notification to <" + recipient + "> delivered: " + result.reason);
+    if (result.finished) {
+      state.backoff.erase(name);
+    } else {
+      State::Backoff& backoff = state.backoff[name];
+      const std::chrono::milliseconds delay = std::min<std::chrono::milliseconds>(
+          state.policy.longest_retry, state.policy.first_retry * (std::int64_t{1} << std::min(backoff.attempts, 20)));
+      ++backoff.attempts;
+      backoff.next = std::chrono::steady_clock::now() + delay;
+      state.log(sdk::LogLevel::info, queue_id,
+                "notification " + name + ": attempt " + std::to_string(backoff.attempts) + " incomplete, next in " +
+                    std::to_string(delay.count() / 1000) + " s");
+    }
+  }
+}
+
+void OutboxSender::log_results(State& state, std::string_view queue_id, const DeliveryResult& result) {
+  for (const RecipientResult& r : result.recipients) {
+    switch (r.kind) {
+      case RecipientResult::Kind::delivered:
+        state.log(sdk::LogLevel::info, queue_id, "notification to <" + r.recipient + "> delivered: " + r.reason);
         break;
-      case DeliveryResult::Kind::failed:
-        state.backoff.erase(name);
+      case RecipientResult::Kind::failed:
         state.log(sdk::LogLevel::error, queue_id,
-                  "notification to <" + recipient + "> failed for good, moved to failed/" + name + ": " + result.reason);
+                  "notification to <" + r.recipient + "> failed for good (kept in failed/): " + r.reason);
         break;
-      case DeliveryResult::Kind::retry: {
-        State::Backoff& backoff = state.backoff[name];
-        const std::chrono::milliseconds delay = std::min<std::chrono::milliseconds>(
-            state.policy.longest_retry, state.policy.first_retry * (std::int64_t{1} << std::min(backoff.attempts, 20)));
-        ++backoff.attempts;
-        backoff.next = std::chrono::steady_clock::now() + delay;
-        state.log(sdk::LogLevel::warning, queue_id,
-                  "notification to <" + recipient + "> deferred (attempt " + std::to_string(backoff.attempts) +
-                      ", next in " + std::to_string(delay.count() / 1000) + " s): " + result.reason);
+      case RecipientResult::Kind::retry:
+        state.log(sdk::LogLevel::warning, queue_id, "notification to <" + r.recipient + "> deferred: " + r.reason);
         break;
-      }
     }
   }
 }

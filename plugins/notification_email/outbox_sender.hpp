@@ -4,9 +4,10 @@
 // (what a previous run left), whenever notify() wakes it, and every few seconds (files
 // another config generation or qmilterctl left), retrying with exponential backoff.
 //
-// At-least-once window: a notification the relay accepted is removed right after; a crash
-// between the relay's "250" and the unlink sends it again after the restart (the relay
-// then holds it twice). Nothing else sends a file twice: each send holds the file's flock.
+// At-least-once window: a recipient the relay accepted is marked done right after (a
+// marker file, directory fsync'ed); a crash between the relay's "250" and that marker sends
+// it again after the restart. Nothing else sends a notification twice: every attempt holds
+// the file's flock, and done recipients are skipped.
 //
 // Lifetime: the thread shares only a State object with its owner. The owner's destructor
 // asks it to stop, waits briefly for a send in flight and otherwise leaves it to finish on
@@ -21,6 +22,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/smtp/smtp_client.hpp"
 #include "outbox.hpp"
@@ -28,13 +30,22 @@
 
 namespace qmilter::notification_email {
 
-struct DeliveryResult {
+// What happened to each recipient of one outbox file in one attempt.
+struct RecipientResult {
   enum class Kind { delivered, retry, failed } kind = Kind::retry;
+  std::string recipient;
   std::string reason;  // the relay's reply or the local error, for logs
 };
 
-// Sends one claimed notification through the relay and settles its file. Entries that have
-// waited longer than max_age on temporary failures go to failed/ too.
+struct DeliveryResult {
+  std::vector<RecipientResult> recipients;  // those that were tried (not done before)
+  bool finished = false;  // every recipient is done and the file is gone
+  bool retry() const noexcept { return !finished; }
+};
+
+// Sends each recipient of a claimed file that is not done yet through the relay, one SMTP
+// transaction per recipient, and records the progress in the outbox. Recipients that have
+// waited longer than max_age on temporary failures are failed for good.
 DeliveryResult deliver(const Outbox& outbox, const smtp::Server& relay, ClaimedEntry entry,
                        std::chrono::seconds max_age);
 
@@ -59,6 +70,7 @@ class OutboxSender {
   struct State;
   static void run(const std::shared_ptr<State>& state) noexcept;
   static void pass(State& state);
+  static void log_results(State& state, std::string_view queue_id, const DeliveryResult& result);
 
   std::shared_ptr<State> state_;
   std::thread thread_;

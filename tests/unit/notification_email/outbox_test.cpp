@@ -1,4 +1,4 @@
-// The outbox's file protocol: atomic appearance, exclusive claims, settle by remove/fail.
+// The outbox's file protocol: atomic appearance, exclusive claims, per-recipient progress.
 #include "outbox.hpp"
 
 #include <gtest/gtest.h>
@@ -28,36 +28,59 @@ class OutboxTest : public ::testing::Test {
     return s.str();
   }
 
+  std::vector<std::string> files() const {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(dir_)) names.push_back(entry.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  const OutboxEnvelope envelope_{"env@example.org", "QID1", 1700000000};
+  const std::vector<OutboxItem> two_{{"a@example.com", "Subject: a\r\n\r\nfor a\r\n"},
+                                     {"b@example.com", "Subject: b\r\n\r\nfor b\r\n"}};
   fs::path dir_;
 };
 
-TEST_F(OutboxTest, PutThenClaimGivesBackEnvelopeAndMessage) {
+TEST_F(OutboxTest, PutThenClaimGivesBackEnvelopeAndMessages) {
   const Outbox outbox(dir_.string());
-  auto names = outbox.put({{{"env@example.org", "rcpt@example.com", "QID1", 1700000000}, "Subject: x\r\n\r\nbody\r\n"}});
-  ASSERT_TRUE(names.ok()) << names.error().message;
-  ASSERT_EQ(names.value().size(), 1u);
-  auto pending = outbox.pending();
-  ASSERT_TRUE(pending.ok());
-  ASSERT_EQ(pending.value(), names.value());
-  const std::string name = names.value()[0];
+  auto name = outbox.put(envelope_, two_);
+  ASSERT_TRUE(name.ok()) << name.error().message;
+  EXPECT_EQ(files(), std::vector<std::string>{name.value()});  // one file, no temp left
+  ASSERT_EQ(outbox.pending().value(), std::vector<std::string>{name.value()});
 
-  auto claimed = outbox.claim(name);
+  auto claimed = outbox.claim(name.value());
   ASSERT_TRUE(claimed.ok());
   ASSERT_TRUE(claimed.value().has_value());
-  EXPECT_EQ(claimed.value()->envelope().envelope_from, "env@example.org");
-  EXPECT_EQ(claimed.value()->envelope().recipient, "rcpt@example.com");
-  EXPECT_EQ(claimed.value()->envelope().queue_id, "QID1");
-  EXPECT_EQ(claimed.value()->envelope().created, 1700000000);
-  EXPECT_EQ(claimed.value()->message(), "Subject: x\r\n\r\nbody\r\n");
+  const ClaimedEntry& entry = *claimed.value();
+  EXPECT_EQ(entry.envelope().envelope_from, "env@example.org");
+  EXPECT_EQ(entry.envelope().queue_id, "QID1");
+  EXPECT_EQ(entry.envelope().created, 1700000000);
+  ASSERT_EQ(entry.recipients().size(), 2u);
+  EXPECT_EQ(entry.recipients()[1].address, "b@example.com");
+  EXPECT_EQ(entry.recipients()[1].message, "Subject: b\r\n\r\nfor b\r\n");
+  EXPECT_FALSE(entry.recipients()[0].done);
 
   // While it is claimed nobody else gets it.
-  auto second = outbox.claim(name);
+  auto second = outbox.claim(name.value());
   ASSERT_TRUE(second.ok());
   EXPECT_FALSE(second.value().has_value());
+}
 
-  ASSERT_TRUE(outbox.remove(std::move(*claimed.value())).ok());
-  EXPECT_TRUE(outbox.pending().value().empty());
-  // A claim on a file that went away is no claim.
+TEST_F(OutboxTest, ProgressSurvivesAndTheFileGoesWhenDone) {
+  const Outbox outbox(dir_.string());
+  const std::string name = outbox.put(envelope_, two_).value();
+  {
+    auto claimed = outbox.claim(name);
+    ASSERT_TRUE(claimed.ok() && claimed.value().has_value());
+    ASSERT_TRUE(outbox.mark_delivered(*claimed.value(), 0).ok());
+  }  // lock released, as when a sender gives up for now (or dies)
+  auto again = outbox.claim(name);
+  ASSERT_TRUE(again.ok() && again.value().has_value());
+  EXPECT_TRUE(again.value()->recipients()[0].done);
+  EXPECT_FALSE(again.value()->recipients()[1].done);
+  ASSERT_TRUE(outbox.mark_delivered(*again.value(), 1).ok());
+  ASSERT_TRUE(outbox.remove(std::move(*again.value())).ok());
+  EXPECT_TRUE(files().empty());
   auto gone = outbox.claim(name);
   ASSERT_TRUE(gone.ok());
   EXPECT_FALSE(gone.value().has_value());
@@ -65,41 +88,24 @@ TEST_F(OutboxTest, PutThenClaimGivesBackEnvelopeAndMessage) {
 
 TEST_F(OutboxTest, PutClaimedIsLockedFromTheStart) {
   const Outbox outbox(dir_.string());
-  auto entries = outbox.put_claimed({{{"", "a@example.com", "Q", 1}, "m1"}, {{"", "b@example.com", "Q", 1}, "m2"}});
-  ASSERT_TRUE(entries.ok());
-  ASSERT_EQ(entries.value().size(), 2u);
-  EXPECT_EQ(entries.value()[1].envelope().recipient, "b@example.com");
-  EXPECT_EQ(entries.value()[1].message(), "m2");
-  for (const ClaimedEntry& entry : entries.value()) {
-    auto other = outbox.claim(entry.name());
-    ASSERT_TRUE(other.ok());
-    EXPECT_FALSE(other.value().has_value());
-  }
+  auto entry = outbox.put_claimed(envelope_, two_);
+  ASSERT_TRUE(entry.ok());
+  EXPECT_EQ(entry.value().recipients()[1].message, "Subject: b\r\n\r\nfor b\r\n");
+  auto other = outbox.claim(entry.value().name());
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other.value().has_value());
 }
 
-TEST_F(OutboxTest, PutQueuesTheWholeBatchAndLeavesNothingOnFailure) {
+TEST_F(OutboxTest, AFailedRecipientIsKeptInFailedWithTheReason) {
   const Outbox outbox(dir_.string());
-  auto names = outbox.put({{{"", "a@example.com", "Q", 1}, "m1"}, {{"", "b@example.com", "Q", 1}, "m2"}});
-  ASSERT_TRUE(names.ok());
-  EXPECT_EQ(outbox.pending().value().size(), 2u);
-  // A directory where nothing can be created: no file, no temp file is left behind.
-  fs::create_directory(dir_ / "ro");
-  const Outbox readonly((dir_ / "ro" / "missing").string());
-  EXPECT_FALSE(readonly.put({{{"", "a@example.com", "Q", 1}, "m1"}}).ok());
-  EXPECT_TRUE(fs::is_empty(dir_ / "ro"));
-}
-
-TEST_F(OutboxTest, FailMovesTheFileWithItsReason) {
-  const Outbox outbox(dir_.string());
-  auto names = outbox.put({{{"", "rcpt@example.com", "Q", 1}, "m"}});
-  ASSERT_TRUE(names.ok());
-  const std::string name = names.value()[0];
+  const std::string name = outbox.put(envelope_, two_).value();
   auto claimed = outbox.claim(name);
   ASSERT_TRUE(claimed.ok() && claimed.value().has_value());
-  ASSERT_TRUE(outbox.fail(std::move(*claimed.value()), "550 5.1.1 no such user").ok());
-  EXPECT_TRUE(outbox.pending().value().empty());
-  EXPECT_TRUE(fs::exists(dir_ / "failed" / name));
-  EXPECT_EQ(slurp(dir_ / "failed" / (name + ".reason")), "550 5.1.1 no such user\n");
+  ASSERT_TRUE(outbox.mark_failed(*claimed.value(), 1, "550 5.1.1 no such user").ok());
+  EXPECT_TRUE(claimed.value()->recipients()[1].done);
+  EXPECT_EQ(slurp(dir_ / "failed" / (name + ".1.eml")), "Subject: b\r\n\r\nfor b\r\n");
+  EXPECT_EQ(slurp(dir_ / "failed" / (name + ".1.reason")),
+            "550 5.1.1 no such user\nenvelope from: <env@example.org>\nrecipient: <b@example.com>\n");
 }
 
 TEST_F(OutboxTest, GarbageIsMovedAsideNotSent) {
@@ -111,12 +117,29 @@ TEST_F(OutboxTest, GarbageIsMovedAsideNotSent) {
   EXPECT_TRUE(fs::exists(dir_ / "failed" / "0000000000000001-deadbeef.msg"));
 }
 
-TEST_F(OutboxTest, TempFilesAreNotPendingAndAnUnwritableDirIsAnError) {
+TEST_F(OutboxTest, TruncatedFilesAreGarbageToo) {
+  const Outbox outbox(dir_.string());
+  const std::string name = outbox.put(envelope_, two_).value();
+  fs::resize_file(dir_ / name, fs::file_size(dir_ / name) - 3);
+  auto claimed = outbox.claim(name);
+  ASSERT_FALSE(claimed.ok());
+  EXPECT_NE(claimed.error().message.find("truncated message"), std::string::npos) << claimed.error().message;
+}
+
+TEST_F(OutboxTest, LeftoversAreCleanedTempFilesAreNotPending) {
   const Outbox outbox(dir_.string());
   std::ofstream(dir_ / ".tmp-0000000000000001-deadbeef.msg") << "partial";
+  std::ofstream(dir_ / "0000000000000002-deadbeef.msg.0.done");  // its file is gone
   EXPECT_TRUE(outbox.pending().value().empty());
+  outbox.remove_leftovers(3600);
+  EXPECT_EQ(files(), std::vector<std::string>{".tmp-0000000000000001-deadbeef.msg"});  // too young to go
+  outbox.remove_leftovers(-1);
+  EXPECT_TRUE(files().empty());
+}
+
+TEST_F(OutboxTest, AnUnwritableDirectoryIsAnError) {
   const Outbox missing((dir_ / "nope").string());
-  auto put = missing.put({{{"", "r@example.com", "Q", 1}, "m"}});
+  auto put = missing.put(envelope_, two_);
   ASSERT_FALSE(put.ok());
   EXPECT_NE(put.error().message.find("outbox: cannot create"), std::string::npos);
 }
