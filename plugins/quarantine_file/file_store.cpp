@@ -147,7 +147,11 @@ sdk::Result<std::unique_ptr<FileStore>> FileStore::create(const sdk::Options& op
 }
 
 FileStore::FileStore(std::string directory, UniqueFd directory_fd, mode_t mode, sdk::Logger* logger)
-    : directory_(std::move(directory)), directory_fd_(std::move(directory_fd)), mode_(mode), logger_(logger) {}
+    : directory_(std::move(directory)),
+      directory_fd_(std::move(directory_fd)),
+      directory_sync_(std::make_unique<DirectorySync>(directory_fd_.get(), directory_)),
+      mode_(mode),
+      logger_(logger) {}
 
 sdk::Result<std::string> FileStore::store(const sdk::MessageView& message, const std::vector<std::string>& recipients,
                                           const sdk::Match& match) noexcept {
@@ -216,7 +220,7 @@ sdk::Result<std::string> FileStore::store_unguarded(const sdk::MessageView& mess
     ::unlinkat(directory_fd_.get(), id.c_str(), 0);
     return claim.ok() ? sdk::Error{"metadata file for " + id + " appeared while storing it"} : claim.error();
   }
-  if (auto synced = sync_directory(directory_fd_.get(), directory_); !synced.ok()) return synced.error();
+  if (auto synced = directory_sync_->sync(); !synced.ok()) return synced.error();
   return id;
 }
 

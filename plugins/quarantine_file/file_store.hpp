@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "directory_sync.hpp"
 #include "qmilter/sdk/sdk.hpp"
 #include "unique_fd.hpp"
 
@@ -45,6 +46,7 @@ class FileStore final : public sdk::QuarantineStore {
 
   std::string directory_;
   UniqueFd directory_fd_;  // every file operation is relative to it (openat and friends)
+  std::unique_ptr<DirectorySync> directory_sync_;  // store()'s shared directory fsync
   mode_t mode_;
   sdk::Logger* logger_;
 };
