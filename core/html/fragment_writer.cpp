@@ -95,10 +95,21 @@ class Writer {
   }
 
   void characters(std::string_view text) {
-    if (dropping_ == 0) append_escaped(out_, text);
+    if (dropping_ == 0 && !stopped_) append_escaped(out_, text);
   }
 
-  std::string take() { return std::move(out_); }
+  // Parsing was halted: nothing more is written, see finish().
+  void stop() { stopped_ = true; }
+  bool stopped() const { return stopped_; }
+
+  // Closes what is still open (only after stop(): libxml2 closes everything at the end).
+  std::string finish() {
+    while (!open_.empty()) {
+      dropping_ = 0;
+      end_element();
+    }
+    return std::move(out_);
+  }
 
  private:
   void write_start_tag(std::string_view name, const xmlChar** attributes) {
@@ -128,17 +139,33 @@ class Writer {
   // Names point into the parser's dictionary, which outlives the parse.
   std::vector<std::string_view> open_;
   std::size_t dropping_ = 0;  // > 0: inside a dropped element, this many levels deep
+  bool stopped_ = false;
 };
+
+// libxml2's end-tag handling scans its stack of open elements, so stray end tags under very
+// deep nesting cost depth × tags. Browsers stop nesting at 512 too; mail needs < 100.
+constexpr int kMaxDepth = 512;
 
 Writer& writer_of(void* context) {
   return *static_cast<Writer*>(static_cast<htmlParserCtxtPtr>(context)->_private);
 }
 
 void on_start_element(void* context, const xmlChar* name, const xmlChar** attributes) {
-  writer_of(context).start_element(as_view(name), attributes);
+  Writer& writer = writer_of(context);
+  if (writer.stopped()) return;
+  const auto parser = static_cast<htmlParserCtxtPtr>(context);
+  if (parser->nameNr > kMaxDepth) {  // the new element is already on libxml2's stack
+    writer.stop();
+    xmlStopParser(parser);
+    return;
+  }
+  writer.start_element(as_view(name), attributes);
 }
 
-void on_end_element(void* context, const xmlChar*) { writer_of(context).end_element(); }
+void on_end_element(void* context, const xmlChar*) {
+  Writer& writer = writer_of(context);
+  if (!writer.stopped()) writer.end_element();
+}
 
 void on_characters(void* context, const xmlChar* text, int length) {
   writer_of(context).characters(
@@ -186,7 +213,7 @@ std::string write_fragment(std::string_view document, const SanitizeOptions& opt
   htmlParseDocument(context.get());
   if (context->myDoc != nullptr) xmlFreeDoc(context->myDoc);
   context->myDoc = nullptr;
-  return writer.take();
+  return writer.finish();
 }
 
 }  // namespace qmilter::html

@@ -5,6 +5,7 @@
 
 #include <climits>
 
+#include "core/html/attribute_limit.hpp"
 #include "core/html/fragment_writer.hpp"
 #include "core/html/utf8.hpp"
 
@@ -23,7 +24,9 @@ constexpr std::string_view kPrefix = "<body>";
 std::string round_on_repaired(std::string_view html_utf8, const SanitizeOptions& options, FragmentMode mode) {
   std::string document(kPrefix);
   append_repaired_utf8(document, html_utf8.substr(0, kMaxInput), Utf8Repair::for_markup);
-  return write_fragment(document, options, mode);
+  bool changed = false;
+  std::string limited = limit_attributes(document, kMaxAttributesPerTag, changed);
+  return write_fragment(changed ? limited : document, options, mode);
 }
 
 // Our own output is valid UTF-8 already: no repair needed.

@@ -89,6 +89,27 @@ TEST(Sanitize, IsAFixedPointOnTrickyNesting) {
   }
 }
 
+TEST(Sanitize, AttributesPastTheLimitOfATagAreIgnored) {
+  std::string many;
+  for (int i = 0; i < 300; ++i) many += " a" + std::to_string(i) + "=\"1\"";
+  EXPECT_EQ(clean("<p title=t" + many + ">x</p>"), "<p title=\"t\">x</p>");
+  EXPECT_EQ(clean("<p" + many + " title=t>x</p><b>after</b>"), "<p>x</p><b>after</b>");
+}
+
+TEST(Sanitize, NestingPastTheLimitEndsTheOutputWithEverythingClosed) {
+  std::string deep;
+  for (int i = 0; i < 600; ++i) deep += "<div>";
+  const std::string out = clean(deep + "lost text");
+  EXPECT_EQ(out.find("lost"), std::string::npos);
+  std::size_t opened = 0, closed = 0;
+  for (std::size_t p = out.find("<div>"); p != std::string::npos; p = out.find("<div>", p + 1)) ++opened;
+  for (std::size_t p = out.find("</div>"); p != std::string::npos; p = out.find("</div>", p + 1)) ++closed;
+  EXPECT_EQ(opened, closed);
+  EXPECT_GT(opened, 500u);
+  EXPECT_LE(opened, 512u);
+  EXPECT_EQ(clean(out), out);
+}
+
 TEST(Sanitize, EmptyInputGivesEmptyOutput) { EXPECT_EQ(clean(""), ""); }
 
 TEST(Escape, EscapesTheFiveCharacters) {
