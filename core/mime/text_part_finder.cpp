@@ -163,6 +163,18 @@ std::size_t count_containers(std::string_view raw) {
   return count;
 }
 
+// libetpan's tree costs ~600 bytes per part: 25 MB of tiny parts would take 350 MB. Every
+// part starts with a line beginning "--"; real mail has a few dozen.
+constexpr std::size_t kMaxDelimiterLines = 20000;
+
+std::size_t count_delimiter_lines(std::string_view raw) {
+  std::size_t count = raw.starts_with("--") ? 1 : 0;
+  for (std::size_t newline = raw.find('\n'); newline != std::string_view::npos; newline = raw.find('\n', newline + 1)) {
+    if (raw.compare(newline + 1, 2, "--") == 0) ++count;
+  }
+  return count;
+}
+
 // Where the body starts in a message libetpan could not parse at all.
 std::string_view body_of(std::string_view raw) {
   for (const std::string_view separator : {std::string_view("\r\n\r\n"), std::string_view("\n\n")}) {
@@ -176,7 +188,8 @@ std::string_view body_of(std::string_view raw) {
 
 ExtractedText extract_text_part(std::string_view raw_message, std::size_t max_bytes) {
   ExtractedText result;
-  if (count_containers(raw_message) > kMaxContainers) return result;
+  if (count_containers(raw_message) > kMaxContainers || count_delimiter_lines(raw_message) > kMaxDelimiterLines)
+    return result;
   std::size_t index = 0;
   mailmime* parsed = nullptr;
   if (mailmime_parse(raw_message.data(), raw_message.size(), &index, &parsed) != MAILIMF_NO_ERROR ||

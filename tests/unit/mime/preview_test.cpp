@@ -84,6 +84,13 @@ TEST(FindTextPart, AbsurdNestingIsRefusedNotRecursedInto) {
   EXPECT_FALSE(make_preview(message, {}, 1024).had_text_part);
 }
 
+TEST(FindTextPart, MessagesWithTensOfThousandsOfPartsAreRefused) {
+  std::string message = "From: a@example.org\nContent-Type: multipart/mixed; boundary=b\n\n";
+  for (int i = 0; i < 30000; ++i) message += "--b\nContent-Type: application/x-foo\n\nx\n";
+  message += "--b\nContent-Type: text/plain\n\nlast\n--b--\n";
+  EXPECT_EQ(find_text_part(message).kind, TextPart::Kind::none);
+}
+
 TEST(FindTextPart, ModestNestingIsWalked) {
   std::string message = "From: a@example.org\nContent-Type: multipart/mixed; boundary=b0\n\n";
   for (int i = 0; i < 20; ++i)
