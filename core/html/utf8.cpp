@@ -81,12 +81,4 @@ void append_repaired_utf8(std::string& out, std::string_view input, Utf8Repair m
   }
 }
 
-std::size_t utf8_prefix_length(std::string_view text, std::size_t max_bytes) {
-  if (max_bytes >= text.size()) return text.size();
-  std::size_t end = max_bytes;
-  // Step back over continuation bytes to the start of the character that was cut.
-  while (end > 0 && (static_cast<std::uint8_t>(text[end]) & 0xC0u) == 0x80u) --end;
-  return end;
-}
-
 }  // namespace qmilter::html

@@ -22,8 +22,4 @@ std::string repair_utf8(std::string_view input, Utf8Repair mode);
 // The same, appended to out (saves a copy when a prefix must go first).
 void append_repaired_utf8(std::string& out, std::string_view input, Utf8Repair mode);
 
-// The longest prefix of valid UTF-8 text `text` not longer than max_bytes that ends on a
-// character boundary (text must be valid UTF-8).
-std::size_t utf8_prefix_length(std::string_view text, std::size_t max_bytes);
-
 }  // namespace qmilter::html

@@ -1,4 +1,4 @@
-// UTF-8 repair and boundary search.
+// UTF-8 repair.
 #include <gtest/gtest.h>
 
 #include "core/html/utf8.hpp"
@@ -24,15 +24,6 @@ TEST(RepairUtf8, MarkupModeFoldsLineEndsAndControls) {
   EXPECT_EQ(repair_utf8("a\r\nb\rc\td\x01" "e\x0C" "f", Utf8Repair::for_markup), "a\nb\nc\td" + std::string(kFffd) + "e f");
   EXPECT_EQ(repair_utf8("\xEF\xBF\xBF", Utf8Repair::for_markup), kFffd);
   EXPECT_EQ(repair_utf8("a\x01", Utf8Repair::sequences_only), "a\x01");
-}
-
-TEST(Utf8PrefixLength, StopsOnACharacterBoundary) {
-  const std::string text = "a\xC3\xA9\xE4\xB8\xAD";
-  EXPECT_EQ(utf8_prefix_length(text, 10), text.size());
-  EXPECT_EQ(utf8_prefix_length(text, 2), 1u);
-  EXPECT_EQ(utf8_prefix_length(text, 3), 3u);
-  EXPECT_EQ(utf8_prefix_length(text, 5), 3u);
-  EXPECT_EQ(utf8_prefix_length(text, 0), 0u);
 }
 
 }  // namespace
