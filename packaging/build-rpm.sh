@@ -2,7 +2,9 @@
 # Builds qmilter's source tarball, binary RPMs (qmilter, qmilter-devel) and source RPM into
 # OUTDIR, from the working tree this script sits in. Works on RPM systems and on Debian
 # (rpmbuild --nodeps: the build dependencies are Debian packages, which rpm does not see).
-#   packaging/build-rpm.sh OUTDIR            env: QMILTER_RPM_JOBS (default 2)
+#   packaging/build-rpm.sh OUTDIR
+# env: QMILTER_RPM_JOBS (parallel compile jobs, default 2), QMILTER_RPM_BUILD_TYPE (CMake
+# build type, default RelWithDebInfo; tests use None to compile in half the time).
 set -eu
 if [ $# -ne 1 ]; then echo "usage: $0 OUTDIR" >&2; exit 2; fi
 mkdir -p "$1"
@@ -32,6 +34,7 @@ sed "s/@VERSION@/$version/g" "$src/packaging/qmilter.spec.in" >"$topdir/SPECS/qm
 rpmbuild -ba --nodeps \
   --define "_topdir $topdir" \
   --define "qm_jobs ${QMILTER_RPM_JOBS:-2}" \
+  --define "qm_build_type ${QMILTER_RPM_BUILD_TYPE:-RelWithDebInfo}" \
   "$topdir/SPECS/qmilter.spec"
 
 cp "$topdir/SOURCES/qmilter-$version.tar.gz" "$outdir/"
