@@ -1,6 +1,9 @@
 // sanitize() and escape(): the rules of SPEC §6, one behaviour per test.
 #include <gtest/gtest.h>
 
+#include <thread>
+#include <vector>
+
 #include "core/html/sanitizer.hpp"
 
 namespace qmilter::html {
@@ -108,6 +111,20 @@ TEST(Sanitize, NestingPastTheLimitEndsTheOutputWithEverythingClosed) {
   EXPECT_GT(opened, 500u);
   EXPECT_LE(opened, 512u);
   EXPECT_EQ(clean(out), out);
+}
+
+TEST(Sanitize, ConcurrentCallsAgree) {  // the milter calls it from many threads at once
+  const std::string input = "<table><tr><td style=\"color:red\">x &amp; y<img src=http://t/p.gif></td></tr></table>";
+  const std::string expected = clean(input);
+  std::vector<std::string> results(4);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < results.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) results[t] = clean(input + std::string(static_cast<std::size_t>(i % 3), ' '));
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const std::string& result : results) EXPECT_EQ(result.substr(0, expected.size()), expected);
 }
 
 TEST(Sanitize, EmptyInputGivesEmptyOutput) { EXPECT_EQ(clean(""), ""); }
