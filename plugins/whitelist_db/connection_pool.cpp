@@ -32,7 +32,9 @@ ConnectionPool::Taken ConnectionPool::take(bool fresh) {
     }
   }
   // Connect outside the lock: a slow server must not block threads holding idle connections.
-  return Taken{std::make_unique<OdbcConnection>(odbc_, timeout_seconds_, password_), false};
+  auto connection = std::make_unique<OdbcConnection>(odbc_, timeout_seconds_, password_);
+  if (connection->family() == DbmsFamily::sqlite) connection->serialize_writes(&sqlite_writers_);
+  return Taken{std::move(connection), false};
 }
 
 void ConnectionPool::drop_idle() {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -47,7 +48,7 @@ class ConnectionPool {
   const long timeout_seconds_;
   const std::string password_;
   mutable std::mutex mutex_;
-  std::mutex sqlite_serial_;  // held around each use of a SQLite connection
+  std::shared_mutex sqlite_writers_;  // see OdbcConnection::serialize_writes
   std::vector<std::unique_ptr<OdbcConnection>> idle_;
 };
 
@@ -55,9 +56,6 @@ template <class Work>
 auto ConnectionPool::with_connection(Work&& work) -> decltype(work(std::declval<OdbcConnection&>())) {
   for (int attempt = 0;; ++attempt) {
     Taken taken = take(attempt > 0);
-    // SQLite has one writer per file: queueing here is far cheaper than its busy-wait sleeps.
-    std::unique_lock<std::mutex> serial;
-    if (taken.connection->family() == DbmsFamily::sqlite) serial = std::unique_lock(sqlite_serial_);
     try {
       if constexpr (std::is_void_v<decltype(work(*taken.connection))>) {
         work(*taken.connection);

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <mutex>
 
 #include "connection_string.hpp"
 
@@ -160,6 +161,12 @@ void OdbcConnection::fail(SQLSMALLINT handle_type, SQLHANDLE handle, const std::
 
 std::vector<Row> OdbcConnection::execute(const std::string& sql, const std::vector<SqlParam>& params,
                                          std::int64_t* affected_rows) {
+  std::shared_lock<std::shared_mutex> reading;
+  std::unique_lock<std::shared_mutex> writing;
+  if (writers_ != nullptr) {
+    if (sql.rfind("SELECT ", 0) == 0) reading = std::shared_lock(*writers_);
+    else writing = std::unique_lock(*writers_);
+  }
   // Parameterised statements (the lookups and updates) are prepared once per connection and
   // re-executed: the server plans them once. One-off statements (DDL) run directly.
   const bool reuse = !params.empty();

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -56,6 +57,11 @@ class OdbcConnection {
   std::vector<Row> execute(const std::string& sql, const std::vector<SqlParam>& params = {},
                            std::int64_t* affected_rows = nullptr);
 
+  // SQLite has one writer per file: statements other than SELECT take `lock` exclusively,
+  // SELECTs share it, so this process's writers queue instead of busy-sleeping in SQLite
+  // (WAL lets readers run beside a writer). `lock` is shared by all connections of a pool.
+  void serialize_writes(std::shared_mutex* lock) noexcept { writers_ = lock; }
+
   // Whether the table exists (catalog lookup, no statement on the table itself).
   bool table_exists(const std::string& table);
 
@@ -69,6 +75,7 @@ class OdbcConnection {
   std::string password_;
   DbmsFamily family_ = DbmsFamily::other;
   std::string dbms_name_;
+  std::shared_mutex* writers_ = nullptr;
   std::map<std::string, SQLHSTMT> prepared_;  // SQL text -> statement prepared on this connection
   static constexpr std::size_t max_prepared_ = 64;
 };

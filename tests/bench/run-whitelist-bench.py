@@ -9,12 +9,15 @@ matches the regex, so every message costs one whitelist lookup:
   * hit:  the pair is whitelisted (SELECT + UPDATE of last_used; the message is accepted)
 milter_loadgen runs each case at --concurrency for --duration seconds, --rounds times
 interleaved; the median msgs/s and p50/p99 latency are printed, with the p99 increase over
-whitelist_type = none (target: <= 1 ms). A measurement, not a test: exit status 0 even when
-a target is missed.
+whitelist_type = none (target: <= 1 ms). whitelist_lookup_bench then times the lookup call
+itself (DbWhitelist::whitelisted(), the latency a message waits for it) from --concurrency
+threads, without the milter protocol around it. A measurement, not a test: exit status 0
+even when a target is missed.
 
 usage: tests/bench/run-whitelist-bench.py [--build BUILD_DIR] [--entries 100000]
 """
 import argparse
+import json
 import os
 import shutil
 import sqlite3
@@ -104,7 +107,8 @@ def main():
     qmilter_bin = os.path.join(args.build, "bin", "qmilter")
     qmilterctl = os.path.join(args.build, "bin", "qmilterctl")
     loadgen = os.path.join(args.build, "tests", "bench", "milter_loadgen")
-    for path in (qmilter_bin, qmilterctl, loadgen):
+    lookup_bench = os.path.join(args.build, "tests", "bench", "whitelist_lookup_bench")
+    for path in (qmilter_bin, qmilterctl, loadgen, lookup_bench):
         if not os.access(path, os.X_OK):
             sys.exit(f"not built: {path}")
     work = tempfile.mkdtemp(prefix="qmilter-wlbench.", dir=args.dir)
@@ -171,6 +175,30 @@ def main():
             verdict = "" if name == "none" else ("met" if p99 - base_p99 <= TARGET_P99_INCREASE_MS else "MISSED")
             print(f"{name:<12}{kind:<6}{rate:>9.0f}{rate / base_rate:>9.2f}{p50:>9.2f}{p99:>9.2f}"
                   f"{p50 - base_p50:>9.2f}{p99 - base_p99:>9.2f}  {verdict}")
+        for process in processes.values():
+            process.stop()
+        processes.clear()
+        print(f"\nlookup call alone (whitelist_lookup_bench), {args.concurrency} threads, "
+              f"{args.duration:g} s, median of {args.rounds}")
+        print(f"{'whitelist':<12}{'case':<6}{'calls/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}"
+              f"  target p99 <= {TARGET_P99_INCREASE_MS:g} ms")
+        urls = {"sqlite": f"sqlite:///{sqlite_path}", "postgresql": server.url}
+        for name, url in urls.items():
+            runs = {}
+            for _ in range(args.rounds):
+                out = subprocess.run([lookup_bench, url, "whitelist", str(args.concurrency), str(args.duration)],
+                                     check=True, capture_output=True, text=True).stdout
+                for line in out.splitlines():
+                    report = json.loads(line)
+                    if report["failed"]:
+                        raise RuntimeError(f"{name}: lookups failed or answered wrong: {report}")
+                    runs.setdefault(report["case"], []).append(report)
+            for kind, reports in runs.items():
+                rate = statistics.median(r["calls_per_s"] for r in reports)
+                p50, p90, p99 = (statistics.median(r[k] for r in reports) / 1000
+                                 for k in ("p50_us", "p90_us", "p99_us"))
+                verdict = "met" if p99 <= TARGET_P99_INCREASE_MS else "MISSED"
+                print(f"{name:<12}{kind:<6}{rate:>9.0f}{p50:>9.2f}{p90:>9.2f}{p99:>9.2f}  {verdict}")
     finally:
         for process in processes.values():
             process.stop()
