@@ -220,3 +220,19 @@ def test_qmilterctl_notify_delivers_before_it_returns(
     assert variable(body, "SUBGROUP_3") == "tags=A&lt;B"
     assert "preview" in body
     assert os.listdir(email_setup["outbox"]) == ["failed"]
+
+
+def test_strip_images_removes_them_and_attaches_no_replacement(
+        postfix, smtp_sink, start_qmilter, smtp, qmilter_config, email_setup):
+    config = email_setup["config"]
+    config["spam"]["notification_email_strip_images"] = True
+    start_qmilter(qmilter_config(config, "notify-strip.conf"))
+    rcpt = rig.unique_address()
+    assert smtp("sender@example.org", [rcpt], spam_message([rcpt])).accepted
+    msg = email.message_from_bytes(smtp_sink.wait_for_message(rcpt).data, policy=email.policy.default)
+    parts = list(msg.iter_parts())
+    assert [p["Content-ID"] for p in parts[1:]] == ["<logo.png>"]
+    body = parts[0].get_content()
+    preview = re.search(r'<div id="preview">(.*)</div>', body, re.DOTALL).group(1)
+    assert "Hello" in preview
+    assert "<img" not in preview and "removed_for_security_reasons" not in preview
