@@ -3,8 +3,11 @@
 // elements; a dropped element silences everything up to its end event.
 #include "core/html/fragment_writer.hpp"
 
+#include <climits>
 #include <cstring>
+#include <memory>
 #include <mutex>
+#include <new>
 #include <vector>
 
 #include <libxml/HTMLparser.h>
@@ -196,6 +199,8 @@ std::string write_fragment(std::string_view document, const SanitizeOptions& opt
   std::call_once(init, [] { xmlInitParser(); });
   static const htmlSAXHandler handler = make_handler();
 
+  // libxml2 takes an int; sanitize() keeps far below this, so cutting is only a backstop.
+  if (document.size() > INT_MAX) document = document.substr(0, INT_MAX);
   const std::unique_ptr<htmlParserCtxt, ContextDeleter> context(
       htmlCreateMemoryParserCtxt(document.data(), static_cast<int>(document.size())));
   if (context == nullptr) throw std::bad_alloc();

@@ -20,7 +20,7 @@ enum class FragmentMode {
 inline constexpr std::string_view kReplacementSrc = "cid:removed_for_security_reasons";
 
 // document: valid UTF-8 without C0 controls other than TAB/LF (see repair_utf8), at most
-// INT_MAX bytes, handed to libxml2 as it is.
+// INT_MAX bytes (anything past that is cut), handed to libxml2 as it is.
 std::string write_fragment(std::string_view document, const SanitizeOptions& options, FragmentMode mode);
 
 }  // namespace qmilter::html

@@ -3,7 +3,7 @@
 // re-nests some element sequences that unwrapping can produce, e.g. <p><x><div>).
 #include "core/html/sanitizer.hpp"
 
-#include <climits>
+#include <cstddef>
 
 #include "core/html/attribute_limit.hpp"
 #include "core/html/fragment_writer.hpp"
@@ -12,8 +12,10 @@
 namespace qmilter::html {
 namespace {
 
-// libxml2 takes an int length; previews are capped far below this anyway.
-constexpr std::size_t kMaxInput = INT_MAX / 2;
+// libxml2 takes an int length and escaping can grow our output up to 6-fold (' → &#39;),
+// which the next round parses: 256 MiB keeps every round below INT_MAX. Previews are
+// capped far below this anyway.
+constexpr std::size_t kMaxInput = std::size_t{256} << 20;
 // Rounds of re-sanitizing before falling back to text; real input settles after one.
 constexpr int kMaxRounds = 4;
 // Opens the body before any input, so leading text is not wrapped in an implied <p>
