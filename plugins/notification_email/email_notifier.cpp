@@ -1,14 +1,16 @@
 // notification_type = email (SPEC §6). notify() renders one notification per recipient and
-// queues it in the outbox before it returns; delivery happens elsewhere:
+// queues them, as one outbox file, before it returns; delivery happens elsewhere:
 //   daemon: the OutboxSender thread of this instance (and of any other generation sharing
-//           the outbox) sends it;
+//           the outbox) sends them;
 //   admin (qmilterctl ... notify): sent right away from the calling thread, holding the
-//           file's lock; a 4xx/connection failure leaves it queued for the daemon, a 5xx
-//           failure moves it to failed/ and is reported as an error;
+//           file's lock; a 4xx/connection failure leaves the rest queued for the daemon, a
+//           5xx refusal keeps that notification in failed/ and is reported as an error;
 //   check (qmilter -t): everything is loaded and checked; nothing is created or sent.
+// The instance is immutable after create() and shared by all connections.
 #include <ctime>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
