@@ -1,5 +1,6 @@
-// Delivers what the outbox holds. deliver() sends one claimed notification and settles its
-// file (delivered → removed, 5xx → failed/, 4xx or no connection → stays for a retry).
+// Delivers what the outbox holds. deliver() sends each pending recipient of one claimed
+// file and records the outcome (delivered → marked done, 5xx → kept in failed/ and marked
+// done, 4xx or no connection → stays pending); the file goes when every recipient is done.
 // OutboxSender is the daemon's background thread around it: it scans the outbox at start
 // (what a previous run left), whenever notify() wakes it, and every few seconds (files
 // another config generation or qmilterctl left), retrying with exponential backoff.
