@@ -4,9 +4,8 @@ directory with pyquarantine's layout, read back the way the Python filter's tool
 qmilterctl reaches a real SMTP server (smtp-sink) with the stored message, and the entry
 keeps the other recipient.
 
-Whitelists are `none` here, so "only one recipient quarantined" is shown with two
-quarantines matching different headers of two messages; the delivered recipient of a
-mixed message is covered by the core's own Postfix tests.
+A message for two recipients where one is whitelisted (DB whitelist on SQLite, entry added
+with qmilterctl) reaches that one through smtp-sink while the other's copy is stored.
 """
 
 import email
@@ -171,3 +170,32 @@ def test_failed_release_names_the_recipient_and_keeps_the_entry(
     assert entries(quarantine_dir) == [qid]
     with open(os.path.join(quarantine_dir, qid + ".metadata")) as f:
         assert json.load(f)["recipients"] == [rcpt]
+
+
+def test_only_the_quarantined_recipient_is_stored_and_the_other_gets_the_mail(
+        postfix, smtp_sink, start_qmilter, smtp, quarantine_dir, qmilter_config, rig_dir):
+    section = rig.quarantine_section(
+        regex=r"^X-Spam-Flag: YES", quarantine_type="file", quarantine_directory=quarantine_dir,
+        whitelist_type="db", smtp_port=smtp_sink.port,
+        whitelist_db_connection="sqlite:///" + os.path.join(rig_dir, f"wl-{uuid.uuid4().hex[:8]}.db"),
+        whitelist_db_table="whitelist")
+    config = rig.simple_config({"spam": section})
+    conf_path = qmilter_config(config, "mixed.conf")
+    trusting, other = rig.unique_address(), rig.unique_address()
+    qmilterctl("-c", conf_path, "whitelist", "spam", "add", "-f", "sender@example.org",
+               "-t", trusting, "-c", "trusted")
+    start_qmilter(config)
+
+    send_matched(smtp, [trusting, other])
+    delivered = smtp_sink.wait_for_message(trusting)
+    assert delivered.recipients == [trusting]
+    qid = rig.wait_until(lambda: entries(quarantine_dir), "a quarantine entry")[0]
+    with open(os.path.join(quarantine_dir, qid + ".metadata")) as f:
+        assert json.load(f)["recipients"] == [other]
+    assert smtp_sink.messages_to(other) == []
+
+    qmilterctl("-c", conf_path, "quarantine", "spam", "release", qid, "-t", other)
+    released = smtp_sink.wait_for_message(other)
+    assert released.recipients == [other]
+    assert released.body == delivered.body
+    assert entries(quarantine_dir) == []
