@@ -126,7 +126,9 @@ sdk::Result<std::string> build_notification(const NotificationContent& content) 
   mailmime_smart_add_part(message.get(), related);
 
   mailmime* html = make_part("text/html", MAILMIME_MECHANISM_QUOTED_PRINTABLE, nullptr, content.html);
-  clist_append(html->mm_content_type->ct_parameters, mailmime_param_new_with_data(copy("charset"), copy("UTF-8")));
+  // mailmime_param_new_with_data copies its arguments (unlike the other constructors here).
+  clist_append(html->mm_content_type->ct_parameters,
+               mailmime_param_new_with_data(const_cast<char*>("charset"), const_cast<char*>("UTF-8")));
   mailmime_smart_add_part(related, html);
   if (content.replacement_image != nullptr) mailmime_smart_add_part(related, make_image_part(*content.replacement_image));
   if (content.embedded_images != nullptr) {
