@@ -68,7 +68,8 @@ def test_hanging_relay_does_not_delay_the_milter_and_delivery_follows_when_it_is
         result = smtp("sender@example.org", [rcpt], rig.make_message(SPAM, subject="held", to=rcpt))
         elapsed = time.monotonic() - started
         assert result.accepted, result
-        assert elapsed < 5, f"the milter waited {elapsed:.1f} s on the relay"
+        # A sender on the reply path would wait out its 30 s SMTP timeout here.
+        assert elapsed < 10, f"the milter waited {elapsed:.1f} s on the relay"
         assert len([n for n in os.listdir(os.path.join(base, "quarantine"))
                     if n.endswith(".metadata")]) == 1, "the message must be quarantined"
         assert len(queued(base)) == 1, "the notification must wait in the outbox"
