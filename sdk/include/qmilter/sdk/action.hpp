@@ -35,7 +35,7 @@ class Action {
   static constexpr PluginKind plugin_kind = PluginKind::action;
   virtual ~Action() = default;
 
-  virtual Result<Verdict> decide(const MessageView& message) noexcept = 0;
+  virtual Result<Verdict> decide(const MessageView& message) = 0;
 };
 
 }  // namespace qmilter::sdk

@@ -20,11 +20,11 @@ class Notifier {
   virtual ~Notifier() = default;
 
   // Whether notify() does anything; when false the host need not buffer the body for it.
-  virtual bool sends_notifications() const noexcept = 0;
+  virtual bool sends_notifications() const = 0;
 
   // quarantine_id is the store's id for the message, "" when the store keeps nothing.
   virtual Status notify(const MessageView& message, const std::vector<std::string>& recipients,
-                        std::string_view quarantine_id, const Match& match) noexcept = 0;
+                        std::string_view quarantine_id, const Match& match) = 0;
 };
 
 }  // namespace qmilter::sdk

@@ -9,8 +9,8 @@
 // where MyStore derives from one of QuarantineStore, Notifier, Whitelist, Action and has
 //   static std::vector<OptionSpec> option_schema();
 //   static Result<std::unique_ptr<MyStore>> create(const Options&, const PluginContext&);
-// Exceptions thrown by these two are caught here and reported as errors; exceptions thrown
-// by the instance's own methods must be caught by the plugin (they are all noexcept).
+// Exceptions thrown by these two, and by any method of the instance, are caught inside the
+// plugin and reported to the host as errors (see guard.hpp).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +22,7 @@
 
 #include "qmilter/sdk/abi.hpp"
 #include "qmilter/sdk/action.hpp"
+#include "qmilter/sdk/guard.hpp"
 #include "qmilter/sdk/logger.hpp"
 #include "qmilter/sdk/notifier.hpp"
 #include "qmilter/sdk/options.hpp"
@@ -107,7 +108,9 @@ class FactoryFor final : public Factory<interface_of<Impl>> {
     try {
       auto made = Impl::create(options, context);
       if (!made.ok()) return made.error();
-      return std::unique_ptr<Interface>(std::move(made).value());
+      std::unique_ptr<Interface> instance(std::move(made).value());
+      if (!instance) return Error{"plugin made no instance"};
+      return std::unique_ptr<Interface>(std::make_unique<typename GuardOf<Interface>::type>(std::move(instance)));
     } catch (const std::exception& e) {
       return Error{std::string("plugin failed to start: ") + e.what()};
     } catch (...) {

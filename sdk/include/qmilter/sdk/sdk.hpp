@@ -3,6 +3,7 @@
 
 #include "qmilter/sdk/abi.hpp"
 #include "qmilter/sdk/action.hpp"
+#include "qmilter/sdk/guard.hpp"
 #include "qmilter/sdk/logger.hpp"
 #include "qmilter/sdk/message.hpp"
 #include "qmilter/sdk/notifier.hpp"

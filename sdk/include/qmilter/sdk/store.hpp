@@ -43,20 +43,20 @@ class QuarantineStore {
   virtual ~QuarantineStore() = default;
 
   // Whether store() keeps the message; when false the host need not buffer the body for it.
-  virtual bool keeps_messages() const noexcept = 0;
+  virtual bool keeps_messages() const = 0;
 
   // Stores the message for these recipients and returns its id ("" when nothing is kept).
   // Must be durable when it returns: the host answers the MTA right after.
   virtual Result<std::string> store(const MessageView& message, const std::vector<std::string>& recipients,
-                                    const Match& match) noexcept = 0;
+                                    const Match& match) = 0;
 
   // Admin side. Stores that keep nothing answer with an Error saying so.
-  virtual Result<std::vector<StoredEntry>> find(const EntryFilter& filter) const noexcept = 0;
-  virtual Result<StoredEntry> entry(const std::string& id) const noexcept = 0;
+  virtual Result<std::vector<StoredEntry>> find(const EntryFilter& filter) const = 0;
+  virtual Result<StoredEntry> entry(const std::string& id) const = 0;
   // The stored message as the data file holds it: headers, empty line, body.
-  virtual Status read(const std::string& id, const ChunkVisitor& visit) const noexcept = 0;
-  virtual Status remove_recipient(const std::string& id, const std::string& recipient) noexcept = 0;
-  virtual Status remove(const std::string& id) noexcept = 0;
+  virtual Status read(const std::string& id, const ChunkVisitor& visit) const = 0;
+  virtual Status remove_recipient(const std::string& id, const std::string& recipient) = 0;
+  virtual Status remove(const std::string& id) = 0;
 };
 
 }  // namespace qmilter::sdk

@@ -39,16 +39,16 @@ class Whitelist {
 
   // The subset of recipients for whom the sender is whitelisted, in one round trip.
   virtual Result<std::set<std::string>> whitelisted(std::string_view sender,
-                                                    const std::vector<std::string>& recipients) noexcept = 0;
+                                                    const std::vector<std::string>& recipients) = 0;
 
   // Admin side. Whitelists that hold nothing answer with an Error saying so.
-  virtual Result<std::vector<WhitelistEntry>> list(const WhitelistFilter& filter) const noexcept = 0;
+  virtual Result<std::vector<WhitelistEntry>> list(const WhitelistFilter& filter) const = 0;
   // The entries that cover (sender, recipient), without touching last_used.
   virtual Result<std::vector<WhitelistEntry>> covering(std::string_view sender,
-                                                       std::string_view recipient) const noexcept = 0;
-  virtual Result<std::int64_t> add(const WhitelistEntry& entry) noexcept = 0;  // returns the new id
-  virtual Status remove(std::int64_t id) noexcept = 0;
-  virtual Result<std::int64_t> purge() noexcept = 0;  // removes expired entries, returns how many
+                                                       std::string_view recipient) const = 0;
+  virtual Result<std::int64_t> add(const WhitelistEntry& entry) = 0;  // returns the new id
+  virtual Status remove(std::int64_t id) = 0;
+  virtual Result<std::int64_t> purge() = 0;  // removes expired entries, returns how many
 };
 
 }  // namespace qmilter::sdk
