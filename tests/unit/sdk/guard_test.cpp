@@ -23,17 +23,17 @@ class ThrowingAction final : public Action {
 
 TEST(Guard, ExceptionFromAMethodBecomesAnError) {
   detail::FactoryFor<ThrowingAction> factory;
-  testing::CaptureLogger logger;
+  qmilter::sdk::testing::CaptureLogger logger;
   auto action = factory.create(Options(), PluginContext{"spam", "/", "/", Role::check, &logger});
   ASSERT_TRUE(action.ok());
-  auto verdict = action.value()->decide(testing::FakeMessage());
+  auto verdict = action.value()->decide(qmilter::sdk::testing::FakeMessage());
   ASSERT_FALSE(verdict.ok());
   EXPECT_EQ(verdict.error().message, "decide: unexpected exception: database exploded");
 }
 
 TEST(Guard, ExceptionFromCreateBecomesAnError) {
   detail::FactoryFor<ThrowingAction> factory;
-  testing::CaptureLogger logger;
+  qmilter::sdk::testing::CaptureLogger logger;
   auto action = factory.create(Options("spam", {{"explode_at_start", true}}),
                                PluginContext{"spam", "/", "/", Role::check, &logger});
   ASSERT_FALSE(action.ok());
