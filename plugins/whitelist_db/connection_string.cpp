@@ -129,8 +129,16 @@ sdk::Result<ConnectionString> parse_server_url(std::string_view value, std::stri
   out.odbc += "Database=" + odbc_value(*db) + ";";
   if (!user->empty()) out.odbc += "Uid=" + odbc_value(*user) + ";";
   if (!password->empty()) out.odbc += "Pwd=" + odbc_value(*password) + ";";
-  // libpq's own connect timeout: psqlODBC ignores SQL_ATTR_LOGIN_TIMEOUT.
-  if (postgres) out.odbc += "pqopt={connect_timeout=" + std::to_string(timeout_seconds) + "};";
+  // Neither driver bounds the whole login with SQL_ATTR_LOGIN_TIMEOUT (a server that accepts
+  // the TCP connection and never answers would hang the milter): libpq's connect_timeout,
+  // and MariaDB's connect/read/write timeouts. tcp_user_timeout (ms) ends a connection whose
+  // peer vanished mid-query instead of waiting for TCP's retransmissions.
+  const std::string seconds = std::to_string(timeout_seconds);
+  if (postgres) {
+    out.odbc += "pqopt={connect_timeout=" + seconds + " tcp_user_timeout=" + std::to_string(timeout_seconds * 1000) + "};";
+  } else {
+    out.odbc += "CONN_TIMEOUT=" + seconds + ";READ_TIMEOUT=" + seconds + ";WRITE_TIMEOUT=" + seconds + ";";
+  }
   out.password = *password;
   out.redacted = shown;
   return out;

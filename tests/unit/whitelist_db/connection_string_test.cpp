@@ -30,13 +30,14 @@ TEST(ConnectionString, PostgresUrlMapsToThePostgresUnicodeDriver) {
   ConnectionString c = parsed("postgresql://milter:pw@db.example.org:5433/mail");
   EXPECT_EQ(c.odbc,
             "Driver={PostgreSQL Unicode};Server=db.example.org;Port=5433;Database=mail;Uid=milter;Pwd=pw;"
-            "pqopt={connect_timeout=5};");
+            "pqopt={connect_timeout=5 tcp_user_timeout=5000};");
   EXPECT_EQ(c.redacted, "postgresql://milter:***@db.example.org:5433/mail");
   EXPECT_EQ(c.password, "pw");
 }
 
 TEST(ConnectionString, MysqlUrlMapsToTheMariaDbUnicodeDriver) {
-  EXPECT_EQ(parsed("mysql://milter@[::1]/mail").odbc, "Driver={MariaDB Unicode};Server=::1;Database=mail;Uid=milter;");
+  EXPECT_EQ(parsed("mysql://milter@[::1]/mail").odbc,
+            "Driver={MariaDB Unicode};Server=::1;Database=mail;Uid=milter;CONN_TIMEOUT=5;READ_TIMEOUT=5;WRITE_TIMEOUT=5;");
 }
 
 TEST(ConnectionString, EscapedPasswordIsDecodedAndBraced) {
