@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <regex>
 #include <thread>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "connection_pool.hpp"
@@ -355,6 +358,35 @@ TEST_F(DbWhitelistTest, UnreachableDatabaseFailsEveryLookupAndNeverShowsThePassw
   ASSERT_FALSE(lookup.ok());
   EXPECT_EQ(lookup.error().message.find("TopSecret99"), std::string::npos) << lookup.error().message;
   for (const std::string& line : logger_.lines()) EXPECT_EQ(line.find("TopSecret99"), std::string::npos) << line;
+}
+
+// A server that accepts the TCP connection and never speaks (a hung host behind a live
+// kernel): the login gives up after whitelist_db_timeout and the lookup fails, it never hangs.
+TEST_F(DbWhitelistTest, SilentServerFailsTheLookupInsteadOfHanging) {
+  if (!sqlite()) GTEST_SKIP() << "backend-independent: runs once, in the SQLite pass";
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(listener, 16), 0);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string port = std::to_string(ntohs(address.sin_port));
+  for (const std::string scheme : {"postgresql", "mysql"}) {
+    std::map<std::string, sdk::OptionValue> values{{"whitelist_db_connection", scheme + "://u:pw@127.0.0.1:" + port + "/db"},
+                                                   {"whitelist_db_table", table_},
+                                                   {"whitelist_db_timeout", std::int64_t{1}}};
+    sdk::PluginContext context;
+    context.quarantine = "spam";
+    context.logger = &logger_;
+    auto made = DbWhitelist::create(sdk::Options("spam", values), context);
+    ASSERT_TRUE(made.ok()) << made.error().message;
+    auto lookup = made.value()->whitelisted("a@example.org", {"b@example.com"});
+    EXPECT_FALSE(lookup.ok()) << scheme;
+  }
+  ::close(listener);
 }
 
 TEST_F(DbWhitelistTest, OptionsAreChecked) {
