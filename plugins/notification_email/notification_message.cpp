@@ -118,6 +118,8 @@ sdk::Result<std::string> build_notification(const NotificationContent& content) 
       mailimf_get_current_date(), make_from(content), nullptr, nullptr, to, nullptr, nullptr, copy(message_id), nullptr,
       nullptr, copy(subject));
   if (fields == nullptr) return sdk::Error{"cannot build the notification headers"};
+  // RFC 3834: vacation responders and the like must not answer a notification.
+  mailimf_fields_add(fields, mailimf_field_new_custom(copy("Auto-Submitted"), copy("auto-generated")));
 
   MimePtr message(mailmime_new_message_data(nullptr));
   mailmime_set_imf_fields(message.get(), fields);

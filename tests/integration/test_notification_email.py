@@ -126,6 +126,7 @@ def test_two_recipients_get_one_notification_each_with_every_variable(
         assert str(msg["Subject"]) == "Quarantined: <img src=x onerror=alert(1)> & äöü [12.5]"
         assert "=?UTF-8?B?" in delivered.header("Subject")
         assert msg["Date"] and msg["Message-ID"] and msg["MIME-Version"] == "1.0"
+        assert msg["Auto-Submitted"] == "auto-generated"
 
         # Structure: multipart/related = html, replacement image, embedded image.
         assert msg.get_content_type() == "multipart/related"

@@ -35,6 +35,7 @@ TEST(NotificationMessage, IsMultipartRelatedWithHtmlAndImages) {
   EXPECT_NE(headers.find("Date: "), std::string::npos);
   EXPECT_NE(headers.find("Message-ID: <"), std::string::npos);
   EXPECT_NE(headers.find("MIME-Version: 1.0\r\n"), std::string::npos);
+  EXPECT_NE(headers.find("Auto-Submitted: auto-generated\r\n"), std::string::npos);
   EXPECT_NE(headers.find("Content-Type: multipart/related; boundary=\"qmilter-"), std::string::npos);
   EXPECT_NE(message.find("Content-Type: text/html; charset=\"UTF-8\"\r\nContent-Transfer-Encoding: quoted-printable"),
             std::string::npos);
