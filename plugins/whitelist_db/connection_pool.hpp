@@ -4,6 +4,7 @@
 // opens a fresh one and a database restart heals without restarting qmilter.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -28,7 +29,8 @@ class ConnectionPool {
   // Runs `work` on a pooled connection. When it throws DatabaseError on a connection that
   // had been idle in the pool (maybe broken by a server restart), that connection and every
   // other idle one (as old, as likely broken) are dropped and `work` is run once more on a
-  // fresh connection; `work` must therefore be safe to repeat.
+  // fresh connection (unless the failure was a timeout); `work` must therefore be safe to
+  // repeat. So one call waits at most about 1.5 x the timeout.
   template <class Work>
   auto with_connection(Work&& work) -> decltype(work(std::declval<OdbcConnection&>()));
 
@@ -56,6 +58,7 @@ template <class Work>
 auto ConnectionPool::with_connection(Work&& work) -> decltype(work(std::declval<OdbcConnection&>())) {
   for (int attempt = 0;; ++attempt) {
     Taken taken = take(attempt > 0);
+    const auto started = std::chrono::steady_clock::now();
     try {
       if constexpr (std::is_void_v<decltype(work(*taken.connection))>) {
         work(*taken.connection);
@@ -71,6 +74,9 @@ auto ConnectionPool::with_connection(Work&& work) -> decltype(work(std::declval<
       // connection failing means the database itself is refusing.
       if (!taken.reused || attempt > 0) throw;
       drop_idle();
+      // A restarted server resets stale connections at once; a failure that took long was a
+      // timeout, and a second try would double the milter's wait for the same answer.
+      if (std::chrono::steady_clock::now() - started > std::chrono::milliseconds(timeout_seconds_ * 500)) throw;
     }
   }
 }

@@ -85,6 +85,7 @@ int main(int argc, char** argv) {
                 "\"p90_us\": %.0f, \"p99_us\": %.0f, \"max_us\": %.0f, \"failed\": %s}\n",
                 c.name, threads, all.size(), static_cast<double>(all.size()) / seconds, percentile(all, 0.5),
                 percentile(all, 0.9), percentile(all, 0.99), all.empty() ? 0.0 : all.back(), failed ? "true" : "false");
+    std::fflush(stdout);  // a script reads each case as it ends
   }
   return 0;
 }
