@@ -1,9 +1,8 @@
-// Signals. libmilter starts its own signal thread that sigwait()s for SIGHUP, SIGTERM and
-// SIGINT and treats SIGHUP as "stop", so SIGHUP must never reach it. libmilter runs here in
-// a second thread (whose mask libmilter blocks); the main thread keeps the signals
-// unblocked with handlers that only write to a pipe. Linux hands a process-directed signal
-// to the main thread first whenever it can take it, so the main thread sees every SIGHUP
-// and reloads, and libmilter's thread never does.
+// Signals. libmilter's own signal thread would treat SIGHUP as "stop"; qmilter's sigwait
+// (libmilter_sigwait.cpp) keeps it from taking any signal. libmilter runs in a second
+// thread, whose mask libmilter blocks, so the main thread is the only one with SIGHUP,
+// SIGTERM and SIGINT unblocked: its handlers write a byte to a pipe and the main loop
+// reloads or stops.
 #include "core/app/daemon.hpp"
 
 #include <fcntl.h>
@@ -71,6 +70,7 @@ int run_daemon(ConfigStore& configs, const LoadRequest& reload_request, const st
     (void)ignored;
   });
 
+  bool stop_requested = false;
   for (bool running = true; running;) {
     char byte = 0;
     ssize_t n = ::read(signal_pipe[0], &byte, 1);
@@ -81,17 +81,21 @@ int run_daemon(ConfigStore& configs, const LoadRequest& reload_request, const st
         reload(configs, reload_request);
         break;
       case 'T':
+        if (stop_requested) break;
+        stop_requested = true;
         log::info("", "stopping");
-        milter_stop();
+        milter_stop(socket);
         break;
       default:
         running = false;
     }
   }
   milter.join();
-  if (!milter_wait_idle(std::chrono::seconds(30))) log::warning("", "connections still open at exit");
+  // Connections libmilter still runs hold their own configuration; wait only until no
+  // callback is inside a plugin, so none is cut off mid-store.
+  if (!milter_wait_quiet(std::chrono::seconds(30))) log::warning("", "a message was still in progress at exit");
   log::info("", "stopped");
-  return status == 0 ? 0 : 1;  // libmilter: MI_SUCCESS is 0
+  return stop_requested || status == 0 ? 0 : 1;  // libmilter: MI_SUCCESS is 0
 }
 
 }  // namespace qmilter::core

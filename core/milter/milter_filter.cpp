@@ -7,12 +7,18 @@
 #include <arpa/inet.h>
 #include <libmilter/mfapi.h>
 #include <libmilter/mfdef.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include "core/log/log_sink.hpp"
 #include "core/milter/connection_context.hpp"
@@ -23,20 +29,25 @@ namespace qmilter::core {
 namespace {
 
 ConfigStore* config_store = nullptr;
+std::atomic<bool> serving{false};  // libmilter's listener is running
 
-// Connections in progress, so a stop can let them finish before plugins are destroyed.
-std::mutex idle_mutex;
-std::condition_variable idle_changed;
-std::size_t open_connections = 0;
+// Threads inside a callback, so a stop can wait until no plugin call is cut off.
+std::mutex quiet_mutex;
+std::condition_variable quiet_changed;
+std::size_t busy_callbacks = 0;
 
-void connection_opened() {
-  std::lock_guard lock(idle_mutex);
-  ++open_connections;
-}
-void connection_closed() {
-  std::lock_guard lock(idle_mutex);
-  if (--open_connections == 0) idle_changed.notify_all();
-}
+struct CallbackScope {
+  CallbackScope() {
+    std::lock_guard lock(quiet_mutex);
+    ++busy_callbacks;
+  }
+  ~CallbackScope() {
+    std::lock_guard lock(quiet_mutex);
+    if (--busy_callbacks == 0) quiet_changed.notify_all();
+  }
+  CallbackScope(const CallbackScope&) = delete;
+  CallbackScope& operator=(const CallbackScope&) = delete;
+};
 
 // Steps that never decide: the MTA need not wait for an answer, nor send what we ignore.
 constexpr unsigned long kNoReplySteps =
@@ -103,6 +114,7 @@ sfsistat apply_verdict(SMFICTX* ctx, const sdk::Verdict& verdict, std::string_vi
 sfsistat on_negotiate(SMFICTX* ctx, unsigned long actions, unsigned long steps, unsigned long, unsigned long,
                       unsigned long* actions_out, unsigned long* steps_out, unsigned long* f2_out,
                       unsigned long* f3_out) {
+  CallbackScope scope;
   try {
     auto connection = std::make_unique<ConnectionContext>();
     connection->config = config_store->current();
@@ -117,7 +129,6 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long actions, unsigned long steps, 
     *f2_out = 0;
     *f3_out = 0;
     smfi_setpriv(ctx, connection.release());
-    connection_opened();
     if (*actions_out & SMFIF_SETSYMLIST) {
       smfi_setsymlist(ctx, SMFIM_EOH, const_cast<char*>("i"));
       smfi_setsymlist(ctx, SMFIM_EOM, const_cast<char*>("i"));
@@ -130,6 +141,7 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long actions, unsigned long steps, 
 }
 
 sfsistat on_connect(SMFICTX* ctx, char*, _SOCK_ADDR* address) {
+  CallbackScope scope;
   ConnectionContext* c = context_of(ctx);
   if (!c) return SMFIS_TEMPFAIL;
   try {
@@ -146,6 +158,7 @@ sfsistat on_connect(SMFICTX* ctx, char*, _SOCK_ADDR* address) {
 }
 
 sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
+  CallbackScope scope;
   ConnectionContext* c = context_of(ctx);
   if (!c) return SMFIS_TEMPFAIL;
   try {
@@ -158,6 +171,7 @@ sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
 }
 
 sfsistat on_envrcpt(SMFICTX* ctx, char** argv) {
+  CallbackScope scope;
   ConnectionContext* c = context_of(ctx);
   if (!c) return SMFIS_TEMPFAIL;
   try {
@@ -169,6 +183,7 @@ sfsistat on_envrcpt(SMFICTX* ctx, char** argv) {
 }
 
 sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
+  CallbackScope scope;
   ConnectionContext* c = context_of(ctx);
   if (!c) return SMFIS_TEMPFAIL;
   try {
@@ -180,6 +195,7 @@ sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
 }
 
 sfsistat on_eoh(SMFICTX* ctx) {
+  CallbackScope scope;
   ConnectionContext* c = context_of(ctx);
   if (!c || !c->message) return SMFIS_TEMPFAIL;
   MessageContext& message = *c->message;
@@ -213,6 +229,7 @@ sfsistat on_eoh(SMFICTX* ctx) {
 }
 
 sfsistat on_body(SMFICTX* ctx, unsigned char* chunk, size_t size) {
+  CallbackScope scope;
   ConnectionContext* c = context_of(ctx);
   if (!c) return SMFIS_TEMPFAIL;
   if (c->message && c->message->keeps_body() && !c->message->failure) {
@@ -227,6 +244,7 @@ sfsistat on_body(SMFICTX* ctx, unsigned char* chunk, size_t size) {
 }
 
 sfsistat on_eom(SMFICTX* ctx) {
+  CallbackScope scope;
   ConnectionContext* c = context_of(ctx);
   if (!c || !c->message) return SMFIS_TEMPFAIL;
   MessageContext& message = *c->message;
@@ -259,15 +277,16 @@ sfsistat on_eom(SMFICTX* ctx) {
 }
 
 sfsistat on_abort(SMFICTX* ctx) {
+  CallbackScope scope;
   if (ConnectionContext* c = context_of(ctx)) c->message.reset();
   return SMFIS_CONTINUE;
 }
 
 sfsistat on_close(SMFICTX* ctx) {
+  CallbackScope scope;
   if (ConnectionContext* c = context_of(ctx)) {
     delete c;
     smfi_setpriv(ctx, nullptr);
-    connection_closed();
   }
   return SMFIS_CONTINUE;
 }
@@ -288,6 +307,43 @@ struct smfiDesc filter_description() {
   description.xxfi_close = on_close;
   description.xxfi_negotiate = on_negotiate;
   return description;
+}
+
+// Connects to our own listening socket (and closes at once) so libmilter's listener,
+// asleep in poll(), sees the stop flag now instead of after its 5 s timeout. Best effort.
+void wake_listener(const std::string& socket) {
+  sockaddr_storage address{};
+  socklen_t length = 0;
+  std::string spec = socket;
+  for (const char* prefix : {"unix:", "local:"}) {
+    if (spec.rfind(prefix, 0) == 0) spec = spec.substr(std::strlen(prefix));
+  }
+  if (!spec.empty() && spec[0] == '/') {
+    auto* un = reinterpret_cast<sockaddr_un*>(&address);
+    if (spec.size() >= sizeof un->sun_path) return;
+    un->sun_family = AF_UNIX;
+    std::memcpy(un->sun_path, spec.c_str(), spec.size() + 1);
+    length = sizeof(sockaddr_un);
+  } else {
+    bool v6 = spec.rfind("inet6:", 0) == 0;
+    if (!v6 && spec.rfind("inet:", 0) != 0) return;
+    std::string rest = spec.substr(v6 ? 6 : 5);
+    std::string port = rest.substr(0, rest.find('@'));
+    std::string host = rest.find('@') == std::string::npos ? "" : rest.substr(rest.find('@') + 1);
+    if (host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]") host = v6 ? "::1" : "127.0.0.1";
+    addrinfo hints{};
+    hints.ai_family = v6 ? AF_INET6 : AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0 || !found) return;
+    std::memcpy(&address, found->ai_addr, found->ai_addrlen);
+    length = found->ai_addrlen;
+    freeaddrinfo(found);
+  }
+  int fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  (void)::connect(fd, reinterpret_cast<sockaddr*>(&address), length);
+  ::close(fd);
 }
 
 }  // namespace
@@ -316,13 +372,27 @@ void milter_open(ConfigStore& configs, const std::string& socket, unsigned socke
   }
 }
 
-int milter_serve() { return smfi_main(); }
+int milter_serve() {
+  serving = true;
+  int status = smfi_main();
+  serving = false;
+  return status;
+}
 
-void milter_stop() { smfi_stop(); }
+void milter_stop(const std::string& socket) {
+  // smfi_stop() sets libmilter's stop flag at once, then blocks on the listener's mutex,
+  // which the listener holds while it polls (up to 5 s). So it runs in a thread of its own
+  // while we wake the listener with connections until it has seen the flag.
+  std::thread([] { smfi_stop(); }).detach();
+  for (int attempt = 0; attempt < 100 && serving.load(); ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    wake_listener(socket);
+  }
+}
 
-bool milter_wait_idle(std::chrono::seconds timeout) {
-  std::unique_lock lock(idle_mutex);
-  return idle_changed.wait_for(lock, timeout, [] { return open_connections == 0; });
+bool milter_wait_quiet(std::chrono::seconds timeout) {
+  std::unique_lock lock(quiet_mutex);
+  return quiet_changed.wait_for(lock, timeout, [] { return busy_callbacks == 0; });
 }
 
 }  // namespace qmilter::core

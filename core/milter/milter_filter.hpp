@@ -16,10 +16,11 @@ void milter_open(ConfigStore& configs, const std::string& socket, unsigned socke
 // Runs libmilter's listener until milter_stop(); returns libmilter's status.
 int milter_serve();
 
-// Makes milter_serve() return (from any thread).
-void milter_stop();
+// Makes milter_serve() return (from any thread). libmilter's listener looks at its stop
+// flag only between connections or every 5 s; a connection to our own socket wakes it.
+void milter_stop(const std::string& socket);
 
-// Waits until no connection is in progress, or the timeout passes; returns whether idle.
-bool milter_wait_idle(std::chrono::seconds timeout);
+// Waits until no thread is inside a callback, or the timeout passes; returns whether quiet.
+bool milter_wait_quiet(std::chrono::seconds timeout);
 
 }  // namespace qmilter::core
