@@ -3,10 +3,12 @@
 packaging/build-rpm.sh builds the source tarball and the qmilter, qmilter-devel and source
 RPMs once per run. It compiles the whole project, the slow part of this file: with build
 type None (no optimisation, no debug info; QMILTER_RPM_BUILD_TYPE overrides) that is about
-70 s of CPU, under a minute on 2 idle cores. The tests then read the packages with rpm -qlp / -qp --requires,
-unpack the payload into a scratch root (rpm2cpio | cpio), create the qmilter user and the
-directories there with systemd-sysusers / systemd-tmpfiles --root, check the packaged
-configuration with that root's own `qmilter -t`, and verify the unit with
+70 s of CPU, about a minute on 2 idle cores. The tests then read the packages with
+rpm -qlp / -qp --requires, unpack the payload into a scratch root (rpm2cpio | cpio), create
+the qmilter user and the directories there with systemd-sysusers / systemd-tmpfiles
+--root, check the packaged configuration with that root's own `qmilter -t`, run that
+daemon on the packaged configuration and drive a message through it with miltertest (the
+`file` quarantine stores it under the root's /var/lib/qmilter), and verify the unit with
 systemd-analyze. The unit's keys are checked from the source file without building.
 
 Set QMILTER_RPM_DIR to a directory holding already built RPMs to skip the build (handy
@@ -22,6 +24,8 @@ import tempfile
 from typing import Dict, List, Tuple
 
 import pytest
+
+import rig
 
 SOURCE_DIR = os.environ.get("QMILTER_SOURCE_DIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -358,3 +362,42 @@ def test_unit_verifies_against_the_payload(root):
     assert result.returncode == 0, output
     # Unknown keys and bad values are only warnings ("..., ignoring"): refuse them too.
     assert "ignoring" not in output and "Unknown" not in output, output
+
+
+SPAM_MESSAGE_SCRIPT = """
+-- One message the packaged config's `spam` quarantine takes (file store, action discard).
+local conn = mt.connect(socket, 40, 0.25)
+if conn == nil then error("cannot connect to " .. socket) end
+if mt.conninfo(conn, "client.example.org", "192.0.2.10") ~= nil then error("conninfo") end
+if mt.macro(conn, SMFIC_MAIL, "i", queue_id) ~= nil then error("macro") end
+if mt.mailfrom(conn, "<sender@example.org>") ~= nil then error("mailfrom") end
+if mt.rcptto(conn, "<rcpt@example.com>") ~= nil then error("rcptto") end
+if mt.header(conn, "From", "sender@example.org") ~= nil then error("header") end
+if mt.header(conn, "X-Spam-Flag", "YES") ~= nil then error("header") end
+if mt.eoh(conn) ~= nil then error("eoh") end
+if mt.bodystring(conn, "packaged\\r\\n") ~= nil then error("body") end
+if mt.eom(conn) ~= nil then error("eom") end
+if mt.getreply(conn) ~= SMFIR_DISCARD then error("expected DISCARD, got " .. tostring(mt.getreply(conn))) end
+mt.disconnect(conn)
+"""
+
+
+def test_packaged_daemon_quarantines_a_message_with_the_packaged_config(root, scratch):
+    config = rebased_config(root)
+    script = os.path.join(scratch, "packaged_spam.lua")
+    with open(script, "w") as f:
+        f.write(SPAM_MESSAGE_SCRIPT)
+    quarantine = os.path.join(root, "var/lib/qmilter/quarantine")
+    before = set(os.listdir(quarantine))
+    proc = rig.Qmilter(os.path.join(root, "run/qmilter/qmilter.sock"), [config],
+                       os.path.join(scratch, "packaged-qmilter.log"),
+                       binary=os.path.join(root, "usr/sbin/qmilter"))
+    try:
+        proc.start()
+        result = rig.run_miltertest(script, proc.socket, defines={"queue_id": "4XqmRpm1"})
+        assert result.returncode == 0, f"{result.stdout}\n--- qmilter log:\n{proc.log.text()}"
+    finally:
+        proc.stop()
+    stored = sorted(set(os.listdir(quarantine)) - before)
+    assert len(stored) == 2 and stored[0].endswith("_4XqmRpm1") and \
+        stored[1] == stored[0] + ".metadata", stored
