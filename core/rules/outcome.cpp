@@ -1,5 +1,7 @@
 #include "core/rules/outcome.hpp"
 
+#include "core/log/log_sink.hpp"
+
 namespace qmilter::core {
 namespace {
 
@@ -29,17 +31,47 @@ bool evaluation_needs_body(const Config& config, const Evaluation& evaluation) {
   return false;
 }
 
+namespace {
+
+// Entries this attempt stored, removed again when a later step fails: the MTA retries the
+// whole message, and each retry would otherwise leave another copy behind.
+class StoredThisAttempt {
+ public:
+  void add(const Quarantine& q, std::string id) {
+    if (!id.empty()) stored_.emplace_back(&q, std::move(id));
+  }
+  void roll_back(const sdk::MessageView& message) {
+    for (auto& [q, id] : stored_) {
+      if (auto removed = q->store.instance->remove(id); !removed.ok()) {
+        log::warning(message.queue_id(), "quarantine '" + q->name + "': could not remove " + id +
+                                             " after the failure: " + removed.error().message);
+      }
+    }
+  }
+
+ private:
+  std::vector<std::pair<const Quarantine*, std::string>> stored_;
+};
+
+}  // namespace
+
 sdk::Result<Outcome> carry_out(const Config& config, const Evaluation& evaluation, const sdk::MessageView& message) {
   Outcome outcome;
   std::vector<sdk::Verdict> verdicts;
+  StoredThisAttempt stored;
+  auto fail = [&](const Quarantine& q, const std::string& step, const sdk::Error& error) {
+    stored.roll_back(message);
+    return sdk::Error{"quarantine '" + q.name + "': " + step + " failed: " + error.message};
+  };
   for (const Assignment& assignment : evaluation.assigned) {
     const Quarantine& q = config.quarantines[assignment.quarantine];
     auto id = q.store.instance->store(message, assignment.recipients, assignment.match);
-    if (!id.ok()) return sdk::Error{"quarantine '" + q.name + "': storing failed: " + id.error().message};
+    if (!id.ok()) return fail(q, "storing", id.error());
+    stored.add(q, id.value());
     auto notified = q.notifier.instance->notify(message, assignment.recipients, id.value(), assignment.match);
-    if (!notified.ok()) return sdk::Error{"quarantine '" + q.name + "': notifying failed: " + notified.error().message};
+    if (!notified.ok()) return fail(q, "notifying", notified.error());
     auto verdict = q.action.instance->decide(message);
-    if (!verdict.ok()) return sdk::Error{"quarantine '" + q.name + "': action failed: " + verdict.error().message};
+    if (!verdict.ok()) return fail(q, "action", verdict.error());
     outcome.log_lines.push_back("quarantine '" + q.name + "' took " + join(assignment.recipients) +
                                 (id.value().empty() ? std::string() : " as " + id.value()) + ", action " +
                                 verdict_name(verdict.value().kind) + " (matched: " + assignment.match.subject.substr(0, 200) + ")");

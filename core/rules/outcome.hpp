@@ -1,7 +1,8 @@
 // Carries out what the evaluation decided (SPEC §3 steps 6–8): for each quarantine that took
 // recipients, in precedence order, store the message, notify those recipients with the
 // store's id, and ask its action; then plan which recipients leave the message and which
-// verdict the MTA gets. Any plugin error stops here as an Error: the caller answers TEMPFAIL.
+// verdict the MTA gets. Any plugin error stops here as an Error (the caller answers
+// TEMPFAIL) after removing the entries this attempt stored, so retries leave no copies.
 #pragma once
 
 #include <string>
