@@ -95,6 +95,9 @@ Candidate find_best(const mailmime* root) {
   return best;
 }
 
+// Bytes libetpan's decoders may read past the length they are given.
+constexpr std::size_t kDecoderOverread = 4;
+
 // How many encoded bytes surely decode to at least max_bytes: base64 needs 4 per 3 plus
 // its line breaks, QP at most 3 per byte (=XX), the rest 1.
 std::size_t encoded_limit(int encoding, std::size_t max_bytes) {
@@ -107,7 +110,7 @@ std::size_t encoded_limit(int encoding, std::size_t max_bytes) {
 }
 
 // The body bytes of the part after transfer decoding, at most about max_bytes of them.
-std::string transfer_decode(const mailmime_data* data, std::size_t max_bytes, bool& cut) {
+std::string transfer_decode(const mailmime_data* data, std::size_t max_bytes, std::string_view raw, bool& cut) {
   if (data == nullptr || data->dt_type != MAILMIME_DATA_TEXT || data->dt_data.dt_text.dt_data == nullptr)
     return {};
   std::string_view encoded(data->dt_data.dt_text.dt_data, data->dt_data.dt_text.dt_length);
@@ -119,6 +122,15 @@ std::string transfer_decode(const mailmime_data* data, std::size_t max_bytes, bo
   }
   if (encoding != MAILMIME_MECHANISM_BASE64 && encoding != MAILMIME_MECHANISM_QUOTED_PRINTABLE)
     return std::string(encoded);
+  // libetpan's QP decoder reads the two characters after a '=' without checking the
+  // length (found by fuzz_preview): a part ending within two bytes of the message's end
+  // is decoded from a padded copy, anything else is followed by more of the message.
+  std::string padded;
+  if (encoded.data() + encoded.size() + kDecoderOverread > raw.data() + raw.size()) {
+    padded.reserve(encoded.size() + kDecoderOverread);
+    padded.append(encoded).append(kDecoderOverread, '\n');
+    encoded = std::string_view(padded).substr(0, encoded.size());
+  }
   std::size_t index = 0;
   char* decoded = nullptr;
   std::size_t decoded_length = 0;
@@ -207,7 +219,7 @@ ExtractedText extract_text_part(std::string_view raw_message, std::size_t max_by
   const Candidate best = find_best(tree.get());
   if (best.part == nullptr) return result;
 
-  std::string body = transfer_decode(best.part->mm_data.mm_single, max_bytes, result.cut);
+  std::string body = transfer_decode(best.part->mm_data.mm_single, max_bytes, raw_message, result.cut);
   if (body.size() > max_bytes) {
     body.resize(max_bytes);
     result.cut = true;
