@@ -271,12 +271,16 @@ def root(rpms, scratch) -> str:
     systemd-sysusers / systemd-tmpfiles from the packaged files."""
     path = os.path.join(scratch, "root")
     os.makedirs(os.path.join(path, "etc"))
-    rpm2cpio = subprocess.Popen(["rpm2cpio", rpms["main"]], stdout=subprocess.PIPE)
-    cpio = run(["cpio", "-idmu", "--quiet", "--no-absolute-filenames"], cwd=path,
+    unpack(rpms["main"], path)
+    return path
+
+
+def unpack(rpm: str, root: str) -> None:
+    rpm2cpio = subprocess.Popen(["rpm2cpio", rpm], stdout=subprocess.PIPE)
+    cpio = run(["cpio", "-idmu", "--quiet", "--no-absolute-filenames"], cwd=root,
                stdin=rpm2cpio.stdout)
     rpm2cpio.stdout.close()
     assert rpm2cpio.wait() == 0 and cpio.returncode == 0, cpio.stderr
-    return path
 
 
 def rebased_config(root: str) -> str:
@@ -401,3 +405,33 @@ def test_packaged_daemon_quarantines_a_message_with_the_packaged_config(root, sc
     stored = sorted(set(os.listdir(quarantine)) - before)
     assert len(stored) == 2 and stored[0].endswith("_4XqmRpm1") and \
         stored[1] == stored[0] + ".metadata", stored
+
+
+def test_devel_package_builds_the_example_for_the_packaged_daemon(rpms, root, scratch):
+    """qmilter-devel's CMake package, unpacked beside the daemon, builds the example it
+    ships; the plugin lands in the packaged plugin directory and that daemon loads it."""
+    unpack(rpms["devel"], root)
+    source = os.path.join(scratch, "devel-example")
+    shutil.copytree(os.path.join(root, "usr/share/doc/qmilter-devel/examples"), source)
+    build = os.path.join(scratch, "devel-example-build")
+    usr = os.path.join(root, "usr")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CMAKE_", "PKG_CONFIG"))}
+    checked(["cmake", "-S", source, "-B", build, f"-DCMAKE_PREFIX_PATH={usr}",
+             f"-DCMAKE_INSTALL_PREFIX={usr}", "-DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF",
+             "-DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF"], env=env)
+    plugin = os.path.join(root, PLUGIN_DIR.lstrip("/"), "notification_logfile.so")
+    try:
+        checked(["cmake", "--build", build, "-j2"], env=env)
+        checked(["cmake", "--install", build], env=env)
+        assert os.path.exists(plugin)
+        config = rig.write_config(os.path.join(scratch, "devel-example.conf"), rig.simple_config(
+            {"spam": rig.quarantine_section(
+                notification_type="logfile",
+                notification_logfile_path=os.path.join(root, "var/lib/qmilter/spam.log"))},
+            state_dir=os.path.join(root, "var/lib/qmilter")))
+        result = run([os.path.join(root, "usr/sbin/qmilter"), "-t", "-c", config], timeout=60)
+        assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+        assert "Configuration ok" in result.stdout
+    finally:
+        if os.path.exists(plugin):
+            os.unlink(plugin)  # the payload's plugin directory as the package left it
