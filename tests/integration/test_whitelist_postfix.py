@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 
 import pytest
 
@@ -151,3 +152,45 @@ def test_database_outage_means_tempfail_and_heals_without_restarting_qmilter(
     assert smtp_sink.messages_to(trusting)[-1].recipients == [trusting]
     assert smtp_sink.messages_to(other) == []
     assert qmilter.running()
+
+
+def test_messages_flowing_while_the_database_goes_down_and_up_are_never_misdelivered(
+        postfix, smtp_sink, start_qmilter, qmilter_config, smtp, database):
+    """A sender keeps sending to a whitelisted and a plain recipient while the server stops
+    and starts: every message is either accepted (the whitelisted copy delivered, the other
+    quarantined) or refused with 451 for a retry; the plain recipient never gets a copy."""
+    config = qmilter_config(rig.simple_config({"spam": spam_with_db(
+        database.url.replace("%", "%%"), "whitelist", whitelist_db_timeout=3)}))
+    trusting, other = rig.unique_address(), rig.unique_address()
+    qmilterctl(config, "whitelist", "spam", "add", "-f", SENDER, "-t", trusting)
+    start_qmilter(config)
+
+    results = []
+    stop = threading.Event()
+
+    def keep_sending():
+        while not stop.is_set():
+            results.append(smtp(SENDER, [trusting, other], rig.make_message(SPAM, to=trusting)))
+
+    sender = threading.Thread(target=keep_sending)
+    sender.start()
+    try:
+        rig.wait_until(lambda: any(r.accepted for r in results), "a message accepted before the outage")
+        database.stop()
+        count = len(results)
+        rig.wait_until(lambda: any(r.final and r.final[0] == 451 for r in results[count:]),
+                       "a 451 while the database is down")
+        database.start()
+        count = len(results)
+        rig.wait_until(lambda: any(r.accepted for r in results[count + 1:]),
+                       "a message accepted after the restart")
+    finally:
+        stop.set()
+        sender.join(60)
+    codes = [r.final[0] if r.final else None for r in results]
+    assert set(codes) <= {250, 451}, codes
+    accepted = codes.count(250)
+    rig.wait_until(lambda: len(smtp_sink.messages_to(trusting)) == accepted,
+                   f"{accepted} copies for the whitelisted recipient")
+    assert all(m.recipients == [trusting] for m in smtp_sink.messages_to(trusting))
+    assert smtp_sink.messages_to(other) == []
