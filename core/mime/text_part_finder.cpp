@@ -4,6 +4,7 @@
 #include "core/mime/text_part_finder.hpp"
 
 #include <cctype>
+#include <cstdint>
 #include <limits>
 #include <memory>
 #include <string>
@@ -123,10 +124,15 @@ std::string transfer_decode(const mailmime_data* data, std::size_t max_bytes, st
   if (encoding != MAILMIME_MECHANISM_BASE64 && encoding != MAILMIME_MECHANISM_QUOTED_PRINTABLE)
     return std::string(encoded);
   // libetpan's QP decoder reads the two characters after a '=' without checking the
-  // length (found by fuzz_preview): a part ending within two bytes of the message's end
-  // is decoded from a padded copy, anything else is followed by more of the message.
+  // length (found by fuzz_preview): a part ending near the message's end (or, should
+  // libetpan ever hand out data outside it, anywhere) is decoded from a padded copy;
+  // anything else is followed by more of the message.
+  const auto address = [](const char* p) { return reinterpret_cast<std::uintptr_t>(p); };
+  const bool followed_by_message = address(encoded.data()) >= address(raw.data()) &&
+                                   address(encoded.data()) + encoded.size() + kDecoderOverread <=
+                                       address(raw.data()) + raw.size();
   std::string padded;
-  if (encoded.data() + encoded.size() + kDecoderOverread > raw.data() + raw.size()) {
+  if (!followed_by_message) {
     padded.reserve(encoded.size() + kDecoderOverread);
     padded.append(encoded).append(kDecoderOverread, '\n');
     encoded = std::string_view(padded).substr(0, encoded.size());
