@@ -91,6 +91,7 @@ int run_daemon(ConfigStore& configs, const LoadRequest& reload_request, const st
     }
   }
   milter.join();
+  milter_remove_socket(socket);
   // Connections libmilter still runs hold their own configuration; wait only until no
   // callback is inside a plugin, so none is cut off mid-store.
   if (!milter_wait_quiet(std::chrono::seconds(30))) log::warning("", "a message was still in progress at exit");

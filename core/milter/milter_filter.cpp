@@ -379,6 +379,13 @@ int milter_serve() {
   return status;
 }
 
+void milter_remove_socket(const std::string& socket) {
+  for (const char* prefix : {"unix:", "local:"}) {
+    if (socket.rfind(prefix, 0) == 0) ::unlink(socket.substr(std::strlen(prefix)).c_str());
+  }
+  if (!socket.empty() && socket[0] == '/') ::unlink(socket.c_str());
+}
+
 void milter_stop(const std::string& socket) {
   // smfi_stop() sets libmilter's stop flag at once, then blocks on the listener's mutex,
   // which the listener holds while it polls (up to 5 s). So it runs in a thread of its own

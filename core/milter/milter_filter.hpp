@@ -20,6 +20,9 @@ int milter_serve();
 // flag only between connections or every 5 s; a connection to our own socket wakes it.
 void milter_stop(const std::string& socket);
 
+// Removes a unix socket's file after the listener stopped (libmilter leaves it).
+void milter_remove_socket(const std::string& socket);
+
 // Waits until no thread is inside a callback, or the timeout passes; returns whether quiet.
 bool milter_wait_quiet(std::chrono::seconds timeout);
 
