@@ -14,9 +14,7 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstring>
-#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -31,20 +29,13 @@ namespace {
 ConfigStore* config_store = nullptr;
 std::atomic<bool> serving{false};  // libmilter's listener is running
 
-// Threads inside a callback, so a stop can wait until no plugin call is cut off.
-std::mutex quiet_mutex;
-std::condition_variable quiet_changed;
-std::size_t busy_callbacks = 0;
+// Threads inside a callback, so a stop can wait until no plugin call is cut off. An
+// atomic: this is touched by every callback of every message.
+std::atomic<std::size_t> busy_callbacks{0};
 
 struct CallbackScope {
-  CallbackScope() {
-    std::lock_guard lock(quiet_mutex);
-    ++busy_callbacks;
-  }
-  ~CallbackScope() {
-    std::lock_guard lock(quiet_mutex);
-    if (--busy_callbacks == 0) quiet_changed.notify_all();
-  }
+  CallbackScope() { busy_callbacks.fetch_add(1, std::memory_order_relaxed); }
+  ~CallbackScope() { busy_callbacks.fetch_sub(1, std::memory_order_release); }
   CallbackScope(const CallbackScope&) = delete;
   CallbackScope& operator=(const CallbackScope&) = delete;
 };
@@ -162,6 +153,7 @@ sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
   ConnectionContext* c = context_of(ctx);
   if (!c) return SMFIS_TEMPFAIL;
   try {
+    c->message.reset();  // never judge a new message by the previous one's state
     c->message = std::make_unique<MessageContext>(c->client_address, argv && argv[0] ? argv[0] : "");
     pick_up_queue_id(ctx, *c->message);  // Sendmail sends `i` with MAIL
   } catch (const std::exception& e) {
@@ -398,8 +390,13 @@ void milter_stop(const std::string& socket) {
 }
 
 bool milter_wait_quiet(std::chrono::seconds timeout) {
-  std::unique_lock lock(quiet_mutex);
-  return quiet_changed.wait_for(lock, timeout, [] { return busy_callbacks == 0; });
+  // Polled: only a stop waits here, and it should not cost the hot path a notification.
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (busy_callbacks.load(std::memory_order_acquire) != 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
 }
 
 }  // namespace qmilter::core
