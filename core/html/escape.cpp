@@ -2,13 +2,12 @@
 #include <string>
 #include <string_view>
 
+#include "core/html/escape.hpp"
 #include "core/html/sanitizer.hpp"
 
 namespace qmilter::html {
 
-std::string escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
+void append_escaped(std::string& out, std::string_view text) {
   std::size_t start = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     std::string_view entity;
@@ -18,6 +17,7 @@ std::string escape(std::string_view text) {
       case '>': entity = "&gt;"; break;
       case '"': entity = "&quot;"; break;
       case '\'': entity = "&#39;"; break;
+      case '\r': entity = "&#13;"; break;  // a raw CR would be read back as LF
       default: continue;
     }
     out.append(text.substr(start, i - start));
@@ -25,6 +25,12 @@ std::string escape(std::string_view text) {
     start = i + 1;
   }
   out.append(text.substr(start));
+}
+
+std::string escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  append_escaped(out, text);
   return out;
 }
 

@@ -15,6 +15,7 @@
 #include <libxml/parserInternals.h>
 
 #include "core/html/css_filter.hpp"
+#include "core/html/escape.hpp"
 #include "core/html/element_policy.hpp"
 
 namespace qmilter::html {
@@ -22,28 +23,6 @@ namespace {
 
 std::string_view as_view(const xmlChar* text) {
   return text == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(text));
-}
-
-// Escapes text and attribute values alike. CR only reaches us through &#13; and is written
-// back that way, because a raw CR would be folded into LF when parsed again.
-void append_escaped(std::string& out, std::string_view text) {
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    std::string_view entity;
-    switch (text[i]) {
-      case '&': entity = "&amp;"; break;
-      case '<': entity = "&lt;"; break;
-      case '>': entity = "&gt;"; break;
-      case '"': entity = "&quot;"; break;
-      case '\'': entity = "&#39;"; break;
-      case '\r': entity = "&#13;"; break;
-      default: continue;
-    }
-    out.append(text.substr(start, i - start));
-    out.append(entity);
-    start = i + 1;
-  }
-  out.append(text.substr(start));
 }
 
 void append_attribute(std::string& out, std::string_view name, std::string_view value) {
