@@ -15,6 +15,7 @@
 #include <iterator>
 #include <optional>
 #include <thread>
+#include <unordered_set>
 
 #include "metadata_json.hpp"
 #include "quarantine_id.hpp"
@@ -188,14 +189,19 @@ sdk::Result<std::string> FileStore::store_unguarded(const sdk::MessageView& mess
   });
   if (!body_written.ok()) return body_written.error();
   if (!body_read.ok()) return sdk::Error{"cannot read the message body: " + body_read.error().message};
-  if (auto synced = data.value().sync(); !synced.ok()) return synced.error();
 
   auto metadata = TempFile::create(directory_fd_.get(), directory_, mode_);
   if (!metadata.ok()) return metadata.error();
   if (auto written = metadata.value().write(metadata_json(message, recipients, match, now)); !written.ok()) {
     return written.error();
   }
-  if (auto synced = metadata.value().sync(); !synced.ok()) return synced.error();
+
+  // Both contents are durable before either gets its final name. Their writes go out
+  // together and the two syncs wait on them side by side instead of one after the other.
+  data.value().start_writeback();
+  metadata.value().start_writeback();
+  if (auto synced = data.value().sync_data(); !synced.ok()) return synced.error();
+  if (auto synced = metadata.value().sync_data(); !synced.ok()) return synced.error();
 
   // Claim an id by linking the data file under it: link() fails on an existing name, so two
   // messages with the same queue id in the same second get distinct ids and nothing is
@@ -211,10 +217,10 @@ sdk::Result<std::string> FileStore::store_unguarded(const sdk::MessageView& mess
     if (!claim.ok()) return claim.error();
     if (claim.value() == TempFile::Claim::done) id = std::move(candidate);
   }
-  // Both names are made durable by one directory fsync. The data file's name is created
-  // first: journaling file systems (ext4, XFS) commit operations on one directory in order,
-  // so after a crash the metadata name never exists without the data name. (A separate
-  // fsync in between would cost a journal commit per message and buys nothing there.)
+  // One directory fsync, shared with concurrent stores, makes both names durable. It needs
+  // no fsync between the two names: a file system without a journal may write the metadata
+  // name to disk before the data name, but an entry is listed only when both names exist
+  // (find_unguarded), so a crash between them leaves an unlisted, never a half, entry.
   auto claim = metadata.value().link_as(id + std::string(metadata_suffix));
   if (!claim.ok() || claim.value() == TempFile::Claim::taken) {
     ::unlinkat(directory_fd_.get(), id.c_str(), 0);
@@ -254,16 +260,28 @@ sdk::Result<std::vector<sdk::StoredEntry>> FileStore::find_unguarded(const sdk::
     ::close(listing_fd);
     return sdk::Error{"cannot list " + directory_ + ": " + error_text(error)};
   }
-  // Only finished entries: temporary files start with '.', and an entry exists from the
-  // moment its metadata file has its final name (its data file had its name before).
+  // Only finished entries: temporary files start with '.', and an entry exists once both
+  // its names do (the data file is named first, but a crash may leave either one alone).
   std::vector<std::string> ids;
+  std::unordered_set<std::string> data_names;
   while (const dirent* item = ::readdir(listing.get())) {
     std::string_view name(item->d_name);
-    if (name.size() <= metadata_suffix.size() || name.front() == '.') continue;
-    if (name.substr(name.size() - metadata_suffix.size()) != metadata_suffix) continue;
+    if (name.empty() || name.front() == '.') continue;
+    if (name.size() <= metadata_suffix.size() || name.substr(name.size() - metadata_suffix.size()) != metadata_suffix) {
+      data_names.emplace(name);
+      continue;
+    }
     std::string id(name.substr(0, name.size() - metadata_suffix.size()));
     if (!id_problem(id)) ids.push_back(std::move(id));
   }
+  ids.erase(std::remove_if(ids.begin(), ids.end(),
+                           [&](const std::string& id) {
+                             if (data_names.count(id)) return false;
+                             logger_->warning("", "quarantine entry '" + id + "' in " + directory_ +
+                                                      " has metadata but no data file (not listed)");
+                             return true;
+                           }),
+            ids.end());
 
   // Reading and parsing is spread over a few threads: a directory of 100,000 entries is
   // mostly system calls and JSON, both of which parallelise.

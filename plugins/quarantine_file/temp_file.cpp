@@ -77,6 +77,16 @@ sdk::Status TempFile::write(std::string_view bytes) {
   return {};
 }
 
+void TempFile::start_writeback() noexcept {
+  // Only a hint: a file system without it still gets the contents written by the sync.
+  ::sync_file_range(fd_.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
+sdk::Status TempFile::sync_data() {
+  if (::fdatasync(fd_.get()) != 0) return failure("cannot fdatasync", errno);
+  return {};
+}
+
 sdk::Status TempFile::sync() {
   if (::fsync(fd_.get()) != 0) return failure("cannot fsync", errno);
   return {};

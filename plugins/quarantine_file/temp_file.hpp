@@ -28,7 +28,11 @@ class TempFile {
   ~TempFile();
 
   sdk::Status write(std::string_view bytes);
-  sdk::Status sync();  // fsync the contents; call before publishing
+  // Starts writing the contents out without waiting, so that the writes of several files
+  // are in flight together before their syncs wait for them.
+  void start_writeback() noexcept;
+  sdk::Status sync_data();  // fdatasync: the contents and what reading them needs (size)
+  sdk::Status sync();       // fsync: the contents and all of the inode
 
   enum class Claim { done, taken };
   // Gives the file the name `name` unless something already has it (then `taken`). The

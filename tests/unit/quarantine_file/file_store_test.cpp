@@ -282,6 +282,22 @@ TEST_F(FileStoreTest, LeftoversOfInterruptedWritesAreNeverListed) {
   EXPECT_EQ(found.value()[0].id, id.value());
 }
 
+// A file system without a journal may, after a crash, keep the metadata name and lose the
+// data name that was created before it: such an entry is not listed, and a warning names it.
+TEST_F(FileStoreTest, MetadataWithoutItsDataFileIsNotListed) {
+  auto s = store();
+  auto id = s->store(message(), {"a@example.com"}, match());
+  ASSERT_TRUE(id.ok());
+  fs::copy_file(dir_ / (id.value() + ".metadata"), dir_ / "20200101000000_NODATA.metadata");
+  auto found = s->find({});
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found.value().size(), 1u);
+  EXPECT_EQ(found.value()[0].id, id.value());
+  ASSERT_FALSE(logger_.lines().empty());
+  EXPECT_NE(logger_.lines().back().find("'20200101000000_NODATA'"), std::string::npos);
+  EXPECT_NE(logger_.lines().back().find("no data file"), std::string::npos);
+}
+
 TEST_F(FileStoreTest, StaleTemporaryFilesAreSweptAtDaemonStart) {
   spit(dir_ / ".qmilter-old.tmp", "x");
   spit(dir_ / ".qmilter-new.tmp", "x");
