@@ -4,7 +4,9 @@
   * matched mail stored to FILE (fsync'd data + metadata + directory) + DISCARD against
     matched mail with NONE storage + DISCARD, at concurrency 1, 8, 64 with 4 KB and 1 MB
     bodies (each case --rounds times, interleaved, median reported; the quarantine
-    directory is emptied between cases);
+    directory is emptied between cases by moving its files aside, deleted at the end);
+  * the same stores with no milter around them (file_store_bench: FileStore::store() from
+    c threads), the most FILE+DISCARD can reach on that disk;
   * peak RSS of a fresh qmilter storing one 100 MB matched message, against the same
     process's peak after small messages;
   * `qmilterctl quarantine NAME list -t RCPT` over --entries entries made by
@@ -17,6 +19,7 @@ exit status 0 even when a target is missed.
 usage: tests/bench/run-file-bench.py [--build BUILD_DIR] [--dir DIR_ON_THE_DISK_TO_MEASURE]
 """
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -75,7 +78,18 @@ def empty_directory(path):
         os.unlink(os.path.join(path, name))
 
 
-def measure_throughput(args, loadgen, processes, quarantine, levels, sizes):
+def move_aside(path, trash):
+    """Empties `path` by renaming its files into `trash`, deleted at the end of the run.
+
+    Deleting them between cases would slow the next case: on a file system mounted with
+    `discard` (this VM's ext4) freed blocks are trimmed as the next fsyncs commit."""
+    os.makedirs(trash, exist_ok=True)
+    base = len(os.listdir(trash))
+    for i, name in enumerate(os.listdir(path)):
+        os.rename(os.path.join(path, name), os.path.join(trash, f"{base + i}-{name}"))
+
+
+def measure_throughput(args, loadgen, processes, quarantine, trash, levels, sizes):
     raw = {}
     for size in sizes:
         for c in levels:
@@ -90,9 +104,23 @@ def measure_throughput(args, loadgen, processes, quarantine, levels, sizes):
                     raw.setdefault((store, size, c), []).append(report)
                     print(f"  {store:5} {size:>8} B c={c:<3} {report['msgs_per_s']:9.1f} msgs/s "
                           f"p99 {report['latency_ms']['p99']:.2f} ms", file=sys.stderr)
-                    empty_directory(quarantine)
+                    move_aside(quarantine, trash)
     return {k: {"msgs_per_s": statistics.median(r["msgs_per_s"] for r in v),
                 "p99": statistics.median(r["latency_ms"]["p99"] for r in v)} for k, v in raw.items()}
+
+
+def measure_store_alone(args, store_bench, work, levels, sizes):
+    """FileStore::store() from c threads with no milter: what the disk allows FILE at most."""
+    alone = {}
+    for size in sizes:
+        for c in levels:
+            directory = tempfile.mkdtemp(prefix="alone-", dir=work)
+            out = subprocess.run([store_bench, directory, str(c), str(args.duration), str(size)],
+                                 stdout=subprocess.PIPE, check=True, text=True).stdout
+            alone[(size, c)] = json.loads(out)
+            print(f"  alone {size:>8} B c={c:<3} {alone[(size, c)]['stores_per_s']:9.1f} stores/s",
+                  file=sys.stderr)
+    return alone
 
 
 def measure_big_message(args, loadgen, proc, quarantine):
@@ -134,10 +162,11 @@ def main():
     loadgen = os.path.join(args.build, "tests", "bench", "milter_loadgen")
     qmilter_bin = os.path.join(args.build, "bin", "qmilter")
     ctl = os.path.join(args.build, "bin", "qmilterctl")
-    for path in (loadgen, qmilter_bin, ctl):
+    store_bench = os.path.join(args.build, "tests", "bench", "file_store_bench")
+    for path in (loadgen, qmilter_bin, ctl, store_bench):
         if not os.access(path, os.X_OK):
             sys.exit(f"run-file-bench: {path} is missing; build qmilter, qmilterctl, "
-                     "quarantine_file and milter_loadgen first")
+                     "quarantine_file, milter_loadgen and file_store_bench first")
     levels = [int(c) for c in args.concurrency.split(",")]
     sizes = [int(s) for s in args.sizes.split(",")]
     work = tempfile.mkdtemp(prefix="qmilter-file-bench-", dir=args.dir)
@@ -161,7 +190,9 @@ def main():
         print("throughput", file=sys.stderr)
         with qmilter("none", "load") as none_proc, qmilter("file", "load") as file_proc:
             results = measure_throughput(args, loadgen, {"NONE": none_proc, "FILE": file_proc},
-                                         quarantine, levels, sizes)
+                                         quarantine, os.path.join(work, "trash"), levels, sizes)
+        print("store alone", file=sys.stderr)
+        alone = measure_store_alone(args, store_bench, work, levels, sizes)
         big = listing = None
         if args.big > 0:
             print("big message", file=sys.stderr)
@@ -177,14 +208,16 @@ def main():
         load = " ".join(f.read().split()[:3])
     print(f"machine: {os.cpu_count()} CPUs, load average {load}; directory on "
           f"{subprocess.run(['df', '--output=fstype', args.dir], stdout=subprocess.PIPE, text=True).stdout.split()[-1]}")
-    print("| body | conc | NONE+DISCARD msgs/s | FILE+DISCARD msgs/s | FILE/NONE | NONE p99 ms | FILE p99 ms |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("| body | conc | NONE+DISCARD msgs/s | FILE+DISCARD msgs/s | FILE/NONE | NONE p99 ms | FILE p99 ms "
+          "| store alone /s | alone/NONE |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
         for c in levels:
-            n, f = results[("NONE", size, c)], results[("FILE", size, c)]
+            n, f, a = results[("NONE", size, c)], results[("FILE", size, c)], alone[(size, c)]
             label = f"{size // 1024} KB" if size < 1048576 else f"{size // 1048576} MB"
             print(f"| {label} | {c} | {n['msgs_per_s']:.0f} | {f['msgs_per_s']:.0f} | "
-                  f"{f['msgs_per_s'] / n['msgs_per_s']:.2f} | {n['p99']:.2f} | {f['p99']:.2f} |")
+                  f"{f['msgs_per_s'] / n['msgs_per_s']:.2f} | {n['p99']:.2f} | {f['p99']:.2f} "
+                  f"| {a['stores_per_s']:.0f} | {a['stores_per_s'] / n['msgs_per_s']:.2f} |")
     c8 = results.get(("FILE", 4096, 8)), results.get(("NONE", 4096, 8))
     if all(c8):
         ratio = c8[0]["msgs_per_s"] / c8[1]["msgs_per_s"]
