@@ -10,6 +10,7 @@
 #include "connection_string.hpp"
 #include "entry_address.hpp"
 #include "local_time.hpp"
+#include "sqlite_tuning.hpp"
 
 namespace qmilter::whitelist_db {
 namespace {
@@ -58,6 +59,7 @@ sdk::Result<std::unique_ptr<DbWhitelist>> DbWhitelist::create(const sdk::Options
   auto connection = parse_connection_string(options.string("whitelist_db_connection"), context.config_dir, static_cast<long>(timeout));
   if (!connection.ok()) return connection.error();
 
+  tune_sqlite_for_concurrent_lookups();  // before any connection: it only works then
   auto pool = ConnectionPool::for_string(connection.value().odbc, static_cast<long>(timeout), connection.value().password);
   auto whitelist = std::make_unique<DbWhitelist>(pool, WhitelistTable(table_name, context.quarantine),
                                                  connection.value().redacted, expire_days, context.logger);

@@ -108,7 +108,7 @@ std::vector<CandidateRow> WhitelistTable::candidates(OdbcConnection& db, const s
   static const char* const columns[] = {"id", "mailfrom", "recipient", "last_used", "permanent"};
   std::string sql = select_columns(db, columns, std::size(columns)) + " WHERE " + quoted(db, "mailfrom") + " IN (" +
                     placeholders(mailfroms.size()) + ") AND " + quoted(db, "recipient") + " IN (" +
-                    placeholders(recipients.size()) + ") ORDER BY " + quoted(db, "id");
+                    placeholders(recipients.size()) + ")";
   std::vector<SqlParam> params;
   add_texts(params, mailfroms);
   add_texts(params, recipients);
@@ -117,6 +117,9 @@ std::vector<CandidateRow> WhitelistTable::candidates(OdbcConnection& db, const s
     out.push_back(CandidateRow{to_id(row[0]), row[1].value_or(""), row[2].value_or(""), row[3].value_or(""),
                                stored_true(row[4])});
   }
+  // Sorted here rather than by ORDER BY: the rows are a handful, and SQLite would build a
+  // temporary b-tree for every lookup to sort them.
+  std::sort(out.begin(), out.end(), [](const CandidateRow& a, const CandidateRow& b) { return a.id < b.id; });
   return out;
 }
 
