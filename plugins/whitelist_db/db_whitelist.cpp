@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <ctime>
 #include <map>
+#include <thread>
 
 #include "connection_string.hpp"
 #include "entry_address.hpp"
@@ -93,10 +94,24 @@ DbWhitelist::DbWhitelist(std::shared_ptr<ConnectionPool> pool, WhitelistTable ta
       table_(std::move(table)),
       redacted_connection_(std::move(redacted_connection)),
       expire_days_(expire_days),
-      logger_(logger) {}
+      logger_(logger),
+      batcher_(std::make_unique<LookupBatcher>(
+          [this](const std::vector<std::string>& mailfroms, const std::vector<std::string>& recipients) {
+            return query_candidates(mailfroms, recipients);
+          },
+          std::max(2u, std::thread::hardware_concurrency()))) {}
+
+std::vector<CandidateRow> DbWhitelist::query_candidates(const std::vector<std::string>& mailfroms,
+                                                        const std::vector<std::string>& recipients) const {
+  return pool_->with_connection([&](OdbcConnection& db) {
+    ensure_table(db);
+    return table_.candidates(db, mailfroms, recipients);
+  });
+}
 
 void DbWhitelist::ensure_table(OdbcConnection& db) const {
   if (table_ready_.load(std::memory_order_acquire)) return;
+  in_process_database_.store(db.family() == DbmsFamily::sqlite, std::memory_order_relaxed);
   table_.ensure(db);
   table_ready_.store(true, std::memory_order_release);
 }
@@ -153,41 +168,41 @@ sdk::Result<std::set<std::string>> DbWhitelist::whitelisted(std::string_view sen
       }
     }
 
-    // One query for all recipients, then (only when something matched) one update.
-    pool_->with_connection([&](OdbcConnection& db) {
-      result.clear();
-      ensure_table(db);
-      std::vector<CandidateRow> rows = table_.candidates(db, mailfroms, all_candidates);
-      const std::int64_t now = now_seconds();
-      std::vector<std::int64_t> heaviest_ids;
-      for (std::size_t i = 0; i < rcpts.size(); ++i) {
-        const auto& mine = rcpt_candidates[rcpts[i]];
-        const CandidateRow* best = nullptr;
-        int best_weight = -1;
-        for (const CandidateRow& row : rows) {
-          if (std::find(mine.begin(), mine.end(), row.recipient) == mine.end()) continue;
-          if (expired(row.last_used, row.permanent, now)) continue;
-          int weight = field_weight(row.mailfrom) + field_weight(row.recipient);
-          if (weight > best_weight) {  // the first (lowest id) wins a tie, as in Python
-            best = &row;
-            best_weight = weight;
-          }
-        }
-        if (best == nullptr) continue;
-        // Keep the caller's spelling: the core compares with the recipients it passed.
-        for (const std::string& recipient : recipients) {
-          if (ascii_lower(recipient) == rcpts[i]) result.insert(recipient);
-        }
-        if (std::find(heaviest_ids.begin(), heaviest_ids.end(), best->id) == heaviest_ids.end()) {
-          heaviest_ids.push_back(best->id);
+    // One query for all recipients (shared with concurrent lookups), then, only when
+    // something matched, one update.
+    std::vector<CandidateRow> rows = in_process_database_.load(std::memory_order_relaxed)
+                                         ? query_candidates(mailfroms, all_candidates)
+                                         : batcher_->candidates(mailfroms, all_candidates);
+    const std::int64_t now = now_seconds();
+    std::vector<std::int64_t> heaviest_ids;
+    for (std::size_t i = 0; i < rcpts.size(); ++i) {
+      const auto& mine = rcpt_candidates[rcpts[i]];
+      const CandidateRow* best = nullptr;
+      int best_weight = -1;
+      for (const CandidateRow& row : rows) {
+        if (std::find(mine.begin(), mine.end(), ascii_lower(row.recipient)) == mine.end()) continue;
+        if (expired(row.last_used, row.permanent, now)) continue;
+        int weight = field_weight(row.mailfrom) + field_weight(row.recipient);
+        if (weight > best_weight) {  // the first (lowest id) wins a tie, as in Python
+          best = &row;
+          best_weight = weight;
         }
       }
-      std::vector<std::int64_t> to_touch = stale_touches(heaviest_ids, now);
-      if (!to_touch.empty()) {
-        table_.touch(db, to_touch, local_timestamp_now());
-        remember_touches(to_touch, now);
+      if (best == nullptr) continue;
+      // Keep the caller's spelling: the core compares with the recipients it passed.
+      for (const std::string& recipient : recipients) {
+        if (ascii_lower(recipient) == rcpts[i]) result.insert(recipient);
       }
-    });
+      if (std::find(heaviest_ids.begin(), heaviest_ids.end(), best->id) == heaviest_ids.end()) {
+        heaviest_ids.push_back(best->id);
+      }
+    }
+    std::vector<std::int64_t> to_touch = stale_touches(heaviest_ids, now);
+    if (!to_touch.empty()) {
+      const std::string stamp = local_timestamp_now();
+      pool_->with_connection([&](OdbcConnection& db) { table_.touch(db, to_touch, stamp); });
+      remember_touches(to_touch, now);
+    }
     return result;
   } catch (const std::exception& e) {
     return failure("lookup failed", e);

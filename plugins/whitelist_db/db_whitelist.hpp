@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "connection_pool.hpp"
+#include "lookup_batcher.hpp"
 #include "qmilter/sdk/sdk.hpp"
 #include "whitelist_table.hpp"
 
@@ -40,6 +41,9 @@ class DbWhitelist final : public sdk::Whitelist {
  private:
   // Creates the table on first use when create() could not reach the database.
   void ensure_table(OdbcConnection& db) const;
+  // The rows matching these lists, on a pooled connection of its own.
+  std::vector<CandidateRow> query_candidates(const std::vector<std::string>& mailfroms,
+                                             const std::vector<std::string>& recipients) const;
   bool expired(const std::string& last_used, bool permanent, std::int64_t now) const;
   // last_used is written at most once a minute per entry and process: a busy entry would
   // otherwise cost a write per message, for a date that only matters to the day.
@@ -55,6 +59,11 @@ class DbWhitelist final : public sdk::Whitelist {
   mutable std::atomic<bool> table_ready_{false};
   mutable std::mutex touched_mutex_;
   mutable std::unordered_map<std::int64_t, std::int64_t> touched_;  // entry id -> when this process wrote last_used
+  // whitelisted()'s queries, shared by concurrent lookups on a database server. Not for
+  // SQLite: a lookup there costs a few microseconds of this process's CPU, less than the
+  // hand-over between threads, and a leader preempted mid-query would hold up its batch.
+  std::unique_ptr<LookupBatcher> batcher_;
+  mutable std::atomic<bool> in_process_database_{false};  // SQLite: set by ensure_table()
 };
 
 }  // namespace qmilter::whitelist_db

@@ -1,0 +1,129 @@
+// Shared lookup queries (see the header).
+#include "lookup_batcher.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <utility>
+
+#include "entry_address.hpp"
+
+namespace qmilter::whitelist_db {
+
+struct LookupBatcher::Lookup {
+  std::vector<std::string> mailfroms;
+  std::vector<std::string> recipients;
+  std::vector<CandidateRow> rows;
+  std::exception_ptr error;
+  bool taken = false;  // in a query (running or done)
+  bool done = false;
+};
+
+namespace {
+
+bool contains(const std::vector<std::string>& values, const std::string& value) {
+  return std::find(values.begin(), values.end(), value) != values.end();
+}
+
+// Adds the values of `more` that `into` lacks; how many were new.
+std::size_t merge(std::vector<std::string>& into, const std::vector<std::string>& more) {
+  std::size_t added = 0;
+  for (const std::string& value : more) {
+    if (!contains(into, value)) {
+      into.push_back(value);
+      ++added;
+    }
+  }
+  return added;
+}
+
+}  // namespace
+
+LookupBatcher::LookupBatcher(Query query, std::size_t parallel, std::size_t max_values)
+    : query_(std::move(query)), parallel_(std::max<std::size_t>(parallel, 1)), max_values_(max_values) {}
+
+std::vector<CandidateRow> LookupBatcher::candidates(const std::vector<std::string>& mailfroms,
+                                                    const std::vector<std::string>& recipients) {
+  auto own = std::make_shared<Lookup>();
+  own->mailfroms = mailfroms;
+  own->recipients = recipients;
+  std::unique_lock lock(mutex_);
+  waiting_.push_back(own);
+  while (!own->done) {
+    if (!own->taken && running_ < parallel_) {
+      // This thread runs the next query: for its own lookup and those waiting with it.
+      std::vector<std::shared_ptr<Lookup>> batch = take_batch(own);
+      ++running_;
+      ++queries_run_;
+      lock.unlock();
+      run(batch);
+      lock.lock();
+      --running_;
+      for (auto& lookup : batch) lookup->done = true;
+      finished_.notify_all();  // the batch's owners, and lookups waiting for a free slot
+      continue;
+    }
+    finished_.wait(lock);
+  }
+  if (own->error) std::rethrow_exception(own->error);
+  return std::move(own->rows);
+}
+
+std::vector<std::shared_ptr<LookupBatcher::Lookup>> LookupBatcher::take_batch(const std::shared_ptr<Lookup>& own) {
+  // Own lookup first (it always fits, whatever its size), then the longest waiting ones
+  // while the shared lists stay under the bound.
+  std::vector<std::shared_ptr<Lookup>> batch{own};
+  std::vector<std::string> mailfroms = own->mailfroms;
+  std::vector<std::string> recipients = own->recipients;
+  for (const auto& lookup : waiting_) {
+    if (lookup == own) continue;
+    std::vector<std::string> more_mailfroms = mailfroms;
+    std::vector<std::string> more_recipients = recipients;
+    merge(more_mailfroms, lookup->mailfroms);
+    merge(more_recipients, lookup->recipients);
+    if (more_mailfroms.size() + more_recipients.size() > max_values_) continue;
+    mailfroms = std::move(more_mailfroms);
+    recipients = std::move(more_recipients);
+    batch.push_back(lookup);
+  }
+  for (auto& lookup : batch) lookup->taken = true;
+  std::erase_if(waiting_, [](const std::shared_ptr<Lookup>& lookup) { return lookup->taken; });
+  return batch;
+}
+
+void LookupBatcher::run(const std::vector<std::shared_ptr<Lookup>>& batch) {
+  std::vector<std::string> mailfroms;
+  std::vector<std::string> recipients;
+  for (const auto& lookup : batch) {
+    merge(mailfroms, lookup->mailfroms);
+    merge(recipients, lookup->recipients);
+  }
+  try {
+    // The shared query returns the rows of every pair of the merged lists; each lookup keeps
+    // those its own lists select, which are what its own query would have returned. Values
+    // compare without ASCII case, as MariaDB's default collation does in the query.
+    std::vector<CandidateRow> rows = query_(mailfroms, recipients);
+    for (const CandidateRow& row : rows) {
+      const std::string mailfrom = ascii_lower(row.mailfrom);
+      const std::string recipient = ascii_lower(row.recipient);
+      for (const auto& lookup : batch) {
+        if (contains(lookup->mailfroms, mailfrom) && contains(lookup->recipients, recipient)) {
+          lookup->rows.push_back(row);
+        }
+      }
+    }
+  } catch (...) {
+    for (const auto& lookup : batch) lookup->error = std::current_exception();
+  }
+}
+
+std::size_t LookupBatcher::queries_run() const {
+  std::lock_guard lock(mutex_);
+  return queries_run_;
+}
+
+std::size_t LookupBatcher::lookups_waiting() const {
+  std::lock_guard lock(mutex_);
+  return waiting_.size();
+}
+
+}  // namespace qmilter::whitelist_db
