@@ -24,16 +24,11 @@ bool contains(const std::vector<std::string>& values, const std::string& value) 
   return std::find(values.begin(), values.end(), value) != values.end();
 }
 
-// Adds the values of `more` that `into` lacks; how many were new.
-std::size_t merge(std::vector<std::string>& into, const std::vector<std::string>& more) {
-  std::size_t added = 0;
+// Adds the values of `more` that `into` lacks.
+void merge(std::vector<std::string>& into, const std::vector<std::string>& more) {
   for (const std::string& value : more) {
-    if (!contains(into, value)) {
-      into.push_back(value);
-      ++added;
-    }
+    if (!contains(into, value)) into.push_back(value);
   }
-  return added;
 }
 
 }  // namespace

@@ -28,6 +28,13 @@ std::int64_t to_id(const std::optional<std::string>& value) {
   }
 }
 
+void pad_to_power_of_two(std::vector<std::string>& values) {
+  if (values.empty()) return;
+  std::size_t size = 1;
+  while (size < values.size()) size *= 2;
+  values.resize(size, values.back());
+}
+
 // Ids to delete or touch go in chunks so no statement grows past drivers' parameter limits.
 constexpr std::size_t max_ids_per_statement = 500;
 
@@ -103,9 +110,14 @@ void WhitelistTable::ensure(OdbcConnection& db) const {
              q("recipient") + ")");
 }
 
-std::vector<CandidateRow> WhitelistTable::candidates(OdbcConnection& db, const std::vector<std::string>& mailfroms,
-                                                     const std::vector<std::string>& recipients) const {
+std::vector<CandidateRow> WhitelistTable::candidates(OdbcConnection& db, std::vector<std::string> mailfroms,
+                                                     std::vector<std::string> recipients) const {
   static const char* const columns[] = {"id", "mailfrom", "recipient", "last_used", "permanent"};
+  // Shared lookups (LookupBatcher) make lists of every length, and each length pair is a
+  // statement of its own in the connection's cache: repeating the last value up to a power
+  // of two keeps that to a few shapes, and `IN` does not care.
+  pad_to_power_of_two(mailfroms);
+  pad_to_power_of_two(recipients);
   std::string sql = select_columns(db, columns, std::size(columns)) + " WHERE " + quoted(db, "mailfrom") + " IN (" +
                     placeholders(mailfroms.size()) + ") AND " + quoted(db, "recipient") + " IN (" +
                     placeholders(recipients.size()) + ")";

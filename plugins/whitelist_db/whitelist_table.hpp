@@ -34,9 +34,10 @@ class WhitelistTable {
   // (e.g. pyquarantine's) is used as it is.
   void ensure(OdbcConnection& db) const;
 
-  // Every entry whose mailfrom is one of `mailfroms` and recipient one of `recipients`.
-  std::vector<CandidateRow> candidates(OdbcConnection& db, const std::vector<std::string>& mailfroms,
-                                       const std::vector<std::string>& recipients) const;
+  // Every entry whose mailfrom is one of `mailfroms` and recipient one of `recipients`
+  // (neither empty), by id.
+  std::vector<CandidateRow> candidates(OdbcConnection& db, std::vector<std::string> mailfroms,
+                                       std::vector<std::string> recipients) const;
   void touch(OdbcConnection& db, const std::vector<std::int64_t>& ids, const std::string& now) const;
 
   // Admin side. Empty vectors match everything.
