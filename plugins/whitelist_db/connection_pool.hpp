@@ -35,6 +35,7 @@ class ConnectionPool {
   auto with_connection(Work&& work) -> decltype(work(std::declval<OdbcConnection&>()));
 
   std::size_t idle_count() const;
+  long timeout_seconds() const noexcept { return timeout_seconds_; }
 
  private:
   struct Taken {

@@ -99,7 +99,10 @@ DbWhitelist::DbWhitelist(std::shared_ptr<ConnectionPool> pool, WhitelistTable ta
           [this](const std::vector<std::string>& mailfroms, const std::vector<std::string>& recipients) {
             return query_candidates(mailfroms, recipients);
           },
-          std::max(2u, std::thread::hardware_concurrency()))) {}
+          std::max(2u, std::thread::hardware_concurrency()),
+          // A query may take 1.5 timeouts (ConnectionPool's retry); a lookup queued behind
+          // one waits for it and then for its own turn.
+          std::chrono::seconds(2 * pool_->timeout_seconds()))) {}
 
 std::vector<CandidateRow> DbWhitelist::query_candidates(const std::vector<std::string>& mailfroms,
                                                         const std::vector<std::string>& recipients) const {

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "entry_address.hpp"
+#include "odbc_connection.hpp"
 
 namespace qmilter::whitelist_db {
 
@@ -33,8 +34,12 @@ void merge(std::vector<std::string>& into, const std::vector<std::string>& more)
 
 }  // namespace
 
-LookupBatcher::LookupBatcher(Query query, std::size_t parallel, std::size_t max_values)
-    : query_(std::move(query)), parallel_(std::max<std::size_t>(parallel, 1)), max_values_(max_values) {}
+LookupBatcher::LookupBatcher(Query query, std::size_t parallel, std::chrono::milliseconds max_wait,
+                             std::size_t max_values)
+    : query_(std::move(query)),
+      parallel_(std::max<std::size_t>(parallel, 1)),
+      max_wait_(max_wait),
+      max_values_(max_values) {}
 
 std::vector<CandidateRow> LookupBatcher::candidates(const std::vector<std::string>& mailfroms,
                                                     const std::vector<std::string>& recipients) {
@@ -43,6 +48,7 @@ std::vector<CandidateRow> LookupBatcher::candidates(const std::vector<std::strin
   own->recipients = recipients;
   std::unique_lock lock(mutex_);
   waiting_.push_back(own);
+  const auto deadline = std::chrono::steady_clock::now() + max_wait_;
   while (!own->done) {
     if (!own->taken && running_ < parallel_) {
       // This thread runs the next query: for its own lookup and those waiting with it.
@@ -57,7 +63,12 @@ std::vector<CandidateRow> LookupBatcher::candidates(const std::vector<std::strin
       finished_.notify_all();  // the batch's owners, and lookups waiting for a free slot
       continue;
     }
-    finished_.wait(lock);
+    if (finished_.wait_until(lock, deadline) == std::cv_status::timeout && !own->done) {
+      // Left behind: a query that later takes it still fills it in, harmlessly.
+      std::erase(waiting_, own);
+      throw DatabaseError("no answer within " + std::to_string(max_wait_.count()) +
+                          " ms: the queries ahead of this lookup have not finished");
+    }
   }
   if (own->error) std::rethrow_exception(own->error);
   return std::move(own->rows);

@@ -6,6 +6,7 @@
 // Thread-safe; one per whitelist instance (the rows come from that instance's table).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
@@ -25,12 +26,15 @@ class LookupBatcher {
   using Query = std::function<std::vector<CandidateRow>(const std::vector<std::string>& mailfroms,
                                                         const std::vector<std::string>& recipients)>;
 
-  // `parallel`: queries in flight at once. `max_values`: bound on a shared query's values
-  // (mailfroms + recipients), below every driver's parameter limit.
-  LookupBatcher(Query query, std::size_t parallel, std::size_t max_values = 400);
+  // `parallel`: queries in flight at once. `max_wait`: how long a lookup waits for others'
+  // queries before giving up (a hung database must not hold every milter thread).
+  // `max_values`: bound on a shared query's values (mailfroms + recipients), below every
+  // driver's parameter limit.
+  LookupBatcher(Query query, std::size_t parallel, std::chrono::milliseconds max_wait, std::size_t max_values = 400);
 
   // The rows `query` would give for these lists, fetched alone or with concurrent lookups.
-  // Rethrows the query's exception (every lookup of a failed shared query gets it).
+  // Rethrows the query's exception (every lookup of a failed shared query gets it); throws
+  // DatabaseError when `max_wait` passes while other lookups' queries hold every slot.
   std::vector<CandidateRow> candidates(const std::vector<std::string>& mailfroms,
                                        const std::vector<std::string>& recipients);
 
@@ -46,6 +50,7 @@ class LookupBatcher {
 
   const Query query_;
   const std::size_t parallel_;
+  const std::chrono::milliseconds max_wait_;
   const std::size_t max_values_;
   mutable std::mutex mutex_;
   std::condition_variable finished_;

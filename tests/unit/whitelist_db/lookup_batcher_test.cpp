@@ -124,7 +124,7 @@ void run_queued(LookupBatcher& batcher, GatedQuery& query, std::size_t others, C
 TEST(LookupBatcher, ALookupAloneRunsItsOwnQuery) {
   GatedQuery query;
   query.release();
-  LookupBatcher batcher([&](const auto& m, const auto& r) { return query(m, r); }, 1);
+  LookupBatcher batcher([&](const auto& m, const auto& r) { return query(m, r); }, 1, std::chrono::seconds(30));
   for (const Lookup& lookup : lookups()) {
     EXPECT_EQ(ids(batcher.candidates(lookup.mailfroms, lookup.recipients)), lookup.expected);
   }
@@ -133,7 +133,7 @@ TEST(LookupBatcher, ALookupAloneRunsItsOwnQuery) {
 
 TEST(LookupBatcher, LookupsQueuedBehindAQueryShareTheNextAndGetTheirOwnRows) {
   GatedQuery query;
-  LookupBatcher batcher([&](const auto& m, const auto& r) { return query(m, r); }, 1);
+  LookupBatcher batcher([&](const auto& m, const auto& r) { return query(m, r); }, 1, std::chrono::seconds(30));
   std::mutex mutex;
   std::vector<std::string> wrong;
   run_queued(batcher, query, 11, [&](std::size_t i, const std::vector<CandidateRow>& rows) {
@@ -150,7 +150,7 @@ TEST(LookupBatcher, LookupsQueuedBehindAQueryShareTheNextAndGetTheirOwnRows) {
 
 TEST(LookupBatcher, ASharedQueryStaysUnderTheValueBound) {
   GatedQuery query;
-  LookupBatcher batcher([&](const auto& m, const auto& r) { return query(m, r); }, 1, 12);
+  LookupBatcher batcher([&](const auto& m, const auto& r) { return query(m, r); }, 1, std::chrono::seconds(30), 12);
   run_queued(batcher, query, 7, [&](std::size_t i, const std::vector<CandidateRow>& rows) {
     EXPECT_EQ(ids(rows), lookups()[i % lookups().size()].expected);
   });
@@ -161,7 +161,7 @@ TEST(LookupBatcher, ASharedQueryStaysUnderTheValueBound) {
 TEST(LookupBatcher, EveryLookupOfAFailedQueryGetsTheError) {
   GatedQuery query;
   query.fail_ = true;
-  LookupBatcher batcher([&](const auto& m, const auto& r) { return query(m, r); }, 1);
+  LookupBatcher batcher([&](const auto& m, const auto& r) { return query(m, r); }, 1, std::chrono::seconds(30));
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 6; ++i) {
@@ -180,10 +180,31 @@ TEST(LookupBatcher, EveryLookupOfAFailedQueryGetsTheError) {
   EXPECT_EQ(query.calls(), 2);
 }
 
+// A database that hangs holds the query slot; the lookups queued behind it give up after
+// max_wait with an error (TEMPFAIL for their messages) instead of waiting with it.
+TEST(LookupBatcher, LookupsQueuedBehindAHungQueryGiveUpAfterMaxWait) {
+  GatedQuery query;
+  LookupBatcher batcher([&](const auto& m, const auto& r) { return query(m, r); }, 1, std::chrono::milliseconds(200));
+  std::thread held([&] { batcher.candidates(lookups()[0].mailfroms, lookups()[0].recipients); });
+  while (query.calls() == 0) std::this_thread::yield();
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    batcher.candidates(lookups()[1].mailfroms, lookups()[1].recipients);
+    ADD_FAILURE() << "a lookup behind a hung query returned";
+  } catch (const DatabaseError& e) {
+    EXPECT_NE(std::string(e.what()).find("no answer within 200 ms"), std::string::npos) << e.what();
+  }
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(200));
+  EXPECT_EQ(batcher.lookups_waiting(), 0u);  // it left the queue
+  query.release();
+  held.join();
+  EXPECT_EQ(query.calls(), 1);
+}
+
 TEST(LookupBatcher, RowsAreMatchedWithoutAsciiCaseAsMariaDbCompares) {
   GatedQuery query;
   query.release();
-  LookupBatcher batcher([&](const auto& m, const auto& r) { return query(m, r); }, 1);
+  LookupBatcher batcher([&](const auto& m, const auto& r) { return query(m, r); }, 1, std::chrono::seconds(30));
   EXPECT_EQ(ids(batcher.candidates({"y@sender.example"}, {"c@example.com"})), (std::vector<std::int64_t>{4}));
 }
 
