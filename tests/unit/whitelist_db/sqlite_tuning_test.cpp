@@ -18,9 +18,9 @@ namespace {
 
 TEST(SqliteTuning, MemoryStatisticsAreOffOnceTheWhitelistHasLookedUp) {
   if (std::getenv("QMILTER_TEST_WHITELIST_DB") != nullptr) GTEST_SKIP() << "a server run, not SQLite";
-  // SQLite counts memory while its statistics are on: something in this process already
-  // opened it with them on, so this process cannot show the plugin's setting any more.
-  if (sqlite3_memory_used() != 0) GTEST_SKIP() << "SQLite was used before this test; run it alone";
+  // SQLite counts memory while its statistics are on (the high-water mark stays): something
+  // in this process already used it with them on, and the plugin's setting came too late.
+  if (sqlite3_memory_highwater(0) != 0) GTEST_SKIP() << "SQLite was used before this test; run it alone";
 
   char pattern[] = "/tmp/qmilter-sqlite-tuning.XXXXXX";
   ASSERT_NE(::mkdtemp(pattern), nullptr);
@@ -41,6 +41,7 @@ TEST(SqliteTuning, MemoryStatisticsAreOffOnceTheWhitelistHasLookedUp) {
     // yet it has counted no memory: the statistics were switched off before it started.
     EXPECT_EQ(sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 1), SQLITE_MISUSE);
     EXPECT_EQ(sqlite3_memory_used(), 0);
+    EXPECT_EQ(sqlite3_memory_highwater(0), 0);
   }
   std::filesystem::remove_all(dir);
 }
