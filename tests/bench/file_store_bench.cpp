@@ -5,33 +5,18 @@
 //
 // usage: file_store_bench DIRECTORY [THREADS=8] [SECONDS=3] [BODY_BYTES=4096]
 // Prints one JSON object. The entries it stores are left in DIRECTORY.
-#include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "concurrent_calls.hpp"
 #include "file_store.hpp"
 #include "qmilter/sdk/testing/fake_message.hpp"
 
-namespace {
-
-using Clock = std::chrono::steady_clock;
-using namespace qmilter;
-
-double percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  std::size_t index = std::min(sorted.size() - 1, static_cast<std::size_t>(p * static_cast<double>(sorted.size())));
-  return sorted[index];
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
+  using namespace qmilter;
   if (argc < 2) {
     std::fprintf(stderr, "usage: %s DIRECTORY [THREADS=8] [SECONDS=3] [BODY_BYTES=4096]\n", argv[0]);
     return 2;
@@ -67,33 +52,17 @@ int main(int argc, char** argv) {
   sdk::Match match;
   match.subject = "X-Spam-Flag: YES";
 
-  std::vector<std::vector<double>> latencies(static_cast<std::size_t>(threads));
-  std::atomic<bool> failed{false};
-  const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
-  std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      sdk::testing::FakeMessage mine = message;
-      for (long n = 0; Clock::now() < deadline && !failed; ++n) {
-        mine.queue_id_value = "B" + std::to_string(t) + "N" + std::to_string(n);  // unique, as from an MTA
-        auto start = Clock::now();
-        auto id = store.store(mine, mine.recipients_value, match);
-        auto took = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
-        if (!id.ok()) {
-          std::fprintf(stderr, "store failed: %s\n", id.error().message.c_str());
-          failed = true;
-        }
-        latencies[static_cast<std::size_t>(t)].push_back(took);
-      }
-    });
-  }
-  for (auto& worker : workers) worker.join();
-  std::vector<double> all;
-  for (auto& mine : latencies) all.insert(all.end(), mine.begin(), mine.end());
-  std::sort(all.begin(), all.end());
+  std::vector<sdk::testing::FakeMessage> messages(static_cast<std::size_t>(threads), message);  // one per thread
+  auto times = bench::time_concurrent_calls(threads, 0, seconds, [&](int thread, long n) {
+    sdk::testing::FakeMessage& mine = messages[static_cast<std::size_t>(thread)];
+    mine.queue_id_value = "B" + std::to_string(thread) + "N" + std::to_string(n);  // unique, as from an MTA
+    auto id = store.store(mine, mine.recipients_value, match);
+    if (!id.ok()) std::fprintf(stderr, "store failed: %s\n", id.error().message.c_str());
+    return id.ok();
+  });
   std::printf("{\"threads\": %d, \"body_bytes\": %ld, \"stores\": %zu, \"stores_per_s\": %.0f, \"p50_us\": %.0f, "
               "\"p99_us\": %.0f, \"failed\": %s}\n",
-              threads, body_bytes, all.size(), static_cast<double>(all.size()) / seconds, percentile(all, 0.5),
-              percentile(all, 0.99), failed ? "true" : "false");
-  return failed ? 1 : 0;
+              threads, body_bytes, times.sorted_us.size(), static_cast<double>(times.sorted_us.size()) / seconds,
+              times.percentile(0.5), times.percentile(0.99), times.failed ? "true" : "false");
+  return times.failed ? 1 : 0;
 }

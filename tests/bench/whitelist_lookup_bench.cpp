@@ -4,22 +4,18 @@
 // PostgreSQL table; prints one JSON object per case (miss: no entry matches; hit: one does).
 //
 // usage: whitelist_lookup_bench URL TABLE [THREADS=16] [SECONDS=3]
-#include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "concurrent_calls.hpp"
 #include "db_whitelist.hpp"
 #include "qmilter/sdk/testing/fake_message.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using namespace qmilter;
 
 struct Case {
@@ -28,12 +24,6 @@ struct Case {
   const char* recipient;
   std::size_t expected;
 };
-
-double percentile(std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  std::size_t index = std::min(sorted.size() - 1, static_cast<std::size_t>(p * static_cast<double>(sorted.size())));
-  return sorted[index];
-}
 
 }  // namespace
 
@@ -59,32 +49,17 @@ int main(int argc, char** argv) {
   const Case cases[] = {{"miss", "nobody@nowhere.example", "rcpt5000@example.com", 0},
                         {"hit", "user5000@sender0.example", "rcpt5000@example.com", 1}};
   for (const Case& c : cases) {
-    std::vector<std::vector<double>> latencies(static_cast<std::size_t>(threads));
-    std::atomic<bool> failed{false};
-    const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
-    std::vector<std::thread> workers;
-    for (int t = 0; t < threads; ++t) {
-      workers.emplace_back([&, t] {
-        const std::vector<std::string> recipients{c.recipient};
-        // 50 unmeasured calls first: connections opened, statements prepared.
-        for (int i = 0; i < 50; ++i) (void)whitelist.whitelisted(c.sender, recipients);
-        while (Clock::now() < deadline) {
-          auto start = Clock::now();
-          auto result = whitelist.whitelisted(c.sender, recipients);
-          auto took = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
-          if (!result.ok() || result.value().size() != c.expected) failed = true;
-          latencies[static_cast<std::size_t>(t)].push_back(took);
-        }
-      });
-    }
-    for (auto& worker : workers) worker.join();
-    std::vector<double> all;
-    for (auto& mine : latencies) all.insert(all.end(), mine.begin(), mine.end());
-    std::sort(all.begin(), all.end());
+    const std::vector<std::string> recipients{c.recipient};
+    // 50 unmeasured calls per thread first: connections opened, statements prepared.
+    auto times = bench::time_concurrent_calls(threads, 50, seconds, [&](int, long) {
+      auto result = whitelist.whitelisted(c.sender, recipients);
+      return result.ok() && result.value().size() == c.expected;
+    });
     std::printf("{\"case\": \"%s\", \"threads\": %d, \"calls\": %zu, \"calls_per_s\": %.0f, \"p50_us\": %.0f, "
                 "\"p90_us\": %.0f, \"p99_us\": %.0f, \"max_us\": %.0f, \"failed\": %s}\n",
-                c.name, threads, all.size(), static_cast<double>(all.size()) / seconds, percentile(all, 0.5),
-                percentile(all, 0.9), percentile(all, 0.99), all.empty() ? 0.0 : all.back(), failed ? "true" : "false");
+                c.name, threads, times.sorted_us.size(), static_cast<double>(times.sorted_us.size()) / seconds,
+                times.percentile(0.5), times.percentile(0.9), times.percentile(0.99), times.max(),
+                times.failed ? "true" : "false");
     std::fflush(stdout);  // a script reads each case as it ends
   }
   return 0;
