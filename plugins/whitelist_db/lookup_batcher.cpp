@@ -25,7 +25,11 @@ bool contains(const std::vector<std::string>& values, const std::string& value) 
   return std::find(values.begin(), values.end(), value) != values.end();
 }
 
-// Adds the values of `more` that `into` lacks.
+std::size_t missing(const std::vector<std::string>& from, const std::vector<std::string>& values) {
+  return static_cast<std::size_t>(
+      std::count_if(values.begin(), values.end(), [&](const std::string& value) { return !contains(from, value); }));
+}
+
 void merge(std::vector<std::string>& into, const std::vector<std::string>& more) {
   for (const std::string& value : more) {
     if (!contains(into, value)) into.push_back(value);
@@ -33,6 +37,25 @@ void merge(std::vector<std::string>& into, const std::vector<std::string>& more)
 }
 
 }  // namespace
+
+// Lookups that one query answers, and the merged lists it asks for.
+struct LookupBatcher::Batch {
+  std::vector<std::shared_ptr<Lookup>> lookups;
+  std::vector<std::string> mailfroms;
+  std::vector<std::string> recipients;
+
+  // Adds `lookup` unless the merged lists would pass `max_values` (the first always fits).
+  bool add(const std::shared_ptr<Lookup>& lookup, std::size_t max_values) {
+    const std::size_t grown = mailfroms.size() + recipients.size() + missing(mailfroms, lookup->mailfroms) +
+                              missing(recipients, lookup->recipients);
+    if (!lookups.empty() && grown > max_values) return false;
+    merge(mailfroms, lookup->mailfroms);
+    merge(recipients, lookup->recipients);
+    lookups.push_back(lookup);
+    lookup->taken = true;
+    return true;
+  }
+};
 
 LookupBatcher::LookupBatcher(Query query, std::size_t parallel, std::chrono::milliseconds max_wait,
                              std::size_t max_values)
@@ -52,14 +75,14 @@ std::vector<CandidateRow> LookupBatcher::candidates(const std::vector<std::strin
   while (!own->done) {
     if (!own->taken && running_ < parallel_) {
       // This thread runs the next query: for its own lookup and those waiting with it.
-      std::vector<std::shared_ptr<Lookup>> batch = take_batch(own);
+      Batch batch = take_batch(own);
       ++running_;
       ++queries_run_;
       lock.unlock();
       run(batch);
       lock.lock();
       --running_;
-      for (auto& lookup : batch) lookup->done = true;
+      for (auto& lookup : batch.lookups) lookup->done = true;
       finished_.notify_all();  // the batch's owners, and lookups waiting for a free slot
       continue;
     }
@@ -74,51 +97,35 @@ std::vector<CandidateRow> LookupBatcher::candidates(const std::vector<std::strin
   return std::move(own->rows);
 }
 
-std::vector<std::shared_ptr<LookupBatcher::Lookup>> LookupBatcher::take_batch(const std::shared_ptr<Lookup>& own) {
+LookupBatcher::Batch LookupBatcher::take_batch(const std::shared_ptr<Lookup>& own) {
   // Own lookup first (it always fits, whatever its size), then the longest waiting ones
-  // while the shared lists stay under the bound.
-  std::vector<std::shared_ptr<Lookup>> batch{own};
-  std::vector<std::string> mailfroms = own->mailfroms;
-  std::vector<std::string> recipients = own->recipients;
+  // while the merged lists stay under the bound.
+  Batch batch;
+  batch.add(own, max_values_);
   for (const auto& lookup : waiting_) {
-    if (lookup == own) continue;
-    std::vector<std::string> more_mailfroms = mailfroms;
-    std::vector<std::string> more_recipients = recipients;
-    merge(more_mailfroms, lookup->mailfroms);
-    merge(more_recipients, lookup->recipients);
-    if (more_mailfroms.size() + more_recipients.size() > max_values_) continue;
-    mailfroms = std::move(more_mailfroms);
-    recipients = std::move(more_recipients);
-    batch.push_back(lookup);
+    if (lookup != own) batch.add(lookup, max_values_);
   }
-  for (auto& lookup : batch) lookup->taken = true;
   std::erase_if(waiting_, [](const std::shared_ptr<Lookup>& lookup) { return lookup->taken; });
   return batch;
 }
 
-void LookupBatcher::run(const std::vector<std::shared_ptr<Lookup>>& batch) {
-  std::vector<std::string> mailfroms;
-  std::vector<std::string> recipients;
-  for (const auto& lookup : batch) {
-    merge(mailfroms, lookup->mailfroms);
-    merge(recipients, lookup->recipients);
-  }
+void LookupBatcher::run(const Batch& batch) {
   try {
     // The shared query returns the rows of every pair of the merged lists; each lookup keeps
     // those its own lists select, which are what its own query would have returned. Values
     // compare without ASCII case, as MariaDB's default collation does in the query.
-    std::vector<CandidateRow> rows = query_(mailfroms, recipients);
+    std::vector<CandidateRow> rows = query_(batch.mailfroms, batch.recipients);
     for (const CandidateRow& row : rows) {
       const std::string mailfrom = ascii_lower(row.mailfrom);
       const std::string recipient = ascii_lower(row.recipient);
-      for (const auto& lookup : batch) {
+      for (const auto& lookup : batch.lookups) {
         if (contains(lookup->mailfroms, mailfrom) && contains(lookup->recipients, recipient)) {
           lookup->rows.push_back(row);
         }
       }
     }
   } catch (...) {
-    for (const auto& lookup : batch) lookup->error = std::current_exception();
+    for (const auto& lookup : batch.lookups) lookup->error = std::current_exception();
   }
 }
 

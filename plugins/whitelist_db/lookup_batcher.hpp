@@ -45,8 +45,9 @@ class LookupBatcher {
 
  private:
   struct Lookup;
-  std::vector<std::shared_ptr<Lookup>> take_batch(const std::shared_ptr<Lookup>& own);
-  void run(const std::vector<std::shared_ptr<Lookup>>& batch);
+  struct Batch;
+  Batch take_batch(const std::shared_ptr<Lookup>& own);
+  void run(const Batch& batch);
 
   const Query query_;
   const std::size_t parallel_;
