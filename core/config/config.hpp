@@ -4,6 +4,7 @@
 // close, so a reload never changes a running message. Destroyed when its last user ends.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -13,6 +14,7 @@
 #include "core/rules/host_set.hpp"
 #include "core/rules/preference.hpp"
 #include "core/rules/regex.hpp"
+#include "core/rules/regex_failure_action.hpp"
 #include "qmilter/sdk/action.hpp"
 #include "qmilter/sdk/notifier.hpp"
 #include "qmilter/sdk/plugin.hpp"
@@ -35,6 +37,7 @@ struct Quarantine {
   std::string name;       // the INI section
   std::size_t index = 0;  // precedence: 0 is the highest
   Regex regex;
+  RegexFailureAction on_regex_failure = RegexFailureAction::tempfail;
   HostSet ignore_hosts;
   std::string smtp_host;
   std::int64_t smtp_port = 25;
@@ -58,6 +61,7 @@ struct Config {
   std::string state_dir;            // durable plugin state (outboxes)
   std::uint64_t body_memory_limit;  // body bytes kept in memory before spilling to a file
   std::string spool_dir;            // where spilled bodies go
+  std::chrono::milliseconds regex_time_limit{2000};  // all regexes together, per message
   Preference preference = Preference::first;
   std::vector<Quarantine> quarantines;  // in precedence order
   std::vector<std::string> warnings;    // e.g. unknown options; shown by qmilter -t and logged

@@ -33,6 +33,8 @@ const std::vector<OptionSpec>& global_schema() {
       {"state_dir", OptionType::path, false, "/var/lib/qmilter", "Durable plugin state (outboxes)"},
       {"spool_dir", OptionType::path, false, "", "Where large bodies spill to (default: $TMPDIR or /tmp)"},
       {"body_memory_limit", OptionType::integer, false, "1048576", "Body bytes kept in memory per message"},
+      {"regex_time_limit", OptionType::integer, false, "2000",
+       "Milliseconds all quarantine regexes together may spend on one message"},
   };
   return schema;
 }
@@ -41,6 +43,11 @@ const std::vector<OptionSpec>& global_schema() {
 const std::vector<OptionSpec>& quarantine_schema() {
   static const std::vector<OptionSpec> schema{
       {"regex", OptionType::string, true, "", "Python regex tested against each header as 'Name: value'"},
+      {"regex_match_limit", OptionType::integer, false, "1000000", "PCRE2 backtracking steps per header"},
+      {"regex_depth_limit", OptionType::integer, false, "1000000",
+       "PCRE2 backtracking depth per header (interpreter; the JIT has its own stack)"},
+      {"regex_failure_action", OptionType::string, false, "tempfail",
+       "When the regex cannot decide a header: tempfail, or match (the quarantine takes the message)"},
       {"quarantine_type", OptionType::string, true, "", "Storage plugin: name or path to a .so"},
       {"action", OptionType::string, true, "", "Action plugin: name or path to a .so"},
       {"notification_type", OptionType::string, true, "", "Notification plugin: name or path to a .so"},
@@ -185,6 +192,21 @@ Preference read_preference(const IniData& ini, const std::string& config_dir) {
   throw global.error(s.name, "'" + value + "' is neither 'first' nor 'last'");
 }
 
+// A PCRE2 limit: a count from 1 to 4294967295 (PCRE2 takes a 32-bit value).
+std::uint32_t positive_limit(const SectionView& view, const std::string& option) {
+  std::int64_t value = view.get_as<std::int64_t>(spec(quarantine_schema(), option));
+  if (value < 1 || value > 4294967295) throw view.error(option, "must be from 1 to 4294967295");
+  return static_cast<std::uint32_t>(value);
+}
+
+RegexFailureAction read_regex_failure_action(const SectionView& view) {
+  std::string value = view.get_as<std::string>(spec(quarantine_schema(), "regex_failure_action"));
+  std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (value == "tempfail") return RegexFailureAction::tempfail;
+  if (value == "match") return RegexFailureAction::match;
+  throw view.error("regex_failure_action", "'" + value + "' is neither 'tempfail' nor 'match'");
+}
+
 // Everything needed to build one plugin instance of a quarantine.
 struct PluginBuild {
   const PluginRegistry& registry;
@@ -232,11 +254,15 @@ Quarantine build_quarantine(const std::string& name, std::size_t index, const In
   Quarantine q;
   q.name = name;
   q.index = index;
+  RegexLimits limits;
+  limits.match_limit = positive_limit(view, "regex_match_limit");
+  limits.depth_limit = positive_limit(view, "regex_depth_limit");
   try {
-    q.regex = Regex(view.get_as<std::string>(spec(quarantine_schema(), "regex")));
+    q.regex = Regex(view.get_as<std::string>(spec(quarantine_schema(), "regex")), limits);
   } catch (const RegexError& e) {
     throw view.error("regex", e.what());
   }
+  q.on_regex_failure = read_regex_failure_action(view);
   try {
     q.ignore_hosts = HostSet(view.get_as<std::vector<std::string>>(spec(quarantine_schema(), "ignore_hosts")));
   } catch (const HostSetError& e) {
@@ -296,6 +322,9 @@ std::shared_ptr<const Config> load_config(const LoadRequest& request) {
   std::int64_t limit = global.get_as<std::int64_t>(spec(global_schema(), "body_memory_limit"));
   if (limit < 0) throw global.error("body_memory_limit", "must not be negative");
   config->body_memory_limit = static_cast<std::uint64_t>(limit);
+  std::int64_t regex_ms = global.get_as<std::int64_t>(spec(global_schema(), "regex_time_limit"));
+  if (regex_ms < 1 || regex_ms > 3'600'000) throw global.error("regex_time_limit", "must be from 1 to 3600000 (ms)");
+  config->regex_time_limit = std::chrono::milliseconds(regex_ms);
 
   PluginRegistry registry(config->plugin_dir);
   std::set<std::string> known;

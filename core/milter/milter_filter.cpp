@@ -197,8 +197,10 @@ sfsistat on_eoh(SMFICTX* ctx) {
     if (!c->failure.empty()) return tempfail(ctx, message.queue_id(), c->failure);
     if (message.failure) return tempfail(ctx, message.queue_id(), *message.failure);
 
-    auto evaluation = evaluate(c->rules, message.header_subjects(), message.sender(), message.recipients());
+    auto evaluation = evaluate(c->rules, message.header_subjects(), message.sender(), message.recipients(),
+                               c->config->regex_time_limit);
     if (!evaluation.ok()) return tempfail(ctx, message.queue_id(), evaluation.error().message);
+    for (const std::string& line : evaluation.value().warnings) log::warning(message.queue_id(), line);
     if (evaluation.value().assigned.empty()) {
       log::debug(message.queue_id(), "clean: accepted at end of headers");
       return SMFIS_ACCEPT;

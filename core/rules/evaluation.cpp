@@ -4,23 +4,63 @@
 #include <set>
 
 namespace qmilter::core {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The header's name for a log line: what precedes the colon, cut to a readable length.
+std::string header_name(const std::string& subject) {
+  std::string name = subject.substr(0, std::min(subject.find(':'), std::size_t{64}));
+  std::replace_if(name.begin(), name.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }, '?');
+  return name;
+}
+
+// The first header the rule's regex matches. A header it cannot decide is an Error, or
+// (RegexFailureAction::match) a match without groups plus a warning.
+sdk::Result<std::optional<sdk::Match>> first_match(const Rule& rule, const std::vector<std::string>& subjects,
+                                                   Clock::time_point deadline, std::chrono::milliseconds limit,
+                                                   std::vector<std::string>& warnings) {
+  for (const std::string& subject : subjects) {
+    std::string failure;
+    sdk::Result<RegexSearch> searched = RegexSearch{};
+    if (Clock::now() > deadline) {
+      failure = "the message's regex time limit (" + std::to_string(limit.count()) + " ms) is spent";
+    } else if (searched = rule.regex->search(subject); !searched.ok()) {
+      failure = searched.error().message;
+    }
+    std::string where = "quarantine '" + *rule.name + "': regex on header '" + header_name(subject) + "'";
+    if (!failure.empty()) {
+      if (rule.on_regex_failure == RegexFailureAction::tempfail) {
+        return sdk::Error{where + " could not be decided: " + failure};
+      }
+      warnings.push_back(where + " could not be decided (" + failure + "); taken as a match");
+      return std::optional<sdk::Match>(rule.regex->match_without_groups(subject));
+    }
+    if (!searched.value().match) continue;
+    if (searched.value().groups_unknown) {
+      warnings.push_back(where + " matched only by the DFA matcher (backtracking outgrew its limits); "
+                         "its groups are empty");
+    }
+    return std::move(searched.value().match);
+  }
+  return std::optional<sdk::Match>();
+}
+
+}  // namespace
 
 sdk::Result<Evaluation> evaluate(const std::vector<Rule>& rules, const std::vector<std::string>& subjects,
-                                 std::string_view sender, const std::vector<std::string>& recipients) {
+                                 std::string_view sender, const std::vector<std::string>& recipients,
+                                 std::chrono::milliseconds regex_time_limit) {
   Evaluation result;
   std::vector<bool> taken(recipients.size(), false);
   std::size_t open = recipients.size();
+  const Clock::time_point deadline = Clock::now() + regex_time_limit;
 
   for (const Rule& rule : rules) {
     if (open == 0) break;
-    std::optional<sdk::Match> match;
-    for (const std::string& subject : subjects) {
-      if (rule.regex->search(subject)) {
-        match = rule.regex->match(subject);
-        break;
-      }
-    }
-    if (!match) continue;
+    auto match = first_match(rule, subjects, deadline, regex_time_limit, result.warnings);
+    if (!match.ok()) return match.error();
+    if (!match.value()) continue;
 
     std::vector<std::string> candidates;
     for (std::size_t i = 0; i < recipients.size(); ++i) {
@@ -30,7 +70,7 @@ sdk::Result<Evaluation> evaluate(const std::vector<Rule>& rules, const std::vect
     if (!whitelisted.ok()) {
       return sdk::Error{"whitelist of quarantine '" + *rule.name + "' failed: " + whitelisted.error().message};
     }
-    Assignment assignment{rule.index, std::move(*match), {}};
+    Assignment assignment{rule.index, std::move(*match.value()), {}};
     for (std::size_t i = 0; i < recipients.size(); ++i) {
       if (taken[i] || whitelisted.value().count(recipients[i]) != 0) continue;
       taken[i] = true;

@@ -1,15 +1,17 @@
-// SPEC §3 steps 3–5: which quarantine each recipient of a message falls into. Headers are
+// Which quarantine each recipient of a message falls into. Headers are
 // tested as "Name: value" against each active quarantine's regex in precedence order; on a
 // match the quarantine's whitelist is asked once for the recipients not yet assigned, and
 // the others are assigned to it. Pure logic over the inputs; no libmilter.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/rules/regex.hpp"
+#include "core/rules/regex_failure_action.hpp"
 #include "qmilter/sdk/message.hpp"
 #include "qmilter/sdk/result.hpp"
 #include "qmilter/sdk/whitelist.hpp"
@@ -22,6 +24,7 @@ struct Rule {
   const std::string* name = nullptr;
   const Regex* regex = nullptr;
   sdk::Whitelist* whitelist = nullptr;
+  RegexFailureAction on_regex_failure = RegexFailureAction::tempfail;
 };
 
 // The recipients one quarantine took, with the match that made it take them.
@@ -34,11 +37,15 @@ struct Assignment {
 struct Evaluation {
   std::vector<Assignment> assigned;     // in precedence order; never with empty recipients
   std::vector<std::string> unassigned;  // never matched, or whitelisted everywhere they matched
+  std::vector<std::string> warnings;    // headers a regex could not fully decide, for the log
 };
 
-// subjects: each header as "Name: value", in received order. A whitelist failure is an Error
-// naming the quarantine (the caller answers TEMPFAIL).
+// subjects: each header as "Name: value", in received order. regex_time_limit bounds the
+// time all regexes together may spend on the message. A whitelist failure, or a regex
+// failure under RegexFailureAction::tempfail, is an Error naming the quarantine (and the
+// header); the caller answers TEMPFAIL.
 sdk::Result<Evaluation> evaluate(const std::vector<Rule>& rules, const std::vector<std::string>& subjects,
-                                 std::string_view sender, const std::vector<std::string>& recipients);
+                                 std::string_view sender, const std::vector<std::string>& recipients,
+                                 std::chrono::milliseconds regex_time_limit);
 
 }  // namespace qmilter::core

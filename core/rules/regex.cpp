@@ -5,6 +5,7 @@
 #include <pcre2.h>
 
 #include <algorithm>
+#include <vector>
 
 namespace qmilter::core {
 
@@ -15,12 +16,29 @@ struct Regex::Compiled {
 
 namespace {
 
-// One match buffer per thread, grown to the largest pattern seen; freed at thread exit.
-struct MatchBuffer {
+constexpr std::size_t kJitStackBytes = 8 * 1024 * 1024;  // fits `(.|\n)*` over a 100 KB header
+constexpr std::uint32_t kHeapLimitKiB = 64 * 1024;       // the interpreter's backtracking frames
+// The DFA matcher's time per character grows with its active states, which nested
+// quantifiers multiply; 4096 ints bound one 100 KB header to about 100 ms.
+constexpr std::size_t kDfaWorkspaceInts = 4096;
+
+// Per-thread matching state, freed at thread exit: the match data (grown to the largest
+// pattern seen), a match context carrying the limits, a JIT stack created the first time a
+// match outgrows the JIT's default 32 KB (a folded header of a few KB can), and the DFA
+// matcher's workspace.
+struct MatchScratch {
   pcre2_match_data* data = nullptr;
   std::uint32_t pairs = 0;
-  ~MatchBuffer() { pcre2_match_data_free(data); }
-  pcre2_match_data* get(std::uint32_t needed_pairs) {
+  pcre2_match_context* context = nullptr;
+  pcre2_jit_stack* jit_stack = nullptr;
+  std::vector<int> dfa_workspace;
+
+  ~MatchScratch() {
+    pcre2_match_data_free(data);
+    pcre2_match_context_free(context);
+    pcre2_jit_stack_free(jit_stack);
+  }
+  pcre2_match_data* match_data(std::uint32_t needed_pairs) {
     if (needed_pairs > pairs) {
       pcre2_match_data_free(data);
       data = pcre2_match_data_create(needed_pairs, nullptr);
@@ -29,8 +47,29 @@ struct MatchBuffer {
     }
     return data;
   }
+  pcre2_match_context* limited_to(const RegexLimits& limits) {
+    if (!context && !(context = pcre2_match_context_create(nullptr))) throw std::bad_alloc();
+    pcre2_set_match_limit(context, limits.match_limit);
+    pcre2_set_depth_limit(context, limits.depth_limit);
+    pcre2_set_heap_limit(context, kHeapLimitKiB);
+    return context;
+  }
+  // Whether a larger JIT stack was newly attached (false: it already was, or no memory).
+  bool grow_jit_stack() {
+    if (jit_stack) return false;
+    jit_stack = pcre2_jit_stack_create(32 * 1024, kJitStackBytes, nullptr);
+    if (!jit_stack) return false;
+    pcre2_jit_stack_assign(context, nullptr, jit_stack);
+    return true;
+  }
 };
-thread_local MatchBuffer match_buffer;
+thread_local MatchScratch scratch;
+
+// A backtracking match that gave up for want of resources, not for want of a match.
+bool out_of_limits(int rc) {
+  return rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT ||
+         rc == PCRE2_ERROR_JIT_STACKLIMIT || rc == PCRE2_ERROR_NOMEMORY;
+}
 
 std::string pcre2_message(int code) {
   PCRE2_UCHAR buffer[256];
@@ -99,7 +138,8 @@ std::string python_to_pcre2(std::string_view pattern) {
   return out;
 }
 
-Regex::Regex(const std::string& python_pattern) : pattern_(python_pattern) {
+Regex::Regex(const std::string& python_pattern, RegexLimits limits)
+    : pattern_(python_pattern), limits_(limits) {
   std::string translated = python_to_pcre2(python_pattern);
   int error_code = 0;
   PCRE2_SIZE error_offset = 0;
@@ -130,34 +170,53 @@ Regex::Regex(const std::string& python_pattern) : pattern_(python_pattern) {
   compiled_ = std::move(compiled);
 }
 
-bool Regex::search(std::string_view subject) const {
-  if (!compiled_) return false;
+sdk::Result<RegexSearch> Regex::search(std::string_view subject) const {
+  if (!compiled_) return RegexSearch{};
   std::string repaired;
   subject = as_utf8(subject, repaired);
-  pcre2_match_data* data = match_buffer.get(group_count_ + 1);
-  int rc = pcre2_match(compiled_->code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0,
-                       PCRE2_NO_UTF_CHECK, data, nullptr);
-  return rc >= 0;
+  const auto* text = reinterpret_cast<PCRE2_SPTR>(subject.data());
+  pcre2_match_data* data = scratch.match_data(group_count_ + 1);
+  pcre2_match_context* context = scratch.limited_to(limits_);
+
+  int rc = pcre2_match(compiled_->code, text, subject.size(), 0, PCRE2_NO_UTF_CHECK, data, context);
+  if (rc == PCRE2_ERROR_JIT_STACKLIMIT && scratch.grow_jit_stack()) {
+    rc = pcre2_match(compiled_->code, text, subject.size(), 0, PCRE2_NO_UTF_CHECK, data, context);
+  }
+  if (rc == PCRE2_ERROR_JIT_STACKLIMIT) {
+    rc = pcre2_match(compiled_->code, text, subject.size(), 0, PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT, data, context);
+  }
+  if (rc == PCRE2_ERROR_NOMATCH) return RegexSearch{};
+  if (rc >= 0) {
+    const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(data);
+    auto group = [&](std::uint32_t n) -> std::optional<std::string> {
+      if (n >= static_cast<std::uint32_t>(rc) || ovector[2 * n] == PCRE2_UNSET) return std::nullopt;
+      return std::string(subject.substr(ovector[2 * n], ovector[2 * n + 1] - ovector[2 * n]));
+    };
+    sdk::Match match;
+    match.subject = std::string(subject);
+    for (std::uint32_t n = 1; n <= group_count_; ++n) match.groups.push_back(group(n));
+    for (const auto& [name, number] : names_) match.named.emplace_back(name, group(number));
+    return RegexSearch{std::move(match), false};
+  }
+  if (!out_of_limits(rc)) return sdk::Error{"PCRE2: " + pcre2_message(rc)};
+
+  // Backtracking can cost exponential time (`(.|\n)*X` on a folded header that lacks X);
+  // the DFA matcher follows every path at once and decides such patterns in one pass.
+  std::vector<int>& workspace = scratch.dfa_workspace;
+  workspace.resize(kDfaWorkspaceInts);
+  int dfa = pcre2_dfa_match(compiled_->code, text, subject.size(), 0, PCRE2_NO_UTF_CHECK, data, context,
+                            workspace.data(), workspace.size());
+  if (dfa == PCRE2_ERROR_NOMATCH) return RegexSearch{};
+  if (dfa >= 0) return RegexSearch{match_without_groups(subject), true};
+  return sdk::Error{"PCRE2: " + pcre2_message(rc) + ", and the DFA matcher: " + pcre2_message(dfa)};
 }
 
-std::optional<sdk::Match> Regex::match(std::string_view subject) const {
-  if (!compiled_) return std::nullopt;
-  std::string repaired;
-  subject = as_utf8(subject, repaired);
-  pcre2_match_data* data = match_buffer.get(group_count_ + 1);
-  int rc = pcre2_match(compiled_->code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0,
-                       PCRE2_NO_UTF_CHECK, data, nullptr);
-  if (rc < 0) return std::nullopt;
-  const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(data);
-  auto group = [&](std::uint32_t n) -> std::optional<std::string> {
-    if (n >= static_cast<std::uint32_t>(rc) || ovector[2 * n] == PCRE2_UNSET) return std::nullopt;
-    return std::string(subject.substr(ovector[2 * n], ovector[2 * n + 1] - ovector[2 * n]));
-  };
-  sdk::Match result;
-  result.subject = std::string(subject);
-  for (std::uint32_t n = 1; n <= group_count_; ++n) result.groups.push_back(group(n));
-  for (const auto& [name, number] : names_) result.named.emplace_back(name, group(number));
-  return result;
+sdk::Match Regex::match_without_groups(std::string_view subject) const {
+  sdk::Match match;
+  match.subject = std::string(subject);
+  match.groups.assign(group_count_, std::nullopt);
+  for (const auto& entry : names_) match.named.emplace_back(entry.first, std::nullopt);
+  return match;
 }
 
 }  // namespace qmilter::core

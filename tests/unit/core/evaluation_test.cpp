@@ -1,4 +1,4 @@
-// SPEC §3 steps 3–5: precedence, whitelists, mixed recipients.
+// Precedence, whitelists, mixed recipients, and headers a regex cannot decide.
 #include <gtest/gtest.h>
 
 #include "core/rules/evaluation.hpp"
@@ -32,14 +32,17 @@ class ListWhitelist final : public sdk::Whitelist {
 
 class EvaluationTest : public ::testing::Test {
  protected:
-  void add_rule(const std::string& name, const std::string& pattern) {
+  void add_rule(const std::string& name, const std::string& pattern,
+                RegexFailureAction on_failure = RegexFailureAction::tempfail, RegexLimits limits = {}) {
     names_.push_back(std::make_unique<std::string>(name));
-    regexes_.push_back(std::make_unique<Regex>(pattern));
+    regexes_.push_back(std::make_unique<Regex>(pattern, limits));
     whitelists_.push_back(std::make_unique<ListWhitelist>());
-    rules_.push_back(Rule{rules_.size(), names_.back().get(), regexes_.back().get(), whitelists_.back().get()});
+    rules_.push_back(
+        Rule{rules_.size(), names_.back().get(), regexes_.back().get(), whitelists_.back().get(), on_failure});
   }
-  sdk::Result<Evaluation> run(const std::vector<std::string>& subjects, const std::vector<std::string>& recipients) {
-    return evaluate(rules_, subjects, "sender@example.org", recipients);
+  sdk::Result<Evaluation> run(const std::vector<std::string>& subjects, const std::vector<std::string>& recipients,
+                              std::chrono::milliseconds regex_time_limit = std::chrono::seconds(10)) {
+    return evaluate(rules_, subjects, "sender@example.org", recipients, regex_time_limit);
   }
 
   std::vector<std::unique_ptr<std::string>> names_;
@@ -109,6 +112,41 @@ TEST_F(EvaluationTest, WhitelistFailureIsAnErrorNamingTheQuarantine) {
   auto result = run({"X-Spam-Flag: YES"}, {"a@x"});
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().message, "whitelist of quarantine 'spam' failed: database unreachable");
+}
+
+
+// Beyond both matchers (a back reference past the match limit): never "no match".
+constexpr const char* kUndecidable = "^X-Bomb: (a|aa)+\\1b";
+const std::string kBomb = "X-Bomb: " + std::string(200, 'a');
+
+TEST_F(EvaluationTest, AnUndecidableHeaderIsAnErrorNamingQuarantineAndHeader) {
+  add_rule("bombs", kUndecidable, RegexFailureAction::tempfail, RegexLimits{10'000, 10'000});
+  auto result = run({"Subject: hi", kBomb}, {"a@x"});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().message.rfind("quarantine 'bombs': regex on header 'X-Bomb' could not be decided: PCRE2: "
+                                         "match limit exceeded",
+                                         0),
+            0u)
+      << result.error().message;
+}
+
+TEST_F(EvaluationTest, UnderTheMatchPolicyAnUndecidableHeaderIsTakenAsAMatch) {
+  add_rule("bombs", kUndecidable, RegexFailureAction::match, RegexLimits{10'000, 10'000});
+  auto result = run({"Subject: hi", kBomb}, {"a@x"});
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  ASSERT_EQ(result.value().assigned.size(), 1u);
+  EXPECT_EQ(result.value().assigned[0].match.subject, kBomb);
+  EXPECT_EQ(result.value().assigned[0].recipients, (std::vector<std::string>{"a@x"}));
+  ASSERT_EQ(result.value().warnings.size(), 1u);
+  EXPECT_NE(result.value().warnings[0].find("'X-Bomb' could not be decided"), std::string::npos);
+}
+
+TEST_F(EvaluationTest, ASpentRegexTimeLimitIsAnErrorNotAClean) {
+  add_rule("spam", "^X-Spam-Flag: YES");
+  auto result = run({"Subject: hi", "X-Spam-Flag: NO"}, {"a@x"}, std::chrono::milliseconds(-1));
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("regex time limit (-1 ms) is spent"), std::string::npos)
+      << result.error().message;
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ TEST(Outcome, FailedNotificationRemovesTheStoredEntry) {
                                "smtp_host = 127.0.0.1\nsmtp_port = 25\n");
   auto config = load_config(LoadRequest{{file}, sdk::Role::check, QMILTER_TEST_PLUGIN_DIR});
   sdk::testing::FakeMessage message;
-  Evaluation evaluation{{Assignment{0, sdk::Match{"X-Spam-Flag: YES", {}, {}}, {"rcpt@example.com"}}}, {}};
+  Evaluation evaluation{{Assignment{0, sdk::Match{"X-Spam-Flag: YES", {}, {}}, {"rcpt@example.com"}}}, {}, {}};
 
   auto outcome = carry_out(*config, evaluation, message);
   ASSERT_FALSE(outcome.ok());
