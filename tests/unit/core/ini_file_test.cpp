@@ -10,7 +10,7 @@ namespace {
 
 std::map<std::string, IniValue> section(std::map<std::string, std::string> values) {
   std::map<std::string, IniValue> out;
-  for (auto& [k, v] : values) out[k] = IniValue{v, "f", 1};
+  for (auto& [k, v] : values) out[k] = IniValue{v, "f", 1, k};
   return out;
 }
 
