@@ -8,6 +8,7 @@
 
 #include "core/cli/cli_context.hpp"
 #include "core/cli/quarantine_commands.hpp"
+#include "core/cli/unknown_command.hpp"
 #include "core/cli/whitelist_commands.hpp"
 #include "core/log/log_sink.hpp"
 
@@ -37,6 +38,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    if (auto unknown = unknown_command(app)) {
+      std::cerr << "qmilterctl: " << *unknown << "\nRun with --help for more information.\n";
+      return exit_usage;
+    }
     app.exit(e);
     return exit_usage;
   } catch (const CliError& e) {

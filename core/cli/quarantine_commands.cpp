@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "core/cli/option_checks.hpp"
 #include "core/cli/stored_message.hpp"
 #include "core/cli/table.hpp"
 #include "core/smtp/smtp_client.hpp"
@@ -277,7 +278,7 @@ void register_quarantine_commands(CLI::App& root, CliContext& context) {
   entries->add_option("-f,--from", args->from, "Only messages from these envelope senders");
   entries->add_option("-t,--to", args->to, "Only messages to these recipients");
   entries->add_option("-o,--older-than", args->older_than_days, "Only messages older than DAYS days")
-      ->check(CLI::NonNegativeNumber);
+      ->check(age_in_days());
   entries->add_flag("-b,--batch", context.ids_only, "Quarantine ids only, one per line");
   entries->add_flag("--json", context.json, "JSON output");
   entries->callback([&context, args] { list_entries(context, *args); });
@@ -309,7 +310,7 @@ void register_quarantine_commands(CLI::App& root, CliContext& context) {
   CLI::App* purge_command = quarantine->add_subcommand("purge", "Delete every message older than DAYS days");
   purge_command->add_option("-o,--older-than", args->older_than_days, "Age in days")
       ->required()
-      ->check(CLI::NonNegativeNumber);
+      ->check(age_in_days());
   purge_command->add_flag("-b,--batch", context.ids_only, "Print the ids of the deleted messages");
   purge_command->callback([&context, args] { purge(context, *args); });
 }

@@ -6,9 +6,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <ostream>
-#include <regex>
 
+#include "core/cli/option_checks.hpp"
 #include "core/cli/table.hpp"
+#include "core/cli/whitelist_entry_check.hpp"
 
 namespace qmilter::cli {
 
@@ -38,12 +39,6 @@ std::string lower(std::string text) {
 std::vector<std::string> lower_all(std::vector<std::string> values) {
   for (std::string& v : values) v = lower(std::move(v));
   return values;
-}
-
-// SPEC §5's pattern for an entry: "" (anyone), @domain or an address.
-bool valid_entry(const std::string& value) {
-  static const std::regex pattern(R"(^[a-zA-Z0-9_.+-]*?(@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+)?$)");
-  return std::regex_match(value, pattern);
 }
 
 std::string shown(const std::string& value) { return value.empty() ? "(anyone)" : value; }
@@ -103,10 +98,11 @@ void add_entry(CliContext& context, const WhitelistArgs& args) {
   const std::string mailfrom = lower(args.mailfrom);
   const std::string recipient = lower(args.recipient);
   for (const auto& [option, value] : {std::pair{"-f/--from", mailfrom}, std::pair{"-t/--to", recipient}}) {
-    if (!valid_entry(value)) {
-      throw CliError(std::string(option) + " '" + value +
-                         "' is not a valid whitelist entry: give \"\" (anyone), @domain or an address "
-                         "(letters, digits and _.+- before the @)",
+    if (auto problem = whitelist_entry_problem(value)) {
+      // A value of thousands of characters would bury the reason: show its start only.
+      const std::string shown_value = value.size() > 80 ? value.substr(0, 80) + "..." : value;
+      throw CliError(std::string(option) + " '" + shown_value + "' is not a valid whitelist entry: " + *problem +
+                         "; give \"\" (anyone), @domain or an address",
                      exit_usage);
     }
   }
@@ -162,7 +158,7 @@ void register_whitelist_commands(CLI::App& root, CliContext& context) {
   list->add_option("-f,--from", args->from, "Only entries with these senders (as stored: address, @domain)");
   list->add_option("-t,--to", args->to, "Only entries with these recipients (as stored)");
   list->add_option("-o,--older-than", args->older_than_days, "Only entries not used for DAYS days")
-      ->check(CLI::NonNegativeNumber);
+      ->check(age_in_days());
   list->add_flag("-b,--batch", context.ids_only, "Entry ids only, one per line");
   list->add_flag("--json", context.json, "JSON output");
   list->callback([&context, args] { list_entries(context, *args); });
@@ -176,7 +172,7 @@ void register_whitelist_commands(CLI::App& root, CliContext& context) {
   add->callback([&context, args] { add_entry(context, *args); });
 
   CLI::App* remove = whitelist->add_subcommand("delete", "Delete a whitelist entry");
-  remove->add_option("id", args->id, "Entry id (see list)")->required()->check(CLI::PositiveNumber);
+  remove->add_option("id", args->id, "Entry id (see list)")->required()->check(entry_id());
   remove->callback([&context, args] { delete_entry(context, *args); });
 
   CLI::App* purge = whitelist->add_subcommand("purge", "Delete entries unused for whitelist_expire_days (not permanent ones)");

@@ -16,6 +16,7 @@ struct IniValue {
   std::string text;
   std::string file;
   int line = 0;
+  std::string key;  // lower-cased, for errors about the value
 
   // "file:line" for error messages.
   std::string where() const { return line > 0 ? file + ":" + std::to_string(line) : file; }
@@ -41,8 +42,16 @@ class IniData {
   std::map<std::string, std::string> section_files_;
 };
 
+// Most levels of %(key)s within %(key)s, as in Python's configparser.
+inline constexpr int max_interpolation_depth = 10;
+// Most characters interpolation may produce for one value, counting what every level of
+// references produces and one per reference: a few lines of references referring to each
+// other would otherwise expand to gigabytes, or take minutes to expand to nothing.
+inline constexpr std::size_t max_interpolation_work = 1 << 20;
+
 // Python configparser's BasicInterpolation on one value. Throws ConfigError (without
-// location; the caller adds it) on a lone '%' or an unknown reference.
-std::string interpolate(const std::string& value, const std::map<std::string, IniValue>& section, int depth = 0);
+// location; the caller adds it) on a lone '%', an unknown reference, or a value past the
+// depth or work limit.
+std::string interpolate(const std::string& value, const std::map<std::string, IniValue>& section);
 
 }  // namespace qmilter::core

@@ -98,6 +98,16 @@ bool mentions_any(const std::string& text, const std::vector<std::string>& needl
   return false;
 }
 
+// Whether an entry stored at `date` is less than `days` days old at `now`. Saturating: a
+// DAYS whose seconds overflow must keep every entry, not wrap round and select them all.
+bool younger_than(std::int64_t date, std::int64_t now, std::int64_t days) {
+  std::int64_t limit = 0;
+  if (__builtin_mul_overflow(days, std::int64_t{86400}, &limit)) return days > 0;
+  std::int64_t age = 0;
+  if (__builtin_sub_overflow(now, date, &age)) return date > now;
+  return age < limit;
+}
+
 bool contains(const std::vector<std::string>& values, const std::string& value) {
   return std::find(values.begin(), values.end(), value) != values.end();
 }
@@ -209,8 +219,12 @@ sdk::Result<std::string> FileStore::store_unguarded(const sdk::MessageView& mess
   const std::string base = make_id(now, message.queue_id());
   std::string id;
   for (unsigned attempt = 0; id.empty(); ++attempt) {
-    if (attempt == 1000) return sdk::Error{"no free quarantine id for " + base + " in " + directory_};
+    if (attempt == max_id_attempts) return sdk::Error{"no free quarantine id for " + base + " in " + directory_};
     std::string candidate = id_candidate(base, attempt);
+    // Every id stored must be one qmilterctl can name: the same check it applies.
+    if (auto problem = id_problem(candidate)) {
+      return sdk::Error{"made an unusable quarantine id '" + candidate + "': " + *problem};
+    }
     std::string candidate_metadata = candidate + std::string(metadata_suffix);
     if (::faccessat(directory_fd_.get(), candidate_metadata.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0) continue;
     auto claim = data.value().link_as(candidate);
@@ -317,7 +331,7 @@ sdk::Result<std::vector<sdk::StoredEntry>> FileStore::find_unguarded(const sdk::
                                                [&](const std::string& r) { return contains(filter.to, r); })) {
           continue;
         }
-        if (filter.older_than_days && now - entry.date < *filter.older_than_days * 86400) continue;
+        if (filter.older_than_days && younger_than(entry.date, now, *filter.older_than_days)) continue;
         found[worker].push_back(std::move(entry));
       }
     } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
 // Making and checking FILE quarantine ids.
 #include "quarantine_id.hpp"
 
+#include <cstdio>
 #include <ctime>
 
 namespace qmilter::quarantine_file {
@@ -9,6 +10,21 @@ namespace {
 
 bool is_plain_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+constexpr std::size_t decimal_digits(unsigned value) { return value < 10 ? 1 : 1 + decimal_digits(value / 10); }
+
+// make_id leaves room for the longest suffix id_candidate adds ("_1000").
+constexpr std::size_t max_base_id_length = max_id_length - 1 - decimal_digits(max_id_attempts);
+
+// FNV-1a: stable across builds and machines, so the same queue id always gives the same id.
+std::uint64_t fnv1a(std::string_view text) {
+  std::uint64_t hash = 14695981039346656037ull;
+  for (char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ull;
+  }
+  return hash;
 }
 
 }  // namespace
@@ -22,7 +38,12 @@ std::string make_id(std::int64_t unix_time, std::string_view queue_id) {
   std::string id(stamp, length);
   id += '_';
   for (char c : queue_id) id += is_plain_char(c) ? c : '_';
-  return id;
+  if (id.size() <= max_base_id_length) return id;
+  // Two long queue ids with the same start still get different ids.
+  char hash[18];
+  std::snprintf(hash, sizeof hash, "_%016llx", static_cast<unsigned long long>(fnv1a(queue_id)));
+  id.resize(max_base_id_length - (sizeof hash - 1));
+  return id + hash;
 }
 
 std::string id_candidate(const std::string& id, unsigned attempt) {
@@ -32,7 +53,9 @@ std::string id_candidate(const std::string& id, unsigned attempt) {
 
 std::optional<std::string> id_problem(std::string_view id) {
   if (id.empty()) return "the quarantine id is empty";
-  if (id.size() > 200) return "the quarantine id is longer than 200 characters";
+  if (id.size() > max_id_length) {
+    return "the quarantine id is longer than " + std::to_string(max_id_length) + " characters";
+  }
   if (id.find('/') != std::string_view::npos) return "it contains '/': an id is a plain entry name, not a path";
   if (id.front() == '.') return "it starts with '.'";
   if (id.size() >= metadata_suffix.size() && id.substr(id.size() - metadata_suffix.size()) == metadata_suffix) {

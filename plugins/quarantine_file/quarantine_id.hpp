@@ -12,11 +12,21 @@ namespace qmilter::quarantine_file {
 
 inline constexpr std::string_view metadata_suffix = ".metadata";
 
+// The longest id, for the ids store() makes and those an admin may give alike: a file name
+// has at most 255 bytes (NAME_MAX) and the metadata file's name adds ".metadata".
+inline constexpr std::size_t max_id_length = 255 - metadata_suffix.size();
+
+// How many names store() tries for one message: `<id>`, `<id>_2`, ... `<id>_1000`.
+inline constexpr unsigned max_id_attempts = 1000;
+
 // `YYYYmmddHHMMSS_<queueid>` for this Unix time in local time. Characters of the queue id
 // other than letters, digits, '-' and '_' become '_' so the id is always a plain file name.
+// A queue id too long for max_id_length (with room for the collision suffix) keeps its
+// start and ends in `_<16 hex digits>`, a hash of the whole queue id.
 std::string make_id(std::int64_t unix_time, std::string_view queue_id);
 
 // The id to try after `attempt` collisions: the id itself, then `<id>_2`, `<id>_3`, ...
+// (attempt < max_id_attempts).
 std::string id_candidate(const std::string& id, unsigned attempt);
 
 // Why `id` is not acceptable as an entry name, or nullopt when it is.

@@ -223,3 +223,40 @@ def test_exit_codes(setup):
     assert proc.returncode == 3 and b"/nonexistent/qmilter.conf" in proc.stderr
     proc = qmilterctl(*q, "virus", "list")
     assert proc.returncode == 1 and b"keeps no messages" in proc.stderr
+
+
+@pytest.mark.parametrize("days", ["200000000000000", "99999999999999999999", "36501", "-5", "1.5"])
+def test_days_outside_the_range_are_refused_and_purge_nothing(setup, days):
+    # DAYS * 86400 must never overflow into "older than anything": such a purge deleted
+    # entries minutes old.
+    config, directory, ids = setup
+    q = ["-c", config, "quarantine", "spam"]
+    for command in (["purge", "-o", days], ["list", "-b", "-o", days]):
+        proc = qmilterctl(*q, *command)
+        assert proc.returncode == 2, (command, proc.stdout, proc.stderr)
+        error = proc.stderr.decode()
+        assert f"'{days}' is not a number of days from 0 to 36500" in error, error
+        assert len(error) < 200, error  # no DBL_MAX written out in 309 digits
+        assert proc.stdout == b""
+    assert sorted(n[:-len(".metadata")] for n in os.listdir(directory)
+                  if n.endswith(".metadata")) == ids
+
+
+def test_the_largest_days_purge_nothing_recent(setup):
+    config, directory, ids = setup
+    out = ok(qmilterctl("-c", config, "quarantine", "spam", "purge", "-o", "36500"))
+    assert "purged 0 entries" in out
+    assert ok(qmilterctl("-c", config, "quarantine", "spam", "list", "-b", "-o", "36500")) == ""
+    assert len([n for n in os.listdir(directory) if n.endswith(".metadata")]) == len(ids)
+
+
+@pytest.mark.parametrize("words,unknown,known", [
+    (["frobnicate"], "unknown command 'frobnicate'", "list, quarantine, whitelist"),
+    (["quarantine", "spam", "frobnicate"], "unknown quarantine command 'frobnicate'",
+     "list, notify, release, delete, get, metadata, purge"),
+])
+def test_an_unknown_command_is_named(setup, words, unknown, known):
+    config, _, _ = setup
+    proc = qmilterctl("-c", config, *words)
+    assert proc.returncode == 2
+    assert f"qmilterctl: {unknown} (commands: {known})" in proc.stderr.decode(), proc.stderr

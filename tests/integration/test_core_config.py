@@ -2,6 +2,9 @@
 bad configuration refuses to start with an error naming file, section and option."""
 
 import os
+import resource
+import subprocess
+import time
 
 import pytest
 
@@ -138,3 +141,92 @@ def test_socket_from_the_global_section(rig_dir):
         assert result.returncode == 0, result.stdout
     finally:
         proc.kill()
+
+
+# --- reading the INI text -------------------------------------------------------------------
+
+def write_text(rig_dir, name, text):
+    path = os.path.join(rig_dir, name)
+    with open(path, "wb") as f:
+        f.write(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+def spam_config_text(spam_lines):
+    """[global] and a `spam` quarantine (none plugins) whose section ends in spam_lines."""
+    section = rig.quarantine_section()
+    del section["regex"]
+    return rig.render_config(rig.simple_config({"spam": section})) + "\n".join(spam_lines) + "\n"
+
+
+def test_the_same_option_in_another_case_is_the_duplicate_key_error(rig_dir):
+    # Keys are case-insensitive: `Regex` after `regex` must not silently replace it (here
+    # it would have made the quarantine match nothing).
+    exact = write_text(rig_dir, "dup-exact.conf", spam_config_text(
+        ["regex = ^X-Spam-Flag: YES", "regex = ^X-Never: matches"]))
+    cased = write_text(rig_dir, "dup-cased.conf", spam_config_text(
+        ["regex = ^X-Spam-Flag: YES", "Regex = ^X-Never: matches"]))
+    exact_result = rig.run_qmilter(["-t", "-c", exact])
+    cased_result = rig.run_qmilter(["-t", "-c", cased])
+    assert exact_result.returncode != 0, exact_result.stdout
+    assert cased_result.returncode != 0, f"accepted `Regex` after `regex`:\n{cased_result.stdout}"
+    assert "Configuration ok" not in cased_result.stdout + cased_result.stderr
+    assert f"{cased}:" in cased_result.stderr and "[spam] regex: option set twice in one file" \
+        in cased_result.stderr, cased_result.stderr
+    assert cased_result.stderr.replace(cased, "F") == exact_result.stderr.replace(exact, "F")
+
+
+def test_a_utf8_byte_order_mark_is_accepted_like_configparser_utf8_sig(rig_dir):
+    path = write_text(rig_dir, "bom.conf", b"\xef\xbb\xbf" + rig.render_config(
+        rig.simple_config()).encode())
+    result = rig.run_qmilter(["-t", "-c", path])
+    assert result.returncode == 0, result.stderr
+    assert "Configuration ok" in result.stdout + result.stderr
+
+
+def test_a_nul_byte_is_refused_naming_file_and_line(rig_dir):
+    # The value is one an error message would quote: the NUL must not cut that message.
+    path = write_text(rig_dir, "nul.conf", spam_config_text(["regex = ab\0cd%(x"]).encode())
+    result = rig.run_qmilter(["-t", "-c", path])
+    assert result.returncode != 0
+    line = spam_config_text(["regex = ab\0cd%(x"]).split("\n").index("regex = ab\0cd%(x") + 1
+    assert f"{path}:{line}: contains a NUL byte" in result.stderr, result.stderr
+
+
+def bomb(kind):
+    """spam's regex as the top of an interpolation bomb: 'wide' doubles the text at every
+    level (10^11 characters), 'empty' references an empty option 30^8 times."""
+    lines = []
+    if kind == "wide":
+        lines.append("b0 = " + "x" * 10)
+        fan_out = 10
+    else:
+        lines.append("b0 =")
+        fan_out = 30
+    for level in range(1, 10):
+        lines.append(f"b{level} = " + f"%(b{level - 1})s" * fan_out)
+    lines.append("regex = %(b9)s^X-Spam-Flag: YES")
+    return spam_config_text(lines)
+
+
+def limited_memory():
+    # Refused as the fix must refuse it, a bomb needs little memory; unfixed, it would take
+    # all of the machine's: 1 GiB is the most the test lets it have.
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+
+@pytest.mark.parametrize("kind", ["wide", "empty"])
+def test_an_interpolation_bomb_is_refused_quickly_naming_the_option(rig_dir, kind):
+    path = write_text(rig_dir, f"bomb-{kind}.conf", bomb(kind))
+    started = time.monotonic()
+    try:
+        result = subprocess.run([rig.qmilter_binary(), "-t", "-c", path], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, errors="replace", timeout=20,
+                                preexec_fn=limited_memory)
+    except subprocess.TimeoutExpired:
+        pytest.fail("qmilter -t still expanding the interpolation after 20 s")
+    took = time.monotonic() - started
+    assert result.returncode == 1, (result.returncode, result.stderr)
+    assert f"{path}:" in result.stderr and "[spam] regex: %(...)s interpolation expands to more than" \
+        in result.stderr, result.stderr
+    assert took < 10, f"refusing the bomb took {took:.1f} s"

@@ -199,3 +199,28 @@ def test_only_the_quarantined_recipient_is_stored_and_the_other_gets_the_mail(
     assert released.recipients == [other]
     assert released.body == delivered.body
     assert entries(quarantine_dir) == []
+
+
+@pytest.mark.parametrize("length", [190, 260, 1000])
+def test_a_long_queue_id_gives_an_entry_qmilterctl_can_list_and_delete(start_qmilter,
+                                                                      quarantine_dir, length):
+    # The id is `YYYYmmddHHMMSS_<queueid>`: from a long enough queue id (the `i` macro is
+    # the MTA's to choose) it must still be a file name, and one that qmilterctl accepts.
+    queue_id = "".join(f"Q{n:04d}" for n in range(length // 5 + 1))[:length]
+    qmilter = start_qmilter(file_config(quarantine_dir))
+    config = qmilter.configs[0]
+    result = rig.run_miltertest("matched_with_queue_id.lua", qmilter.socket, defines={
+        "scriptdir": rig.miltertest.SCRIPT_DIR, "queue_id": queue_id})
+    assert result.returncode == 0, result.stdout
+    stored = rig.wait_until(lambda: entries(quarantine_dir), "the quarantine entry")
+    assert len(stored) == 1
+    qid = stored[0]
+    assert re.fullmatch(r"\d{14}_" + queue_id[:150] + r"\w*", qid), qid
+
+    listed = qmilterctl("-c", config, "quarantine", "spam", "list", "-b").stdout.decode().split()
+    assert listed == [qid]
+    metadata = json.loads(qmilterctl("-c", config, "quarantine", "spam", "metadata", qid).stdout)
+    assert metadata["queue_id"] == queue_id
+    qmilterctl("-c", config, "quarantine", "spam", "delete", qid, "-a")
+    assert entries(quarantine_dir) == []
+    assert os.listdir(quarantine_dir) == []

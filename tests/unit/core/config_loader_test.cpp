@@ -181,13 +181,30 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"EmptyMandatory", kGlobal + spam_with("smtp_host", ""),
                 "%F:10: [spam] smtp_host: must not be empty"},
         Refusal{"LonePercent", kGlobal + spam_with("regex", "100%"),
-                "%F:5: [spam] '%' must be followed by '%' or '(' (write %% for a literal %), as in pyquarantine's "
+                "%F:5: [spam] regex: '%' must be followed by '%' or '(' (write %% for a literal %), as in pyquarantine's "
                 "configparser"},
         Refusal{"BadSocketMode", kGlobal + "socket_mode = 0999\n" + kQuarantine,
                 "%F:4: [global] socket_mode: '0999' is not an octal mode"},
         Refusal{"PluginPathMissing", kGlobal + spam_with("action", "./missing.so"),
                 "%F:7: [spam] action: %D/missing.so: cannot open plugin: No such file or directory"}),
     [](const auto& test_case) { return std::string(test_case.param.name); });
+
+// How the INI text itself is read: keys compared without case, text that is no INI.
+INSTANTIATE_TEST_SUITE_P(
+    Reading, ConfigRefusalTest,
+    ::testing::Values(
+        Refusal{"DuplicateKeyInAnotherCase", kGlobal + kQuarantine + "Action = reject\n",
+                "%F:12: [spam] action: option set twice in one file"},
+        Refusal{"NulByte", kGlobal + spam_with("regex", std::string("a\0b", 3)), "%F:5: contains a NUL byte (a config file is text)"},
+        Refusal{"InterpolationTooDeep", kGlobal + spam_with("regex", "%(regex)s"),
+                "%F:5: [spam] regex: %(...)s interpolation nested more than 10 levels deep (do the options refer to "
+                "each other?)"}),
+    [](const auto& test_case) { return std::string(test_case.param.name); });
+
+TEST_F(ConfigLoaderTest, AByteOrderMarkBeforeTheFirstSectionIsIgnored) {
+  auto config = load("\xEF\xBB\xBF" + kGlobal + kQuarantine);
+  EXPECT_EQ(config->quarantines.size(), 1u);
+}
 
 TEST_F(ConfigLoaderTest, UnknownPluginErrorListsTheAvailableOnes) {
   std::string storage_error = error_of(kGlobal + spam_with("quarantine_type", "tape"));

@@ -14,6 +14,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -268,6 +269,37 @@ TEST_F(FileStoreTest, SameQueueIdInTheSameSecondNeverOverwrites) {
     EXPECT_EQ(slurp(dir_ / make_id(t, "4ABC12DEF")), "existing data");
     EXPECT_EQ(slurp(dir_ / (make_id(t, "4ABC12DEF") + "_2.metadata")), "{}");
   }
+}
+
+TEST_F(FileStoreTest, AnAgeFilterWhoseSecondsOverflowKeepsEveryRecentEntryOut) {
+  auto s = store();
+  ASSERT_TRUE(s->store(message(), {"a@example.com"}, match()).ok());
+  for (std::int64_t days : {std::int64_t{200000000000000}, std::numeric_limits<std::int64_t>::max()}) {
+    sdk::EntryFilter filter;
+    filter.older_than_days = days;
+    auto found = s->find(filter);
+    ASSERT_TRUE(found.ok());
+    EXPECT_TRUE(found.value().empty()) << days << " days selected an entry stored just now";
+  }
+  sdk::EntryFilter any_age;
+  any_age.older_than_days = 0;
+  EXPECT_EQ(s->find(any_age).value().size(), 1u);
+}
+
+TEST_F(FileStoreTest, AVeryLongQueueIdIsStoredUnderAnIdTheAdminSideAccepts) {
+  auto s = store();
+  FakeMessage long_id = message();
+  long_id.queue_id_value = std::string(300, 'Q');
+  for (int copy = 0; copy < 2; ++copy) {
+    auto id = s->store(long_id, {"a@example.com"}, match());
+    ASSERT_TRUE(id.ok()) << id.error().message;
+    EXPECT_LE(id.value().size(), max_id_length);
+    EXPECT_TRUE(s->entry(id.value()).ok());
+  }
+  auto found = s->find({});
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found.value().size(), 2u);
+  EXPECT_EQ(found.value()[0].queue_id, std::string(300, 'Q'));
 }
 
 TEST_F(FileStoreTest, LeftoversOfInterruptedWritesAreNeverListed) {

@@ -38,7 +38,39 @@ TEST(QuarantineId, RefusesAnythingThatIsNotAPlainEntryName) {
                           "x\\y"}) {
     EXPECT_TRUE(id_problem(bad)) << "accepted '" << bad << "'";
   }
-  EXPECT_TRUE(id_problem(std::string(201, 'a')));
+  EXPECT_TRUE(id_problem(std::string(max_id_length + 1, 'a')));
+}
+
+TEST(QuarantineId, TheLongestIdAndItsMetadataFileAreFileNames) {
+  EXPECT_FALSE(id_problem(std::string(max_id_length, 'a')));
+  EXPECT_LE(max_id_length + metadata_suffix.size(), 255u);  // NAME_MAX
+}
+
+TEST(QuarantineId, ALongQueueIdKeepsItsStartAndEndsInAHash) {
+  ::setenv("TZ", "UTC", 1);
+  ::tzset();
+  for (std::size_t length : {226u, 227u, 260u, 100000u}) {
+    const std::string queue_id(length, 'Q');
+    const std::string id = make_id(1700000000, queue_id);
+    EXPECT_EQ(id.rfind("20231114221320_QQQQQQQQQQ", 0), 0u) << id;
+    EXPECT_EQ(id.size(), max_id_length - 5) << "room for the collision suffix _1000";
+    EXPECT_FALSE(id_problem(id_candidate(id, max_id_attempts - 1)));
+    EXPECT_EQ(id_candidate(id, max_id_attempts - 1).size(), max_id_length);
+  }
+}
+
+TEST(QuarantineId, QueueIdsThatFitAreKeptWhole) {
+  ::setenv("TZ", "UTC", 1);
+  ::tzset();
+  const std::string longest(max_id_length - 5 - 15, 'Q');  // 15: the timestamp and '_'
+  EXPECT_EQ(make_id(1700000000, longest), "20231114221320_" + longest);
+  EXPECT_NE(make_id(1700000000, longest + "Q"), "20231114221320_" + longest + "Q");
+}
+
+TEST(QuarantineId, LongQueueIdsWithTheSameStartGetDifferentIds) {
+  const std::string start(300, 'Q');
+  EXPECT_NE(make_id(1700000000, start + "A"), make_id(1700000000, start + "B"));
+  EXPECT_EQ(make_id(1700000000, start + "A"), make_id(1700000000, start + "A"));
 }
 
 TEST(QuarantineId, TemporaryNamesAreRecognised) {
