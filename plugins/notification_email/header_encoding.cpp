@@ -343,8 +343,8 @@ std::string cut_display_name(std::string_view utf8) {
 std::string encode_display_name(std::string_view utf8) {
   const std::string name = cut_display_name(utf8);
   if (is_plain_phrase(name)) return name;
-  // Quoting is no way out: a quoted string cannot be folded (libetpan refuses long ones),
-  // and encoded words inside quotes are not decoded by readers.
+  // Quoting is no way out: libetpan cannot fold a quoted string and refuses long ones, and
+  // encoded words inside quotes are not decoded by readers.
   return encoded_words(name);
 }
 

@@ -59,8 +59,8 @@ constexpr std::size_t max_address_bytes = 254;
 // The From header's value from a "Name <addr>" or "addr" text; anything without a usable
 // address gets the fallback address and the whole text as its display name, so a template
 // variable can never break the header. Written by hand rather than by libetpan's mailbox
-// writer, which quotes every name holding a space — a quoted string it can neither fold nor
-// write past 499 characters — and puts a long unquoted name on one line.
+// writer, which quotes a name holding specials (",", "." ...) — a quoted string it can
+// neither fold nor write past 499 characters — and puts a long atom on one line.
 std::string from_value(const NotificationContent& content) {
   std::string display;
   std::string address;
