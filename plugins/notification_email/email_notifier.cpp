@@ -1,5 +1,6 @@
 // notification_type = email (SPEC §6). notify() renders one notification per recipient and
-// queues them, as one outbox file, before it returns; delivery happens elsewhere:
+// queues them, as one outbox file that holds the preview once, before it returns; delivery
+// happens elsewhere:
 //   daemon: the OutboxSender thread of this instance (and of any other generation sharing
 //           the outbox) sends them;
 //   admin (qmilterctl ... notify): sent right away from the calling thread, holding the
@@ -99,14 +100,15 @@ class EmailNotifier final : public sdk::Notifier {
     // Render everything first, then queue the message's notifications as one outbox file:
     // either every recipient's notification is durable or none is (no duplicates when the
     // MTA retries after a TEMPFAIL), and two syncs suffice whatever the recipient count.
-    std::vector<OutboxItem> items;
-    items.reserve(recipients.size());
+    // The preview is encoded once and stored once, whatever the recipient count.
+    NotificationBatchBuilder builder(facts.html_text);
     for (const std::string& recipient : recipients) {
-      auto built = render(facts, recipient, image_replaced);
-      if (!built) return sdk::Error{"notification to <" + recipient + ">: " + built.error().message};
-      items.push_back({recipient, std::move(built).value()});
+      if (auto added = builder.add(content_for(facts, recipient, image_replaced)); !added) {
+        return sdk::Error{"notification to <" + recipient + ">: " + added.error().message};
+      }
     }
-    if (items.empty()) return {};
+    const OutboxBatch items = std::move(builder).take();
+    if (items.items.empty()) return {};
     const OutboxEnvelope envelope{settings_.envelope_from, std::string(message.queue_id()),
                                   static_cast<std::int64_t>(std::time(nullptr))};
     if (role_ == sdk::Role::admin) {
@@ -118,15 +120,16 @@ class EmailNotifier final : public sdk::Notifier {
     auto queued = outbox_.put(envelope, items);
     if (!queued) return queued.error();
     sender_->wake();
-    logger_->debug(message.queue_id(), std::to_string(items.size()) + " notification(s) queued as " + outbox_.dir() +
+    logger_->debug(message.queue_id(), std::to_string(items.items.size()) + " notification(s) queued as " + outbox_.dir() +
                                            "/" + queued.value());
     return {};
   }
 
-  sdk::Result<std::string> render(const MessageFacts& facts, const std::string& recipient, bool image_replaced) const {
+  NotificationContent content_for(const MessageFacts& facts, const std::string& recipient, bool image_replaced) const {
     const TemplateVariables variables(facts, recipient);
     NotificationContent content;
-    content.html = settings_.body_template.render([&](std::string_view name) { return variables.html(name); });
+    content.html = settings_.body_template.render_around([&](std::string_view name) { return variables.html(name); },
+                                                         html_text_variable);
     const auto text = [&](std::string_view name) { return variables.text(name); };
     content.subject = without_line_breaks(settings_.subject_template.render(text));
     content.from = without_line_breaks(settings_.from_template.render(text));
@@ -134,7 +137,7 @@ class EmailNotifier final : public sdk::Notifier {
     content.fallback_address = settings_.envelope_from;
     content.replacement_image = image_replaced ? &settings_.replacement_image : nullptr;
     content.embedded_images = &settings_.embedded_images;
-    return build_notification(content);
+    return content;
   }
 
   // Admin role: deliver what notify() queued, now.

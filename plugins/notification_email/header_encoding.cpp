@@ -1,10 +1,12 @@
-// RFC 2047 decoding via libetpan, encoding by hand (libetpan has no encoder for headers).
+// RFC 2047 decoding and encoding by hand: libetpan has no encoder for headers, and its
+// decoder returns a C string, which a NUL decoded from an encoded word would cut short.
 #include "header_encoding.hpp"
 
-#include <libetpan/libetpan.h>
+#include <cctype>
+#include <cstdint>
+#include <optional>
 
-#include <cstdlib>
-#include <memory>
+#include "core/mime/charset_decoder.hpp"
 
 namespace qmilter::notification_email {
 namespace {
@@ -99,6 +101,123 @@ std::string encoded_words(std::string_view utf8) {
   return out;
 }
 
+// One RFC 2047 encoded word, decoded to the bytes of its charset.
+struct EncodedWord {
+  std::string charset;
+  std::string bytes;
+  std::size_t end = 0;  // just past its "?="
+};
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+int base64_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+std::optional<std::string> decode_base64(std::string_view text) {
+  std::string out;
+  std::uint32_t bits = 0;
+  int count = 0;
+  for (char c : text) {
+    if (c == '=') break;
+    const int value = base64_value(c);
+    if (value < 0) return std::nullopt;
+    bits = (bits << 6) | static_cast<std::uint32_t>(value);
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out += static_cast<char>((bits >> count) & 0xFF);
+    }
+  }
+  return out;
+}
+
+std::string decode_q(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '_') {
+      out += ' ';
+    } else if (text[i] == '=' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+// "=?charset[*language]?B|Q?text?=" at text[at], or nullopt when there is none.
+std::optional<EncodedWord> parse_encoded_word(std::string_view text, std::size_t at) {
+  const std::size_t charset_end = text.find('?', at + 2);
+  if (charset_end == std::string_view::npos || charset_end + 2 >= text.size() || text[charset_end + 2] != '?') {
+    return std::nullopt;
+  }
+  const std::size_t text_start = charset_end + 3;
+  const std::size_t text_end = text.find("?=", text_start);
+  if (text_end == std::string_view::npos) return std::nullopt;
+  std::string_view charset = text.substr(at + 2, charset_end - at - 2);
+  const std::string_view encoded = text.substr(text_start, text_end - text_start);
+  if (charset.empty() || charset.find_first_of(" \t") != std::string_view::npos ||
+      encoded.find_first_of(" \t?") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  charset = charset.substr(0, charset.find('*'));  // RFC 2231 language suffix
+  EncodedWord word;
+  word.charset = std::string(charset);
+  word.end = text_end + 2;
+  const char encoding = text[charset_end + 1];
+  if (encoding == 'B' || encoding == 'b') {
+    auto bytes = decode_base64(encoded);
+    if (!bytes) return std::nullopt;
+    word.bytes = std::move(*bytes);
+  } else if (encoding == 'Q' || encoding == 'q') {
+    word.bytes = decode_q(encoded);
+  } else {
+    return std::nullopt;
+  }
+  return word;
+}
+
+bool same_charset(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+// Control characters (C0 but TAB, DEL, C1) of valid UTF-8 become U+FFFD: a NUL decoded from
+// an encoded word must not end the text early anywhere downstream, and none of them is
+// something a reader of the notification should get raw.
+std::string without_control_characters(std::string_view utf8) {
+  std::string out;
+  out.reserve(utf8.size());
+  for (std::size_t i = 0; i < utf8.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(utf8[i]);
+    const bool c0_or_del = (byte < 0x20 && byte != '\t') || byte == 0x7F;
+    const bool c1 = byte == 0xC2 && i + 1 < utf8.size() && static_cast<unsigned char>(utf8[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(utf8[i + 1]) <= 0x9F;
+    if (c0_or_del || c1) {
+      out += replacement_character;
+      if (c1) ++i;
+    } else {
+      out += utf8[i];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string repair_utf8(std::string_view text) {
@@ -129,16 +248,40 @@ std::string without_line_breaks(std::string_view text) {
 
 std::string decode_header_value(std::string_view raw) {
   const std::string unfolded = without_line_breaks(raw);
-  if (unfolded.find("=?") == std::string::npos) return repair_utf8(unfolded);
-  std::size_t index = 0;
-  char* decoded = nullptr;
-  const int rc = mailmime_encoded_phrase_parse("utf-8", unfolded.data(), unfolded.size(), &index, "utf-8", &decoded);
-  std::unique_ptr<char, decltype(&std::free)> owner(decoded, &std::free);
-  if (rc != MAILIMF_NO_ERROR || decoded == nullptr) return repair_utf8(unfolded);
-  // libetpan stops at the end of what it could read; keep any rest as it was.
-  std::string result(decoded);
-  if (index < unfolded.size()) result.append(unfolded, index);
-  return without_line_breaks(repair_utf8(result));
+  std::string out;
+  out.reserve(unfolded.size());
+  std::string pending;          // bytes of adjacent encoded words in one charset, not yet converted
+  std::string pending_charset;
+  bool have_pending = false;
+  const auto flush = [&] {
+    if (have_pending) out += mime::decode_to_utf8(pending, pending_charset);
+    pending.clear();
+    have_pending = false;
+  };
+  std::size_t plain_start = 0;  // start of the text not yet copied
+  for (std::size_t at = unfolded.find("=?"); at != std::string::npos; at = unfolded.find("=?", at)) {
+    const std::optional<EncodedWord> word = parse_encoded_word(unfolded, at);
+    if (!word) {
+      at += 2;
+      continue;
+    }
+    const std::string_view between = std::string_view(unfolded).substr(plain_start, at - plain_start);
+    // White space between two encoded words is not part of the text (RFC 2047, 6.2).
+    const bool only_space = between.find_first_not_of(" \t") == std::string_view::npos;
+    if (!(have_pending && only_space)) {
+      flush();
+      out += repair_utf8(between);
+    }
+    if (have_pending && !same_charset(pending_charset, word->charset)) flush();
+    if (!have_pending) pending_charset = word->charset;
+    // Words in one charset are joined before conversion: encoders split characters.
+    pending += word->bytes;
+    have_pending = true;
+    plain_start = at = word->end;
+  }
+  flush();
+  out += repair_utf8(std::string_view(unfolded).substr(plain_start));
+  return without_control_characters(out);
 }
 
 namespace {
@@ -160,9 +303,49 @@ std::string encode_unstructured(std::string_view utf8) {
   return encoded_words(utf8);
 }
 
+namespace {
+
+// RFC 5322 atext: what a phrase word may hold without quoting.
+bool is_atext(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  if ((u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9')) return true;
+  return std::string_view("!#$%&'*+-/=?^_`{|}~").find(c) != std::string_view::npos;
+}
+
+// Whether the name can go into the header as it is: atoms separated by single spaces, none
+// too long to share a folded line (libetpan folds between words), nothing a reader decodes.
+bool is_plain_phrase(std::string_view name) {
+  if (name.empty() || name.front() == ' ' || name.back() == ' ') return false;
+  if (name.find("=?") != std::string_view::npos || !has_no_long_word(name)) return false;
+  char previous = 'x';
+  for (char c : name) {
+    if (c == ' ' ? previous == ' ' : !is_atext(c)) return false;
+    previous = c;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string cut_display_name(std::string_view utf8) {
+  const std::string text = repair_utf8(utf8);
+  if (text.size() <= max_display_name_bytes) return text;
+  constexpr std::string_view ellipsis = "\xE2\x80\xA6";
+  std::size_t end = 0;
+  while (end < text.size()) {
+    const std::size_t length = utf8_sequence_length(text, end);
+    if (end + length + ellipsis.size() > max_display_name_bytes) break;
+    end += length;
+  }
+  return text.substr(0, end) + std::string(ellipsis);
+}
+
 std::string encode_display_name(std::string_view utf8) {
-  if (is_plain_ascii(utf8)) return std::string(utf8);
-  return encoded_words(utf8);
+  const std::string name = cut_display_name(utf8);
+  if (is_plain_phrase(name)) return name;
+  // Quoting is no way out: libetpan cannot fold a quoted string and refuses long ones, and
+  // encoded words inside quotes are not decoded by readers.
+  return encoded_words(name);
 }
 
 std::string url_encode(std::string_view text) {

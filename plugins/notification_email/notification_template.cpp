@@ -236,6 +236,24 @@ std::string NotificationTemplate::render(const Lookup& lookup) const {
   return out;
 }
 
+std::vector<std::string> NotificationTemplate::render_around(const Lookup& lookup, std::string_view name) const {
+  std::vector<std::string> pieces(1);
+  for (const Segment& segment : segments_) {
+    if (segment.name.empty()) {
+      pieces.back() += segment.literal;
+    } else if (segment.spec.width == 0 && !segment.spec.has_precision) {
+      if (segment.name == name) {
+        pieces.emplace_back();
+      } else {
+        pieces.back() += lookup(segment.name);
+      }
+    } else {
+      pieces.back() += apply(segment.spec, lookup(segment.name));
+    }
+  }
+  return pieces;
+}
+
 bool NotificationTemplate::references(std::string_view name) const {
   return std::any_of(segments_.begin(), segments_.end(), [&](const Segment& s) { return s.name == name; });
 }

@@ -27,6 +27,11 @@ class NotificationTemplate {
 
   std::string render(const Lookup& lookup) const;
 
+  // The same, cut at each plain {name} field (no format spec) instead of inserting it: one
+  // more piece than there are such fields. For a large value that every rendering shares
+  // (the preview), so the caller can store it once. A {name:...} field is rendered as usual.
+  std::vector<std::string> render_around(const Lookup& lookup, std::string_view name) const;
+
   // Whether some field names this variable (lets the notifier skip the preview work).
   bool references(std::string_view name) const;
 

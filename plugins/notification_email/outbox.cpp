@@ -1,8 +1,11 @@
-// File format: "QMILTER-NOTIFICATION 1\n", one line of JSON
+// File format: "QMILTER-NOTIFICATION 2\n", one line of JSON
 //   {"envelope_from": "...", "queue_id": "...", "created": 1700000000,
-//    "recipients": [{"address": "...", "length": 1234}, ...]}
-// then the recipients' messages, concatenated in that order. The version line lets a later
-// qmilter read what an earlier one queued.
+//    "shared": [51234, 2048],
+//    "recipients": [{"address": "...", "parts": [{"length": 1234}, {"shared": 0}, ...]}, ...]}
+// then the shared pieces in order, then each recipient's own pieces ({"length": n}) in order.
+// A recipient's message is its parts one after the other. Version 1 files (an earlier
+// qmilter's: "recipients": [{"address": "...", "length": 1234}] and the whole messages) are
+// still read. The version line lets a later qmilter read what an earlier one queued.
 #include "outbox.hpp"
 
 #include <dirent.h>
@@ -21,7 +24,11 @@
 namespace qmilter::notification_email {
 namespace {
 
-constexpr std::string_view magic_line = "QMILTER-NOTIFICATION 1\n";
+constexpr std::string_view magic_line = "QMILTER-NOTIFICATION 2\n";
+constexpr std::string_view magic_line_v1 = "QMILTER-NOTIFICATION 1\n";
+constexpr std::size_t read_chunk = 64 * 1024;
+// The envelope line grows with the recipients (about 100 bytes each): far below this.
+constexpr std::size_t max_envelope_line = 16 * 1024 * 1024;
 constexpr std::string_view suffix = ".msg";
 constexpr std::string_view marker_suffix = ".done";
 constexpr std::string_view temp_prefix = ".tmp-";
@@ -80,43 +87,103 @@ sdk::Status write_small_file(const std::string& dir, const std::string& name, st
   return {};
 }
 
-std::string header_line(const OutboxEnvelope& envelope, const std::vector<OutboxItem>& items) {
+std::string header_line(const OutboxEnvelope& envelope, const OutboxBatch& batch) {
+  nlohmann::json shared = nlohmann::json::array();
+  for (const std::string& piece : batch.shared) shared.push_back(piece.size());
   nlohmann::json recipients = nlohmann::json::array();
-  for (const OutboxItem& item : items) recipients.push_back({{"address", item.recipient}, {"length", item.message.size()}});
+  for (const OutboxItem& item : batch.items) {
+    nlohmann::json parts = nlohmann::json::array();
+    for (const OutboxPiece& piece : item.pieces) {
+      if (piece.shared == OutboxPiece::own) {
+        parts.push_back({{"length", piece.bytes.size()}});
+      } else {
+        parts.push_back({{"shared", piece.shared}});
+      }
+    }
+    recipients.push_back({{"address", item.recipient}, {"parts", parts}});
+  }
   const nlohmann::json json = {{"envelope_from", envelope.envelope_from},
                                {"queue_id", envelope.queue_id},
                                {"created", envelope.created},
+                               {"shared", shared},
                                {"recipients", recipients}};
   // ensure_ascii keeps the line free of raw bytes a reader might choke on.
   return std::string(magic_line) + json.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-// Parses a file's content; the error says what is wrong with it.
-sdk::Result<std::pair<OutboxEnvelope, std::vector<ClaimedEntry::Recipient>>> parse_file(std::string_view content) {
-  if (content.substr(0, magic_line.size()) != magic_line) return sdk::Error{"not a qmilter notification (bad first line)"};
-  const std::size_t line_end = content.find('\n', magic_line.size());
-  if (line_end == std::string_view::npos) return sdk::Error{"truncated envelope line"};
+struct ParsedFile {
+  OutboxEnvelope envelope;
+  std::vector<ClaimedEntry::Recipient> recipients;
+};
+
+// Parses the envelope line (without its newline) of a file of `file_size` bytes whose data
+// starts at `data_start`; the error says what is wrong with it.
+sdk::Result<ParsedFile> parse_envelope(bool version_1, std::string_view line, std::uint64_t data_start,
+                                       std::uint64_t file_size) {
   try {
-    const auto json = nlohmann::json::parse(content.substr(magic_line.size(), line_end - magic_line.size()));
-    OutboxEnvelope envelope;
-    envelope.envelope_from = json.at("envelope_from").get<std::string>();
-    envelope.queue_id = json.value("queue_id", std::string());
-    envelope.created = json.value("created", std::int64_t{0});
-    std::vector<ClaimedEntry::Recipient> recipients;
-    std::size_t offset = line_end + 1;
-    for (const auto& item : json.at("recipients")) {
-      const auto length = item.at("length").get<std::size_t>();
-      if (length > content.size() - offset) return sdk::Error{"truncated message"};
-      recipients.push_back({recipients.size(), item.at("address").get<std::string>(),
-                            std::string(content.substr(offset, length)), false});
+    const auto json = nlohmann::json::parse(line);
+    ParsedFile parsed;
+    parsed.envelope.envelope_from = json.at("envelope_from").get<std::string>();
+    parsed.envelope.queue_id = json.value("queue_id", std::string());
+    parsed.envelope.created = json.value("created", std::int64_t{0});
+    std::uint64_t offset = data_start;
+    const auto take = [&](std::uint64_t length) -> std::optional<ClaimedEntry::Extent> {
+      if (length > file_size - offset) return std::nullopt;
+      const ClaimedEntry::Extent extent{offset, length};
       offset += length;
+      return extent;
+    };
+    std::vector<ClaimedEntry::Extent> shared;
+    if (!version_1) {
+      for (const auto& length : json.at("shared")) {
+        const auto extent = take(length.get<std::uint64_t>());
+        if (!extent) return sdk::Error{"truncated shared piece"};
+        shared.push_back(*extent);
+      }
     }
-    if (recipients.empty()) return sdk::Error{"no recipients"};
-    if (offset != content.size()) return sdk::Error{"trailing bytes after the last message"};
-    return std::make_pair(std::move(envelope), std::move(recipients));
+    for (const auto& item : json.at("recipients")) {
+      ClaimedEntry::Recipient recipient{parsed.recipients.size(), item.at("address").get<std::string>(), {}, false};
+      if (version_1) {
+        const auto extent = take(item.at("length").get<std::uint64_t>());
+        if (!extent) return sdk::Error{"truncated message"};
+        recipient.message.push_back(*extent);
+      } else {
+        for (const auto& part : item.at("parts")) {
+          if (part.contains("shared")) {
+            const auto index = part.at("shared").get<std::size_t>();
+            if (index >= shared.size()) return sdk::Error{"a part names shared piece " + std::to_string(index) + " of " +
+                                                          std::to_string(shared.size())};
+            recipient.message.push_back(shared[index]);
+          } else {
+            const auto extent = take(part.at("length").get<std::uint64_t>());
+            if (!extent) return sdk::Error{"truncated message"};
+            recipient.message.push_back(*extent);
+          }
+        }
+      }
+      parsed.recipients.push_back(std::move(recipient));
+    }
+    if (parsed.recipients.empty()) return sdk::Error{"no recipients"};
+    if (offset != file_size) return sdk::Error{"trailing bytes after the last message"};
+    return parsed;
   } catch (const std::exception& e) {
     return sdk::Error{std::string("bad envelope line: ") + e.what()};
   }
+}
+
+// pread() until `length` bytes or the end of the file; the bytes read.
+sdk::Result<std::string> read_at(int fd, std::uint64_t offset, std::size_t length) {
+  std::string out(length, '\0');
+  std::size_t done = 0;
+  while (done < length) {
+    const ssize_t n = ::pread(fd, out.data() + done, length - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return sdk::Error{"cannot read: " + errno_text()};
+    if (n == 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  out.resize(done);
+  return out;
 }
 
 }  // namespace
@@ -134,12 +201,37 @@ ClaimedEntry::~ClaimedEntry() {
   if (fd_ >= 0) ::close(fd_);  // releases the flock
 }
 
-sdk::Result<Outbox::Written> Outbox::write_file(const OutboxEnvelope& envelope, const std::vector<OutboxItem>& items,
+sdk::Status ClaimedEntry::read_message(const Recipient& recipient, const sdk::ChunkVisitor& visit) const {
+  for (const Extent& extent : recipient.message) {
+    for (std::uint64_t done = 0; done < extent.length;) {
+      const auto length = static_cast<std::size_t>(std::min<std::uint64_t>(read_chunk, extent.length - done));
+      auto chunk = read_at(fd_, extent.offset + done, length);
+      if (!chunk) return sdk::Error{"outbox: " + name_ + ": " + chunk.error().message};
+      if (chunk.value().size() != length) return sdk::Error{"outbox: " + name_ + ": shorter than its envelope says"};
+      if (!visit(chunk.value())) return {};
+      done += length;
+    }
+  }
+  return {};
+}
+
+sdk::Result<std::string> ClaimedEntry::message(const Recipient& recipient) const {
+  std::string out;
+  auto read = read_message(recipient, [&out](std::string_view chunk) {
+    out.append(chunk);
+    return true;
+  });
+  if (!read) return read.error();
+  return out;
+}
+
+sdk::Result<Outbox::Written> Outbox::write_file(const OutboxEnvelope& envelope, const OutboxBatch& batch,
                                                 bool keep_locked) const {
-  if (items.empty()) return sdk::Error{"outbox: nothing to queue"};
+  if (batch.items.empty()) return sdk::Error{"outbox: nothing to queue"};
   const std::string name = new_name();
   const std::string temp = dir_ + "/" + std::string(temp_prefix) + name;
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  // Read-write: a caller that keeps the file locked sends from it.
+  const int fd = ::open(temp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return sdk::Error{"outbox: cannot create " + temp + ": " + errno_text()};
   const auto fail = [&](const std::string& what) -> sdk::Error {
     const std::string reason = errno_text();
@@ -148,9 +240,18 @@ sdk::Result<Outbox::Written> Outbox::write_file(const OutboxEnvelope& envelope, 
     return sdk::Error{"outbox: " + what + " " + temp + ": " + reason};
   };
   if (keep_locked && ::flock(fd, LOCK_EX | LOCK_NB) != 0) return fail("cannot lock");
-  if (!write_all(fd, header_line(envelope, items))) return fail("cannot write");
-  for (const OutboxItem& item : items) {
-    if (!write_all(fd, item.message)) return fail("cannot write");
+  if (!write_all(fd, header_line(envelope, batch))) return fail("cannot write");
+  for (const std::string& piece : batch.shared) {
+    if (!write_all(fd, piece)) return fail("cannot write");
+  }
+  for (const OutboxItem& item : batch.items) {
+    for (const OutboxPiece& piece : item.pieces) {
+      if (piece.shared == OutboxPiece::own && !write_all(fd, piece.bytes)) return fail("cannot write");
+      if (piece.shared != OutboxPiece::own && piece.shared >= batch.shared.size()) {
+        errno = EINVAL;
+        return fail("a piece names no shared piece in");
+      }
+    }
   }
   if (::fsync(fd) != 0) return fail("cannot fsync");
   const std::string path = dir_ + "/" + name;
@@ -168,18 +269,50 @@ sdk::Result<Outbox::Written> Outbox::write_file(const OutboxEnvelope& envelope, 
   return Written{name, fd};
 }
 
-sdk::Result<std::string> Outbox::put(const OutboxEnvelope& envelope, const std::vector<OutboxItem>& items) const {
-  auto written = write_file(envelope, items, false);
+sdk::Result<std::string> Outbox::put(const OutboxEnvelope& envelope, const OutboxBatch& batch) const {
+  auto written = write_file(envelope, batch, false);
   if (!written) return written.error();
   return written.value().name;
 }
 
-sdk::Result<ClaimedEntry> Outbox::put_claimed(const OutboxEnvelope& envelope, const std::vector<OutboxItem>& items) const {
-  auto written = write_file(envelope, items, true);
+sdk::Result<ClaimedEntry> Outbox::put_claimed(const OutboxEnvelope& envelope, const OutboxBatch& batch) const {
+  auto written = write_file(envelope, batch, true);
   if (!written) return written.error();
-  std::vector<ClaimedEntry::Recipient> recipients;
-  for (const OutboxItem& item : items) recipients.push_back({recipients.size(), item.recipient, item.message, false});
-  return ClaimedEntry(written.value().name, written.value().fd, envelope, std::move(recipients));
+  auto loaded = load(written.value().name, written.value().fd);
+  if (!loaded) {
+    ::close(written.value().fd);  // queued all the same: the daemon sends it
+    return sdk::Error{"outbox: " + written.value().name + ": " + loaded.error().message};
+  }
+  return loaded;
+}
+
+sdk::Result<ClaimedEntry> Outbox::load(const std::string& name, int fd) const {
+  const auto fail = [](const std::string& reason) -> sdk::Error { return sdk::Error{reason}; };
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) return fail("cannot stat: " + errno_text());
+  const auto file_size = static_cast<std::uint64_t>(info.st_size);
+  // Only the envelope line is read now; the messages are read while they are sent.
+  std::string head;
+  std::size_t line_end = std::string::npos;
+  while (line_end == std::string::npos) {
+    if (head.size() >= file_size) return fail("truncated envelope line");
+    if (head.size() > max_envelope_line) return fail("envelope line longer than " + std::to_string(max_envelope_line) + " bytes");
+    auto chunk = read_at(fd, head.size(), read_chunk);
+    if (!chunk) return fail(chunk.error().message);
+    if (chunk.value().empty()) return fail("truncated envelope line");
+    const std::size_t searched = head.size();
+    head += chunk.value();
+    if (head.size() > magic_line.size()) {
+      line_end = head.find('\n', std::max(searched, magic_line.size()));
+    }
+  }
+  const std::string_view first_line = std::string_view(head).substr(0, magic_line.size());
+  const bool version_1 = first_line == magic_line_v1;
+  if (!version_1 && first_line != magic_line) return fail("not a qmilter notification (bad first line)");
+  auto parsed = parse_envelope(version_1, std::string_view(head).substr(magic_line.size(), line_end - magic_line.size()),
+                               line_end + 1, file_size);
+  if (!parsed) return fail(parsed.error().message);
+  return ClaimedEntry(name, fd, std::move(parsed.value().envelope), std::move(parsed.value().recipients));
 }
 
 sdk::Result<std::vector<std::string>> Outbox::pending() const {
@@ -220,23 +353,15 @@ sdk::Result<std::optional<ClaimedEntry>> Outbox::claim(const std::string& name) 
     ::close(fd);
     return std::optional<ClaimedEntry>();
   }
-  std::string content(static_cast<std::size_t>(by_fd.st_size), '\0');
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::pread(fd, content.data() + done, content.size() - done, static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  content.resize(done);
-  auto parsed = parse_file(content);
-  if (!parsed) {
-    auto moved = move_to_failed(name, "unreadable outbox file: " + parsed.error().message + "\n");
+  auto loaded = load(name, fd);
+  if (!loaded) {
+    const std::string reason = loaded.error().message;
+    auto moved = move_to_failed(name, "unreadable outbox file: " + reason + "\n");
     ::close(fd);
-    return sdk::Error{"outbox: " + path + ": " + parsed.error().message +
+    return sdk::Error{"outbox: " + path + ": " + reason +
                       (moved ? ", moved to failed/" : ", could not move it: " + moved.error().message)};
   }
-  ClaimedEntry entry(name, fd, std::move(parsed.value().first), std::move(parsed.value().second));
+  ClaimedEntry entry = std::move(loaded).value();
   for (ClaimedEntry::Recipient& recipient : entry.recipients()) {
     struct stat info {};
     recipient.done = ::stat(marker(entry, recipient.index).c_str(), &info) == 0;
@@ -266,7 +391,9 @@ sdk::Status Outbox::mark_failed(ClaimedEntry& entry, std::size_t position, std::
   std::string text(reason);
   if (text.empty() || text.back() != '\n') text += '\n';
   text += "envelope from: <" + entry.envelope().envelope_from + ">\nrecipient: <" + recipient.address + ">\n";
-  if (auto written = write_small_file(failed, base + ".eml", recipient.message); !written) {
+  auto message = entry.message(recipient);
+  if (!message) return message.error();
+  if (auto written = write_small_file(failed, base + ".eml", message.value()); !written) {
     return sdk::Error{"outbox: " + written.error().message};
   }
   if (auto written = write_small_file(failed, base + ".reason", text); !written) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <ctime>
 
+#include "commit_window.hpp"
+
 namespace qmilter::notification_email {
 
 struct OutboxSender::State {
@@ -17,6 +19,8 @@ struct OutboxSender::State {
   const Outbox outbox;
   const smtp::Server relay;
   const RetryPolicy policy;
+
+  std::atomic<bool> stopping{false};  // set with stop; read by deliver() between recipients
 
   std::mutex mutex;  // guards everything below
   std::condition_variable changed;
@@ -34,7 +38,8 @@ struct OutboxSender::State {
   }
 };
 
-DeliveryResult deliver(const Outbox& outbox, const smtp::Server& relay, ClaimedEntry entry, std::chrono::seconds max_age) {
+DeliveryResult deliver(const Outbox& outbox, const smtp::Server& relay, ClaimedEntry entry, std::chrono::seconds max_age,
+                       const std::atomic<bool>* stop) {
   DeliveryResult result;
   const auto age = std::time(nullptr) - entry.envelope().created;
   const bool expired = entry.envelope().created > 0 && age > max_age.count();
@@ -42,11 +47,20 @@ DeliveryResult deliver(const Outbox& outbox, const smtp::Server& relay, ClaimedE
   for (std::size_t i = 0; i < entry.recipients().size(); ++i) {
     const ClaimedEntry::Recipient& recipient = entry.recipients()[i];
     if (recipient.done) continue;
-    const std::string& message = recipient.message;
+    // Asked to stop: the rest stays pending for whoever runs next (a newer generation, the
+    // next start) rather than going out from a thread nobody waits for.
+    if ((stop != nullptr && stop->load()) || process_exiting()) {
+      all_done = false;
+      break;
+    }
+    CommitTicket ticket;
+    const auto deadline = std::chrono::steady_clock::now() + 2 * relay.timeout + std::chrono::seconds(5);
     const smtp::Outcome outcome = smtp::send(relay, entry.envelope().envelope_from, {recipient.address},
-                                             [&message](const sdk::ChunkVisitor& visit) -> sdk::Status {
-                                               visit(message);
-                                               return {};
+                                             [&](const sdk::ChunkVisitor& visit) -> sdk::Status {
+                                               // Past this point the relay may get the end of
+                                               // data: exit waits until the marker is written.
+                                               if (!ticket.enter(deadline)) return sdk::Error{"qmilter is stopping"};
+                                               return entry.read_message(recipient, visit);
                                              });
     const std::string code = outcome.reply_code != 0 ? std::to_string(outcome.reply_code) : std::string();
     std::string reply = code.empty() || outcome.reply.rfind(code, 0) == 0 ? outcome.reply : code + " " + outcome.reply;
@@ -86,11 +100,13 @@ DeliveryResult deliver(const Outbox& outbox, const smtp::Server& relay, ClaimedE
 
 OutboxSender::OutboxSender(Outbox outbox, smtp::Server relay, RetryPolicy policy, sdk::Logger* logger)
     : state_(std::make_shared<State>(std::move(outbox), std::move(relay), policy, logger)) {
+  wait_for_commits_at_exit();
   state_->outbox.remove_leftovers(3600);
   thread_ = std::thread([state = state_] { run(state); });
 }
 
 OutboxSender::~OutboxSender() {
+  state_->stopping = true;
   {
     std::lock_guard lock(state_->mutex);
     state_->stop = true;
@@ -163,7 +179,7 @@ void OutboxSender::pass(State& state) {
   for (const std::string& name : names.value()) {
     {
       std::lock_guard lock(state.mutex);
-      if (state.stop) return;
+      if (state.stop || process_exiting()) return;
       if (auto it = state.backoff.find(name); it != state.backoff.end() && it->second.next > now) continue;
     }
     auto claimed = state.outbox.claim(name);
@@ -173,7 +189,8 @@ void OutboxSender::pass(State& state) {
     }
     if (!claimed.value().has_value()) continue;  // another sender has it, or it is gone
     const std::string queue_id = claimed.value()->envelope().queue_id;
-    const DeliveryResult result = deliver(state.outbox, state.relay, std::move(*claimed.value()), state.policy.max_age);
+    const DeliveryResult result =
+        deliver(state.outbox, state.relay, std::move(*claimed.value()), state.policy.max_age, &state.stopping);
     log_results(state, queue_id, result);
     std::lock_guard lock(state.mutex);
     if (result.finished) {

@@ -8,14 +8,18 @@
 // At-least-once window: a recipient the relay accepted is marked done right after (a
 // marker file, directory fsync'ed); a crash between the relay's "250" and that marker sends
 // it again after the restart. Nothing else sends a notification twice: every attempt holds
-// the file's flock, and done recipients are skipped.
+// the file's flock, done recipients are skipped, and a clean stop waits for every
+// notification whose end of data may be at the relay until its marker is written — also
+// those of a thread an old generation left running (commit_window.hpp).
 //
 // Lifetime: the thread shares only a State object with its owner. The owner's destructor
-// asks it to stop, waits briefly for a send in flight and otherwise leaves it to finish on
-// its own (it never touches the logger after that): closing the last connection of an old
-// configuration must not wait for a slow relay.
+// asks it to stop, waits briefly for a send in flight and otherwise leaves it to finish that
+// one notification on its own (it never touches the logger after that, and sends no
+// further one): closing the last connection of an old configuration must not wait for a
+// slow relay.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -45,10 +49,12 @@ struct DeliveryResult {
 };
 
 // Sends each recipient of a claimed file that is not done yet through the relay, one SMTP
-// transaction per recipient, and records the progress in the outbox. Recipients that have
-// waited longer than max_age on temporary failures are failed for good.
+// transaction per recipient, the message read from the file as it goes out, and records
+// the progress in the outbox. Recipients that have waited longer than max_age on temporary
+// failures are failed for good. Once *stop is set (or the process exits) no further
+// recipient is tried; they stay pending.
 DeliveryResult deliver(const Outbox& outbox, const smtp::Server& relay, ClaimedEntry entry,
-                       std::chrono::seconds max_age);
+                       std::chrono::seconds max_age, const std::atomic<bool>* stop = nullptr);
 
 struct RetryPolicy {
   std::chrono::milliseconds first_retry{2000};

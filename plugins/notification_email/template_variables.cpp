@@ -21,7 +21,8 @@ MessageFacts collect_facts(const sdk::MessageView& message, std::string_view qua
   return facts;
 }
 
-TemplateVariables::TemplateVariables(const MessageFacts& facts, std::string_view recipient) {
+TemplateVariables::TemplateVariables(const MessageFacts& facts, std::string_view recipient)
+    : html_text_(&facts.html_text) {
   // Named groups first, so that the built-in names below replace any that collide.
   for (const auto& [name, value] : facts.named) values_[name] = repair_utf8(value.value_or(""));
   for (std::size_t i = 0; i < facts.groups.size(); ++i) {
@@ -36,17 +37,17 @@ TemplateVariables::TemplateVariables(const MessageFacts& facts, std::string_view
   with_url("EMAIL_TO", repair_utf8(recipient));
   with_url("EMAIL_SUBJECT", facts.header_subject);
   with_url("EMAIL_QUARANTINE_ID", facts.quarantine_id);
-  values_[std::string(html_text_name)] = facts.html_text;
 }
 
 std::string TemplateVariables::html(std::string_view name) const {
+  if (name == html_text_name) return *html_text_;
   const auto it = values_.find(name);
   if (it == values_.end()) return {};
-  if (name == html_text_name) return it->second;
   return html::escape(it->second);
 }
 
 std::string TemplateVariables::text(std::string_view name) const {
+  if (name == html_text_name) return without_line_breaks(*html_text_);
   const auto it = values_.find(name);
   if (it == values_.end()) return {};
   return without_line_breaks(it->second);

@@ -1,6 +1,7 @@
 // The template variables of one notification (SPEC §6): what the message says, computed
 // once per notify() call, and the per-recipient values derived from it. Values are kept raw
-// (UTF-8, no escaping); the two lookups escape for their context. Plain values, no sharing.
+// (UTF-8, no escaping); the two lookups escape for their context. The preview is not
+// copied per recipient: the variables refer to the facts, which must outlive them.
 #pragma once
 
 #include <map>
@@ -32,7 +33,7 @@ class TemplateVariables {
  public:
   // EMAIL_* (+ *_URL for the address, subject and id variables), SUBGROUP_0..n-1 (SUBGROUP_0
   // is regex group 1; a group that did not match is empty) and each named group by name.
-  // The built-in names win over a named group of the same name.
+  // The built-in names win over a named group of the same name. Keeps a reference to facts.
   TemplateVariables(const MessageFacts& facts, std::string_view recipient);
 
   // For the HTML body: every value HTML-escaped except EMAIL_HTML_TEXT; unknown → "".
@@ -41,6 +42,7 @@ class TemplateVariables {
   std::string text(std::string_view name) const;
 
  private:
+  const std::string* html_text_;  // EMAIL_HTML_TEXT, in the facts
   std::map<std::string, std::string, std::less<>> values_;
 };
 

@@ -7,7 +7,9 @@ email package: structure, Content-IDs, every template variable (regex groups 0..
 named ones), escaping of a hostile From/Subject, and the sanitized preview.
 """
 
+import base64
 import email
+import email.header
 import email.policy
 import html
 import os
@@ -237,3 +239,51 @@ def test_strip_images_removes_them_and_attaches_no_replacement(
     preview = re.search(r'<div id="preview">(.*)</div>', body, re.DOTALL).group(1)
     assert "Hello" in preview
     assert "<img" not in preview and "removed_for_security_reasons" not in preview
+
+
+def _header_lines(data):
+    return data.split(b"\n\n", 1)[0].split(b"\n")
+
+
+@pytest.mark.parametrize("original_from", [
+    '"' + ", ".join(["Very Important Sender"] * 30) + '" <boss@example.org>',  # must be quoted, 689 characters
+    "Very" + "x" * 900 + " <boss@example.org>",                              # one 904-character atom
+], ids=["quoted", "unquoted"])
+def test_a_long_original_from_name_is_folded_and_cut_not_a_tempfail(
+        postfix, smtp_sink, start_qmilter, smtp, qmilter_config, email_setup, original_from):
+    config = email_setup["config"]
+    config["spam"]["notification_email_from"] = "{EMAIL_FROM}"
+    start_qmilter(qmilter_config(config, "notify-long-from.conf"))
+    rcpt = rig.unique_address()
+    message = rig.make_message([("X-Spam-Report", "SPAM score=4")], sender=original_from, to=rcpt)
+    result = smtp("sender@example.org", [rcpt], message)
+    assert result.accepted, result  # it used to get TEMPFAIL on every retry
+    delivered = smtp_sink.wait_for_message(rcpt)
+    for line in _header_lines(delivered.data):
+        assert len(line) <= 78, line
+        for word in re.findall(rb"=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=", line):
+            assert len(word) <= 75, word
+    # RFC 2047 decoding by the book: white space between adjacent encoded words is not text
+    # (email.policy.default's address parser keeps it).
+    raw_from = delivered.header("From")
+    decoded = str(email.header.make_header(email.header.decode_header(raw_from)))
+    name, address = decoded.rsplit(" <", 1)
+    assert address == "boss@example.org>"
+    original_name = original_from.rsplit(" <", 1)[0].strip('"')
+    assert name.endswith("…") and original_name.startswith(name[:-1]), name
+    assert 100 < len(name.encode()) <= 256
+
+
+def test_a_nul_in_an_encoded_word_is_replaced_not_cut_at(
+        postfix, smtp_sink, start_qmilter, smtp, qmilter_config, email_setup):
+    start_qmilter(qmilter_config(email_setup["config"], "notify-nul.conf"))
+    rcpt = rig.unique_address()
+    subject = "=?UTF-8?B?" + base64.b64encode(b"before\x00after").decode() + "?= and the rest"
+    sender = "=?UTF-8?Q?Eve=00Mallory?= <eve@example.org>"
+    message = rig.make_message([("X-Spam-Report", "SPAM score=3")], subject=subject, sender=sender, to=rcpt)
+    assert smtp("sender@example.org", [rcpt], message).accepted
+    msg = email.message_from_bytes(smtp_sink.wait_for_message(rcpt).data, policy=email.policy.default)
+    assert str(msg["Subject"]) == "Quarantined: before\ufffdafter and the rest [3]"
+    body = list(msg.iter_parts())[0].get_content()
+    assert variable(body, "SUBJECT") == "before\ufffdafter and the rest"
+    assert variable(body, "FROM") == "Eve\ufffdMallory &lt;eve@example.org&gt;"

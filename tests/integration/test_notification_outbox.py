@@ -3,14 +3,20 @@
 notify() only writes each notification crash-safely into the outbox; a sender thread
 delivers it. So a dead or hanging relay never slows the milter's answer, a notification
 waits in the outbox until the relay is back, a daemon killed with queued notifications
-delivers them after its restart (exactly once per recipient), and a relay's 5xx moves the
+delivers them after its restart (exactly once per recipient), a clean stop waits for a
+notification the relay has not answered yet (so the next start does not send it again), a
+message for many recipients is queued with its preview once, and a relay's 5xx moves the
 notification to failed/ with the reason.
 """
 
+import email
+import email.policy
 import os
 import shutil
+import signal
 import smtplib
 import socket
+import subprocess
 import time
 
 import pytest
@@ -183,3 +189,79 @@ def test_two_configuration_generations_never_send_a_notification_twice(
         held.close()
         if sink is not None:
             sink.stop()
+
+
+@pytest.mark.parametrize("reload_first", [True, False], ids=["after-reload", "current-generation"])
+def test_a_clean_stop_waits_for_a_notification_at_the_relay_so_it_is_not_sent_again(
+        postfix, start_qmilter, smtp, qmilter_config, base, reload_first):
+    """A relay has taken a notification's end of data but not answered yet. SIGTERM (after a
+    SIGHUP, so the thread sending it belongs to a generation that is already gone) must not
+    end the process before the answer and the marker: otherwise the outbox still holds the
+    notification and the next start sends it a second time."""
+    relay = rig.HoldingRelay().start()
+    try:
+        qmilter = start_qmilter(qmilter_config(outbox_config(base, relay.port), "held-reply.conf"))
+        rcpt = rig.unique_address()
+        assert smtp("sender@example.org", [rcpt], rig.make_message(SPAM, to=rcpt)).accepted
+        rig.wait_until(lambda: relay.received, "the notification's end of data at the relay")
+        if reload_first:
+            qmilter.wait_no_connections()  # nothing pins generation 1: the reload ends it
+            qmilter.reload()
+        mark = qmilter.log.mark()
+        qmilter.proc.send_signal(signal.SIGTERM)
+        qmilter.log.wait_for(r"\bstopped\b", since=mark, timeout=30)
+        # A daemon that does not wait for the relay's answer is gone at once; one that waits
+        # is still there after this bounded wait.
+        try:
+            qmilter.proc.wait(3)
+            exited_before_the_answer = True
+        except subprocess.TimeoutExpired:
+            exited_before_the_answer = False
+        relay.release()
+        qmilter.proc.wait(60)
+        assert not exited_before_the_answer, "qmilter exited before the relay answered the end of data"
+        assert qmilter.returncode == 0
+        assert queued(base) == [], "the delivered notification is still queued: the next start would resend it"
+        assert len(relay.message_ids()) == 1
+    finally:
+        relay.stop()
+
+
+def _html_message(rcpts, size):
+    paragraph = "<p>Dear customer, your <b>invoice</b> is attached. Lorem ipsum dolor sit amet.</p>\n"
+    html = "<html><body>" + paragraph * (size // len(paragraph)) + "</body></html>\n"
+    return rig.make_message([("X-Spam-Flag", "YES"), ("MIME-Version", "1.0"),
+                             ("Content-Type", "text/html; charset=utf-8")],
+                            body=html, to=rcpts[0])
+
+
+def test_a_message_for_many_recipients_is_queued_with_its_preview_once(
+        postfix, start_qmilter, smtp, qmilter_config, base):
+    """The preview of a 250 KB HTML message goes into every recipient's notification; the
+    outbox file must hold it once, not once per recipient."""
+    port = rig.free_port()  # relay down: the file stays queued to be measured
+    start_qmilter(qmilter_config(outbox_config(base, port), "many.conf"))
+    rcpts = [rig.unique_address(f"m{i}") for i in range(100)]
+    message = _html_message(rcpts, 250 * 1024)
+    assert smtp("sender@example.org", rcpts, message).accepted
+    [name] = queued(base)
+    size = os.path.getsize(os.path.join(base, "outbox", name))
+    # One encoded preview (~1.1 x the HTML) plus headers and template text per recipient.
+    assert size < 2 * len(message) + len(rcpts) * 8 * 1024, f"outbox file of {size} bytes"
+
+    # Every recipient still gets the whole notification, preview included.
+    sink = rig.SmtpSink(os.path.join(base, "relay"), port=port).start()
+    try:
+        for rcpt in (rcpts[0], rcpts[-1]):
+            delivered = sink.wait_for_message(rcpt, timeout=120)
+            msg = email.message_from_bytes(delivered.data, policy=email.policy.default)
+            assert msg["To"] == rcpt
+            html_part = next(p for p in msg.walk() if p.get_content_type() == "text/html")
+            body = html_part.get_content()
+            assert body.count("your <b>invoice</b> is attached") > 2000, body[:500]
+            assert rcpt in body
+        rig.wait_until(lambda: queued(base) == [], "outbox emptied", timeout=180)
+        for rcpt in rcpts:
+            assert len(sink.messages_to(rcpt)) == 1
+    finally:
+        sink.stop()

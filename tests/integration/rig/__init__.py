@@ -1,6 +1,7 @@
 """qmilter's integration test rig: real Postfix, smtp-sink, qmilter and miltertest,
 each in its own module; tests/integration/conftest.py turns them into pytest fixtures."""
 
+from .holding_relay import HoldingRelay
 from .logfile import LogFile
 from .miltertest import run_miltertest
 from .ports import free_port, ipv6_loopback_available
@@ -13,7 +14,7 @@ from .smtp_sink import SinkMessage, SmtpSink
 from .waiting import wait_until
 
 __all__ = [
-    "LogFile", "MilterProcess", "Postfix", "Qmilter", "SinkMessage", "SmtpResult", "SmtpSink",
+    "HoldingRelay", "LogFile", "MilterProcess", "Postfix", "Qmilter", "SinkMessage", "SmtpResult", "SmtpSink",
     "build_dir", "free_port", "ipv6_loopback_available", "make_message", "qmilter_binary",
     "quarantine_section", "render_config", "run_miltertest", "run_qmilter", "send_mail", "simple_config",
     "source_dir", "unique_address", "wait_until", "write_config",

@@ -48,6 +48,19 @@ TEST(HeaderEncoding, DecodesOriginalHeaders) {
   EXPECT_EQ(decode_header_value("a\r\nBcc: evil@example.com"), "aBcc: evil@example.com");
 }
 
+TEST(HeaderEncoding, ControlCharactersAreReplacedNotCutAt) {
+  // "a<NUL>b" and "<CR><LF>x<DEL>" encoded, then plain text that must survive.
+  EXPECT_EQ(decode_header_value("=?UTF-8?B?YQBi?= rest"), "a\xEF\xBF\xBD" "b rest");
+  EXPECT_EQ(decode_header_value("=?utf-8?q?=0D=0Ax=7F?= after"), "\xEF\xBF\xBD\xEF\xBF\xBDx\xEF\xBF\xBD after");
+  EXPECT_EQ(decode_header_value("=?utf-8?q?=C2=85?=z"), "\xEF\xBF\xBDz");  // C1 NEL
+}
+
+TEST(HeaderEncoding, AdjacentWordsJoinBeforeCharsetConversion) {
+  // "ä" split over two words, white space between encoded words dropped, kept elsewhere.
+  EXPECT_EQ(decode_header_value("=?UTF-8?Q?=C3?= =?UTF-8?Q?=A4?= x =?UTF-8?Q?y?="), "ä x y");
+  EXPECT_EQ(decode_header_value("=?bogus?X?abc?= =?UTF-8?B?not base64!?="), "=?bogus?X?abc?= =?UTF-8?B?not base64!?=");
+}
+
 TEST(HeaderEncoding, RepairsInvalidUtf8) {
   EXPECT_EQ(repair_utf8("ok ä"), "ok ä");
   EXPECT_EQ(repair_utf8("\xC3"), "\xEF\xBF\xBD");

@@ -2,6 +2,7 @@
 #include "notification_message.hpp"
 
 #include <gtest/gtest.h>
+#include "header_encoding.hpp"
 #include <libetpan/libetpan.h>
 
 namespace qmilter::notification_email {
@@ -22,7 +23,7 @@ std::vector<std::string> content_ids(const std::string& message) {
 TEST(NotificationMessage, IsMultipartRelatedWithHtmlAndImages) {
   const InlineImage replacement = image("removed_for_security_reasons");
   const std::vector<InlineImage> embedded{image("logo.png")};
-  NotificationContent content{"Quarantäne <q@example.org>", "rcpt@example.com", "Quarantäne: Grüße", "<p>Grüße</p>",
+  NotificationContent content{"Quarantäne <q@example.org>", "rcpt@example.com", "Quarantäne: Grüße", {"<p>Grüße</p>"},
                               &replacement, &embedded, "env@example.org"};
   auto built = build_notification(content);
   ASSERT_TRUE(built.ok()) << built.error().message;
@@ -56,7 +57,7 @@ TEST(NotificationMessage, IsMultipartRelatedWithHtmlAndImages) {
 
 TEST(NotificationMessage, ReplacementImageOnlyWhenGiven) {
   const std::vector<InlineImage> none;
-  NotificationContent content{"q@example.org", "rcpt@example.com", "Subject", "<p>x</p>", nullptr, &none, ""};
+  NotificationContent content{"q@example.org", "rcpt@example.com", "Subject", {"<p>x</p>"}, nullptr, &none, ""};
   auto built = build_notification(content);
   ASSERT_TRUE(built.ok());
   EXPECT_TRUE(content_ids(built.value()).empty());
@@ -64,7 +65,7 @@ TEST(NotificationMessage, ReplacementImageOnlyWhenGiven) {
 }
 
 TEST(NotificationMessage, FromWithoutAddressUsesTheFallback) {
-  NotificationContent content{"Quarantine of {nobody}", "rcpt@example.com", "S", "x", nullptr, nullptr, "env@example.org"};
+  NotificationContent content{"Quarantine of {nobody}", "rcpt@example.com", "S", {"x"}, nullptr, nullptr, "env@example.org"};
   auto built = build_notification(content);
   ASSERT_TRUE(built.ok());
   EXPECT_NE(built.value().find("From: Quarantine of {nobody} <env@example.org>\r\n"), std::string::npos) << built.value();
@@ -72,7 +73,7 @@ TEST(NotificationMessage, FromWithoutAddressUsesTheFallback) {
 
 TEST(NotificationMessage, NoHeaderInjection) {
   NotificationContent content{"a@example.org\r\nBcc: x@example.com", "rcpt@example.com", "S\r\nBcc: y@example.com\nX: y",
-                              "x", nullptr, nullptr, "env@example.org"};
+                              {"x"}, nullptr, nullptr, "env@example.org"};
   auto built = build_notification(content);
   ASSERT_TRUE(built.ok());
   const std::string headers = header_block(built.value());
@@ -81,12 +82,112 @@ TEST(NotificationMessage, NoHeaderInjection) {
 }
 
 TEST(NotificationMessage, BoundariesDiffer) {
-  NotificationContent content{"q@example.org", "r@example.com", "S", "x", nullptr, nullptr, ""};
+  NotificationContent content{"q@example.org", "r@example.com", "S", {"x"}, nullptr, nullptr, ""};
   auto a = build_notification(content);
   auto b = build_notification(content);
   ASSERT_TRUE(a.ok() && b.ok());
   const auto boundary = [](const std::string& m) { return m.substr(m.find("boundary="), 60); };
   EXPECT_NE(boundary(a.value()), boundary(b.value()));
+}
+
+std::vector<std::string> header_lines(const std::string& message) {
+  std::vector<std::string> lines;
+  const std::string headers = header_block(message);
+  for (std::size_t at = 0; at < headers.size();) {
+    const std::size_t end = headers.find("\r\n", at);
+    lines.push_back(headers.substr(at, end - at));
+    at = end + 2;
+  }
+  return lines;
+}
+
+// What a reader sees: the From header unfolded.
+std::string unfolded_from(const std::string& message) {
+  std::string from;
+  bool in_from = false;
+  for (const std::string& line : header_lines(message)) {
+    if (line.rfind("From: ", 0) == 0) {
+      in_from = true;
+      from = line.substr(6);
+    } else if (in_from && !line.empty() && line[0] == ' ') {
+      from += line;
+    } else {
+      in_from = false;
+    }
+  }
+  return from;
+}
+
+TEST(NotificationMessage, LongDisplayNamesAreFoldedEncodedAndCut) {
+  const std::string quoted_name(600, 'q');
+  for (const std::string& from : {"\"" + std::string(300, 'a') + " " + std::string(300, 'b') + "\" <evil@example.org>",
+                                  "\"" + quoted_name + ", the boss\" <evil@example.org>",
+                                  std::string(900, 'u') + " <evil@example.org>",
+                                  "Gr\xC3\xBC\xC3\x9F" + std::string(700, 'e') + " <evil@example.org>"}) {
+    NotificationContent content{from, "rcpt@example.com", "S", {"x"}, nullptr, nullptr, "env@example.org"};
+    auto built = build_notification(content);
+    ASSERT_TRUE(built.ok()) << built.error().message;
+    for (const std::string& line : header_lines(built.value())) {
+      EXPECT_LE(line.size(), 78u) << line;
+      for (std::size_t at = line.find("=?"); at != std::string::npos; at = line.find("=?", at + 2)) {
+        const std::size_t end = line.find("?=", at + 10);
+        ASSERT_NE(end, std::string::npos) << line;
+        EXPECT_LE(end + 2 - at, 75u) << line;
+        at = end;
+      }
+    }
+    const std::string value = unfolded_from(built.value());
+    EXPECT_NE(value.find(" <evil@example.org>"), std::string::npos) << value;
+    EXPECT_LT(value.size(), 2 * max_display_name_bytes) << value;  // cut, then encoded
+  }
+}
+
+TEST(NotificationMessage, AddressesTooLongForAPathGetTheFallback) {
+  NotificationContent content{std::string(300, 'a') + "@example.org", "rcpt@example.com", "S", {"x"}, nullptr, nullptr,
+                              "env@example.org"};
+  auto built = build_notification(content);
+  ASSERT_TRUE(built.ok());
+  EXPECT_NE(unfolded_from(built.value()).find("<env@example.org>"), std::string::npos);
+}
+
+TEST(NotificationMessage, ABatchStoresThePreviewAndTheTailOnce) {
+  const std::vector<InlineImage> embedded{image("logo.png")};
+  const std::string preview = "<p>" + std::string(5000, 'v') + " =end</p>";
+  NotificationBatchBuilder builder(preview);
+  for (const char* to : {"a@example.com", "b@example.com"}) {
+    NotificationContent content{"q@example.org", to, "S", {"<p>hi ", "</p><p>", "bye</p>"}, nullptr, &embedded, ""};
+    ASSERT_TRUE(builder.add(content).ok());
+  }
+  const OutboxBatch batch = std::move(builder).take();
+  ASSERT_EQ(batch.shared.size(), 2u);
+  ASSERT_EQ(batch.items.size(), 2u);
+  std::size_t own_bytes = 0;
+  for (const OutboxPiece& piece : batch.items[1].pieces) own_bytes += piece.bytes.size();
+  EXPECT_LT(own_bytes, 2000u);  // headers and the template's text only
+
+  std::string message;
+  for (const OutboxPiece& piece : batch.items[1].pieces) {
+    message += piece.shared == OutboxPiece::own ? piece.bytes : batch.shared[piece.shared];
+  }
+  for (const std::string& line : header_lines(message)) EXPECT_LE(line.size(), 78u);
+  // libetpan reads the joined message back; its HTML part decodes to the whole body.
+  std::size_t index = 0;
+  mailmime* parsed = nullptr;
+  ASSERT_EQ(mailmime_parse(message.data(), message.size(), &index, &parsed), MAILIMF_NO_ERROR);
+  mailmime* related = parsed->mm_data.mm_message.mm_msg_mime;
+  ASSERT_EQ(clist_count(related->mm_data.mm_multipart.mm_mp_list), 2);
+  auto* html = static_cast<mailmime*>(clist_content(clist_begin(related->mm_data.mm_multipart.mm_mp_list)));
+  const mailmime_data* data = html->mm_data.mm_single;
+  std::size_t at = 0;
+  char* decoded = nullptr;
+  std::size_t decoded_size = 0;
+  ASSERT_EQ(mailmime_part_parse(data->dt_data.dt_text.dt_data, data->dt_data.dt_text.dt_length, &at,
+                                MAILMIME_MECHANISM_QUOTED_PRINTABLE, &decoded, &decoded_size),
+            MAILIMF_NO_ERROR);
+  EXPECT_EQ(std::string(decoded, decoded_size), "<p>hi " + preview + "</p><p>" + preview + "bye</p>");
+  mailmime_decoded_part_free(decoded);
+  mailmime_free(parsed);
+  EXPECT_NE(message.find("To: b@example.com\r\n"), std::string::npos);
 }
 
 }  // namespace

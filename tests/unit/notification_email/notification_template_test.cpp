@@ -29,6 +29,15 @@ TEST(NotificationTemplate, ReplacesKnownNamesAndRendersUnknownOnesEmpty) {
   EXPECT_EQ(render("{ü}"), "");
 }
 
+TEST(NotificationTemplate, RenderAroundCutsAtEachPlainFieldOfTheName) {
+  auto parsed = NotificationTemplate::parse("<p>{A}</p>{P}<hr>{P:.2}{P}");
+  ASSERT_TRUE(parsed.ok());
+  const auto pieces = parsed.value().render_around(
+      [](std::string_view name) { return name == "A" ? std::string("xy") : std::string("preview"); }, "P");
+  // {P:.2} has a format spec: rendered in place, not cut at.
+  EXPECT_EQ(pieces, (std::vector<std::string>{"<p>xy</p>", "<hr>pr", ""}));
+}
+
 TEST(NotificationTemplate, DoubledBracesAreLiteral) {
   EXPECT_EQ(render("{{A}}"), "{A}");
   EXPECT_EQ(render("{A}}}"), "xy}");

@@ -36,8 +36,9 @@ class OutboxTest : public ::testing::Test {
   }
 
   const OutboxEnvelope envelope_{"env@example.org", "QID1", 1700000000};
-  const std::vector<OutboxItem> two_{{"a@example.com", "Subject: a\r\n\r\nfor a\r\n"},
-                                     {"b@example.com", "Subject: b\r\n\r\nfor b\r\n"}};
+  const OutboxBatch two_{{},
+                         {OutboxItem::whole("a@example.com", "Subject: a\r\n\r\nfor a\r\n"),
+                          OutboxItem::whole("b@example.com", "Subject: b\r\n\r\nfor b\r\n")}};
   fs::path dir_;
 };
 
@@ -57,7 +58,7 @@ TEST_F(OutboxTest, PutThenClaimGivesBackEnvelopeAndMessages) {
   EXPECT_EQ(entry.envelope().created, 1700000000);
   ASSERT_EQ(entry.recipients().size(), 2u);
   EXPECT_EQ(entry.recipients()[1].address, "b@example.com");
-  EXPECT_EQ(entry.recipients()[1].message, "Subject: b\r\n\r\nfor b\r\n");
+  EXPECT_EQ(entry.message(entry.recipients()[1]).value(), "Subject: b\r\n\r\nfor b\r\n");
   EXPECT_FALSE(entry.recipients()[0].done);
 
   // While it is claimed nobody else gets it.
@@ -90,7 +91,7 @@ TEST_F(OutboxTest, PutClaimedIsLockedFromTheStart) {
   const Outbox outbox(dir_.string());
   auto entry = outbox.put_claimed(envelope_, two_);
   ASSERT_TRUE(entry.ok());
-  EXPECT_EQ(entry.value().recipients()[1].message, "Subject: b\r\n\r\nfor b\r\n");
+  EXPECT_EQ(entry.value().message(entry.value().recipients()[1]).value(), "Subject: b\r\n\r\nfor b\r\n");
   auto other = outbox.claim(entry.value().name());
   ASSERT_TRUE(other.ok());
   EXPECT_FALSE(other.value().has_value());
@@ -135,6 +136,47 @@ TEST_F(OutboxTest, LeftoversAreCleanedTempFilesAreNotPending) {
   EXPECT_EQ(files(), std::vector<std::string>{".tmp-0000000000000001-deadbeef.msg"});  // too young to go
   outbox.remove_leftovers(-1);
   EXPECT_TRUE(files().empty());
+}
+
+TEST_F(OutboxTest, SharedPiecesAreStoredOnceAndJoinedPerRecipient) {
+  const Outbox outbox(dir_.string());
+  const std::string preview(100000, 'p');
+  OutboxBatch batch{{preview, "--tail--"}, {}};
+  for (const char* address : {"a@example.com", "b@example.com", "c@example.com"}) {
+    batch.items.push_back({address,
+                           {{OutboxPiece::own, std::string("To: ") + address + "\r\n\r\n"},
+                            {0, {}},
+                            {OutboxPiece::own, "end"},
+                            {1, {}}}});
+  }
+  const std::string name = outbox.put(envelope_, batch).value();
+  EXPECT_LT(fs::file_size(dir_ / name), preview.size() + 1000);  // the preview once, not three times
+  auto claimed = outbox.claim(name);
+  ASSERT_TRUE(claimed.ok() && claimed.value().has_value());
+  const ClaimedEntry& entry = *claimed.value();
+  ASSERT_EQ(entry.recipients().size(), 3u);
+  EXPECT_EQ(entry.message(entry.recipients()[2]).value(), "To: c@example.com\r\n\r\n" + preview + "end--tail--");
+  std::size_t chunks = 0;
+  ASSERT_TRUE(entry.read_message(entry.recipients()[0], [&](std::string_view chunk) {
+    EXPECT_LE(chunk.size(), 64u * 1024);
+    ++chunks;
+    return true;
+  }).ok());
+  EXPECT_GE(chunks, 4u);  // streamed from the file, the preview in two chunks
+}
+
+TEST_F(OutboxTest, FilesOfTheFirstFormatAreStillRead) {
+  const Outbox outbox(dir_.string());
+  const std::string a = "Subject: a\r\n\r\nfor a\r\n";
+  std::ofstream(dir_ / "0000000000000001-00000001.msg", std::ios::binary)
+      << "QMILTER-NOTIFICATION 1\n"
+      << R"({"envelope_from":"env@example.org","queue_id":"Q","created":1,"recipients":[{"address":"a@example.com","length":)"
+      << a.size() << "}]}\n"
+      << a;
+  auto claimed = outbox.claim("0000000000000001-00000001.msg");
+  ASSERT_TRUE(claimed.ok()) << claimed.error().message;
+  ASSERT_TRUE(claimed.value().has_value());
+  EXPECT_EQ(claimed.value()->message(claimed.value()->recipients()[0]).value(), a);
 }
 
 TEST_F(OutboxTest, AnUnwritableDirectoryIsAnError) {
