@@ -2,6 +2,9 @@
 #include "connection_pool.hpp"
 
 #include <map>
+#include <optional>
+
+#include "connection_string.hpp"
 
 namespace qmilter::whitelist_db {
 
@@ -31,10 +34,39 @@ ConnectionPool::Taken ConnectionPool::take(bool fresh) {
       return taken;
     }
   }
+  return Taken{connect(), false};
+}
+
+std::unique_ptr<OdbcConnection> ConnectionPool::connect() {
   // Connect outside the lock: a slow server must not block threads holding idle connections.
-  auto connection = std::make_unique<OdbcConnection>(odbc_, timeout_seconds_, password_);
-  if (connection->family() == DbmsFamily::sqlite) connection->serialize_writes(&sqlite_writers_);
-  return Taken{std::move(connection), false};
+  const std::string odbc_string = odbc();
+  auto connection = std::make_unique<OdbcConnection>(odbc_string, timeout_seconds_, password_);
+  if (connection->family() != DbmsFamily::sqlite) return connection;
+  sqlite_.store(true, std::memory_order_relaxed);
+  const std::string busy_ms = std::to_string(sqlite_busy_timeout_ms(timeout_seconds_));
+  const std::optional<std::string> own = odbc_attribute(odbc_string, "Timeout");
+  if (own == busy_ms) return connection;
+  // A DSN naming the SQLite driver (URLs and Driver= strings got the timeout when parsed):
+  // odbc.ini may set any busy timeout, and none means the driver's 100 s.
+  if (own) throw DatabaseError("the SQLite DSN's Timeout=" + *own + " is set: leave it out, SQLite's busy timeout follows whitelist_db_timeout");
+  {
+    std::lock_guard lock(mutex_);
+    odbc_ = with_odbc_attribute(odbc_, "Timeout", busy_ms);
+  }
+  return std::make_unique<OdbcConnection>(odbc(), timeout_seconds_, password_);
+}
+
+OdbcConnection& ConnectionPool::brief_writer() {
+  if (brief_writer_ == nullptr) {
+    brief_writer_ = std::make_unique<OdbcConnection>(
+        with_odbc_attribute(odbc(), "Timeout", std::to_string(brief_write_busy_ms_)), timeout_seconds_, password_);
+  }
+  return *brief_writer_;
+}
+
+std::string ConnectionPool::odbc() const {
+  std::lock_guard lock(mutex_);
+  return odbc_;
 }
 
 void ConnectionPool::drop_idle() {

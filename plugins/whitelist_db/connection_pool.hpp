@@ -1,15 +1,17 @@
 // Database connections pooled per connection string and shared, process-wide, by every
 // whitelist instance that names the same database. Thread-safe. A lease hands one connection
 // to one thread; a connection that failed is dropped instead of returned, so the next use
-// opens a fresh one and a database restart heals without restarting qmilter.
+// opens a fresh one and a database restart heals without restarting qmilter. On SQLite every
+// connection waits at most the timeout for a locked file, and no thread waits for another's
+// statement: the file's own locks arbitrate, and WAL lets readers run beside a writer.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -26,7 +28,7 @@ class ConnectionPool {
 
   ConnectionPool(std::string odbc, long timeout_seconds, std::string password);
 
-  // Runs `work` on a pooled connection. When it throws DatabaseError on a connection that
+  // Runs `work` on a pooled connection. When it throws DatabaseError (but not DatabaseBusy) on a connection that
   // had been idle in the pool (maybe broken by a server restart), that connection and every
   // other idle one (as old, as likely broken) are dropped and `work` is run once more on a
   // fresh connection (unless the failure was a timeout); `work` must therefore be safe to
@@ -34,8 +36,18 @@ class ConnectionPool {
   template <class Work>
   auto with_connection(Work&& work) -> decltype(work(std::declval<OdbcConnection&>()));
 
+  // Runs a write that may be left out, such as a last_used update, so that it never holds up
+  // the lookup making it. On SQLite (one writer per file) it waits at most brief_write_wait_
+  // for this process's previous such write, then at most about twice brief_write_busy_ms_
+  // for the file's write lock, and throws DatabaseError when it could not write; elsewhere
+  // it is with_connection().
+  template <class Work>
+  void with_brief_write(Work&& work);
+
   std::size_t idle_count() const;
   long timeout_seconds() const noexcept { return timeout_seconds_; }
+  // Whether a connection has shown this to be a SQLite file (SQLite runs in this process).
+  bool sqlite() const noexcept { return sqlite_.load(std::memory_order_relaxed); }
 
  private:
   struct Taken {
@@ -43,16 +55,23 @@ class ConnectionPool {
     bool reused = false;
   };
   Taken take(bool fresh);
+  std::unique_ptr<OdbcConnection> connect();
+  OdbcConnection& brief_writer();  // with brief_write_mutex_ held
+  std::string odbc() const;
   void drop_idle();
   void give_back(std::unique_ptr<OdbcConnection> connection);
 
   static constexpr std::size_t max_idle_ = 32;
-  const std::string odbc_;
+  static constexpr long brief_write_busy_ms_ = 25;
+  static constexpr std::chrono::milliseconds brief_write_wait_{50};
+  std::string odbc_;  // under mutex_: a SQLite DSN gets the busy timeout once it shows itself
   const long timeout_seconds_;
   const std::string password_;
   mutable std::mutex mutex_;
-  std::shared_mutex sqlite_writers_;  // see OdbcConnection::serialize_writes
   std::vector<std::unique_ptr<OdbcConnection>> idle_;
+  std::atomic<bool> sqlite_{false};
+  std::timed_mutex brief_write_mutex_;
+  std::unique_ptr<OdbcConnection> brief_writer_;  // under brief_write_mutex_; SQLite only
 };
 
 template <class Work>
@@ -70,6 +89,10 @@ auto ConnectionPool::with_connection(Work&& work) -> decltype(work(std::declval<
         give_back(std::move(taken.connection));
         return result;
       }
+    } catch (const DatabaseBusy&) {
+      // A locked SQLite file: the connection is sound, and a retry would wait as long again.
+      give_back(std::move(taken.connection));
+      throw;
     } catch (const DatabaseError&) {
       // The connection is dropped (not given back). Only a reused one earns a retry: a fresh
       // connection failing means the database itself is refusing.
@@ -79,6 +102,22 @@ auto ConnectionPool::with_connection(Work&& work) -> decltype(work(std::declval<
       // timeout, and a second try would double the milter's wait for the same answer.
       if (std::chrono::steady_clock::now() - started > std::chrono::milliseconds(timeout_seconds_ * 500)) throw;
     }
+  }
+}
+
+template <class Work>
+void ConnectionPool::with_brief_write(Work&& work) {
+  if (!sqlite()) {
+    with_connection(std::forward<Work>(work));
+    return;
+  }
+  std::unique_lock lock(brief_write_mutex_, std::defer_lock);
+  if (!lock.try_lock_for(brief_write_wait_)) throw DatabaseError("this process's previous write to the file is still waiting");
+  try {
+    work(brief_writer());
+  } catch (const DatabaseError&) {
+    brief_writer_.reset();  // as in the pool: a failed connection is not used again
+    throw;
   }
 }
 

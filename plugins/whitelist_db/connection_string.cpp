@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <vector>
 
 namespace qmilter::whitelist_db {
 namespace {
@@ -25,6 +26,55 @@ std::string odbc_value(std::string_view value) {
     if (c == '}') out += '}';
   }
   out += '}';
+  return out;
+}
+
+// One KEY=value of a raw ODBC string: the key as written, its trimmed lower-case name, and
+// the value as written (braces kept).
+struct OdbcAttributeSpan {
+  std::string_view key;
+  std::string name;
+  std::string_view value;
+  bool ends_with_semicolon = false;
+};
+
+// The attributes of `odbc` in order; text after the last one that holds no '=' goes to `tail`.
+std::vector<OdbcAttributeSpan> split_odbc_attributes(std::string_view odbc, std::string_view* tail) {
+  std::vector<OdbcAttributeSpan> out;
+  std::size_t i = 0;
+  while (i < odbc.size()) {
+    std::size_t eq = odbc.find('=', i);
+    if (eq == std::string_view::npos) {
+      if (tail != nullptr) *tail = odbc.substr(i);
+      break;
+    }
+    OdbcAttributeSpan attribute;
+    attribute.key = odbc.substr(i, eq - i);
+    attribute.name = lower(attribute.key);
+    attribute.name.erase(0, attribute.name.find_first_not_of(' '));
+    attribute.name.erase(attribute.name.find_last_not_of(' ') + 1);
+    // The value runs to the next ';', or to the matching '}' when braced.
+    std::size_t end = eq + 1;
+    if (end < odbc.size() && odbc[end] == '{') {
+      ++end;
+      while (end < odbc.size()) {
+        if (odbc[end] == '}') {
+          if (end + 1 < odbc.size() && odbc[end + 1] == '}') {
+            end += 2;
+            continue;
+          }
+          ++end;
+          break;
+        }
+        ++end;
+      }
+    }
+    end = std::min(odbc.find(';', end), odbc.size());
+    attribute.value = odbc.substr(eq + 1, end - eq - 1);
+    attribute.ends_with_semicolon = end < odbc.size();
+    out.push_back(std::move(attribute));
+    i = end + 1;
+  }
   return out;
 }
 
@@ -62,7 +112,7 @@ sdk::Result<ConnectionString> parse_sqlite(std::string_view value, std::string_v
   ConnectionString out;
   // WAL: lookups never wait for a last_used update; synchronous=NORMAL: commits do not fsync
   // (a power loss may forget the latest last_used updates, never an entry's existence).
-  out.odbc = "Driver=SQLite3;Database=" + odbc_value(path) + ";Timeout=" + std::to_string(timeout_seconds * 1000) +
+  out.odbc = "Driver=SQLite3;Database=" + odbc_value(path) + ";Timeout=" + std::to_string(sqlite_busy_timeout_ms(timeout_seconds)) +
              ";JournalMode=WAL;SyncPragma=NORMAL;";
   out.redacted = std::string(value);
   return out;
@@ -148,38 +198,48 @@ sdk::Result<ConnectionString> parse_server_url(std::string_view value, std::stri
 
 std::string redact_odbc_string(std::string_view odbc) {
   std::string out;
-  std::size_t i = 0;
-  while (i < odbc.size()) {
-    std::size_t eq = odbc.find('=', i);
-    if (eq == std::string_view::npos) {
-      out += odbc.substr(i);
-      break;
+  std::string_view tail;
+  for (const OdbcAttributeSpan& attribute : split_odbc_attributes(odbc, &tail)) {
+    out += std::string(attribute.key) + "=";
+    out += (attribute.name == "pwd" || attribute.name == "password") ? std::string_view("***") : attribute.value;
+    if (attribute.ends_with_semicolon) out += ';';
+  }
+  out += tail;
+  return out;
+}
+
+long sqlite_busy_timeout_ms(long timeout_seconds) { return timeout_seconds * 1000 / 3; }
+
+std::optional<std::string> odbc_attribute(std::string_view odbc, std::string_view key) {
+  const std::string wanted = lower(key);
+  for (const OdbcAttributeSpan& attribute : split_odbc_attributes(odbc, nullptr)) {
+    if (attribute.name != wanted) continue;
+    std::string_view value = attribute.value;
+    if (value.size() >= 2 && value.front() == '{' && value.back() == '}') value = value.substr(1, value.size() - 2);
+    return std::string(value);
+  }
+  return std::nullopt;
+}
+
+std::string with_odbc_attribute(std::string_view odbc, std::string_view key, std::string_view value) {
+  const std::string wanted = lower(key);
+  std::string out;
+  std::string_view tail;
+  bool replaced = false;
+  for (const OdbcAttributeSpan& attribute : split_odbc_attributes(odbc, &tail)) {
+    out += std::string(attribute.key) + "=";
+    if (attribute.name == wanted) {
+      out += odbc_value(value);
+      replaced = true;
+    } else {
+      out += attribute.value;
     }
-    std::string key(odbc.substr(i, eq - i));
-    std::string trimmed = lower(key);
-    trimmed.erase(0, trimmed.find_first_not_of(' '));
-    trimmed.erase(trimmed.find_last_not_of(' ') + 1);
-    // The value runs to the next ';', or to the matching '}' when braced.
-    std::size_t end = eq + 1;
-    if (end < odbc.size() && odbc[end] == '{') {
-      ++end;
-      while (end < odbc.size()) {
-        if (odbc[end] == '}') {
-          if (end + 1 < odbc.size() && odbc[end + 1] == '}') {
-            end += 2;
-            continue;
-          }
-          ++end;
-          break;
-        }
-        ++end;
-      }
-    }
-    end = std::min(odbc.find(';', end), odbc.size());
-    out += key + "=";
-    out += (trimmed == "pwd" || trimmed == "password") ? std::string("***") : std::string(odbc.substr(eq + 1, end - eq - 1));
-    if (end < odbc.size()) out += ';';
-    i = end + 1;
+    if (attribute.ends_with_semicolon) out += ';';
+  }
+  out += tail;
+  if (!replaced) {
+    if (!out.empty() && out.back() != ';') out += ';';
+    out += std::string(key) + "=" + odbc_value(value) + ";";
   }
   return out;
 }
@@ -214,6 +274,13 @@ sdk::Result<ConnectionString> parse_connection_string(std::string_view value, st
   ConnectionString out;
   out.odbc = std::string(value);
   out.redacted = redact_odbc_string(value);
+  if (lower(odbc_attribute(value, "driver").value_or("")).find("sqlite") != std::string::npos) {
+    // The driver's own default waits 100 s for a locked file: whitelist_db_timeout decides.
+    if (odbc_attribute(value, "timeout")) {
+      return bad(out.redacted, "leave out Timeout: SQLite's busy timeout follows whitelist_db_timeout");
+    }
+    out.odbc = with_odbc_attribute(value, "Timeout", std::to_string(sqlite_busy_timeout_ms(timeout_seconds)));
+  }
   // Remember the password so driver diagnostics that echo it can be masked.
   std::string lowered = lower(value);
   for (std::string_view key : {"pwd=", "password="}) {

@@ -114,7 +114,6 @@ std::vector<CandidateRow> DbWhitelist::query_candidates(const std::vector<std::s
 
 void DbWhitelist::ensure_table(OdbcConnection& db) const {
   if (table_ready_.load(std::memory_order_acquire)) return;
-  in_process_database_.store(db.family() == DbmsFamily::sqlite, std::memory_order_relaxed);
   table_.ensure(db);
   table_ready_.store(true, std::memory_order_release);
 }
@@ -142,6 +141,24 @@ void DbWhitelist::remember_touches(const std::vector<std::int64_t>& ids, std::in
     std::erase_if(touched_, [&](const auto& item) { return now - item.second >= touch_interval_seconds; });
   }
   for (std::int64_t id : ids) touched_[id] = now;
+}
+
+void DbWhitelist::touch(const std::vector<std::int64_t>& ids, std::int64_t now) const {
+  if (ids.empty()) return;
+  try {
+    const std::string stamp = local_timestamp_now();
+    pool_->with_brief_write([&](OdbcConnection& db) { table_.touch(db, ids, stamp); });
+    remember_touches(ids, now);
+  } catch (const DatabaseError& e) {
+    // The answer stands: the entries matched. Not remembered, so the next message using
+    // them writes the date.
+    if (logger_ != nullptr) {
+      logger_->warning("", failure("last_used of " + std::to_string(ids.size()) +
+                                       " matched entries not updated (the next message using them retries)",
+                                   e)
+                               .message);
+    }
+  }
 }
 
 sdk::Error DbWhitelist::failure(std::string_view what, const std::exception& e) const {
@@ -173,9 +190,8 @@ sdk::Result<std::set<std::string>> DbWhitelist::whitelisted(std::string_view sen
 
     // One query for all recipients (shared with concurrent lookups), then, only when
     // something matched, one update.
-    std::vector<CandidateRow> rows = in_process_database_.load(std::memory_order_relaxed)
-                                         ? query_candidates(mailfroms, all_candidates)
-                                         : batcher_->candidates(mailfroms, all_candidates);
+    std::vector<CandidateRow> rows = pool_->sqlite() ? query_candidates(mailfroms, all_candidates)
+                                                     : batcher_->candidates(mailfroms, all_candidates);
     const std::int64_t now = now_seconds();
     std::vector<std::int64_t> heaviest_ids;
     for (std::size_t i = 0; i < rcpts.size(); ++i) {
@@ -200,12 +216,7 @@ sdk::Result<std::set<std::string>> DbWhitelist::whitelisted(std::string_view sen
         heaviest_ids.push_back(best->id);
       }
     }
-    std::vector<std::int64_t> to_touch = stale_touches(heaviest_ids, now);
-    if (!to_touch.empty()) {
-      const std::string stamp = local_timestamp_now();
-      pool_->with_connection([&](OdbcConnection& db) { table_.touch(db, to_touch, stamp); });
-      remember_touches(to_touch, now);
-    }
+    touch(stale_touches(heaviest_ids, now), now);
     return result;
   } catch (const std::exception& e) {
     return failure("lookup failed", e);

@@ -49,6 +49,9 @@ class DbWhitelist final : public sdk::Whitelist {
   // otherwise cost a write per message, for a date that only matters to the day.
   std::vector<std::int64_t> stale_touches(const std::vector<std::int64_t>& ids, std::int64_t now) const;
   void remember_touches(const std::vector<std::int64_t>& ids, std::int64_t now) const;
+  // Writes last_used = now for `ids` without holding up the lookup (ConnectionPool::
+  // with_brief_write); a failure is logged, never the lookup's.
+  void touch(const std::vector<std::int64_t>& ids, std::int64_t now) const;
   sdk::Error failure(std::string_view what, const std::exception& e) const;
 
   std::shared_ptr<ConnectionPool> pool_;
@@ -63,7 +66,6 @@ class DbWhitelist final : public sdk::Whitelist {
   // SQLite: a lookup there costs a few microseconds of this process's CPU, less than the
   // hand-over between threads, and a leader preempted mid-query would hold up its batch.
   std::unique_ptr<LookupBatcher> batcher_;
-  mutable std::atomic<bool> in_process_database_{false};  // SQLite: set by ensure_table()
 };
 
 }  // namespace qmilter::whitelist_db

@@ -14,6 +14,10 @@
 namespace qmilter::whitelist_db {
 namespace {
 
+// SQLITE_BUSY and SQLITE_LOCKED (sqlite3.h is not needed for two numbers SQLite never changes).
+constexpr SQLINTEGER sqlite_busy_code = 5;
+constexpr SQLINTEGER sqlite_locked_code = 6;
+
 SQLHENV environment() {
   static SQLHENV env = [] {
     SQLHENV handle = nullptr;
@@ -156,17 +160,20 @@ OdbcConnection::~OdbcConnection() {
 }
 
 void OdbcConnection::fail(SQLSMALLINT handle_type, SQLHANDLE handle, const std::string& what) const {
-  throw DatabaseError(what + ": " + mask_secret(diagnostics(handle_type, handle), password_));
+  std::string why = what + ": " + mask_secret(diagnostics(handle_type, handle), password_);
+  // The SQLite driver reports SQLite's own result code as the native error.
+  SQLCHAR state[6] = {};
+  SQLINTEGER native = 0;
+  SQLSMALLINT length = 0;
+  const bool busy = family_ == DbmsFamily::sqlite &&
+                    SQL_SUCCEEDED(SQLGetDiagRec(handle_type, handle, 1, state, &native, nullptr, 0, &length)) &&
+                    (native == sqlite_busy_code || native == sqlite_locked_code);
+  if (busy) throw DatabaseBusy(why);
+  throw DatabaseError(why);
 }
 
 std::vector<Row> OdbcConnection::execute(const std::string& sql, const std::vector<SqlParam>& params,
                                          std::int64_t* affected_rows) {
-  std::shared_lock<std::shared_mutex> reading;
-  std::unique_lock<std::shared_mutex> writing;
-  if (writers_ != nullptr) {
-    if (sql.rfind("SELECT ", 0) == 0) reading = std::shared_lock(*writers_);
-    else writing = std::unique_lock(*writers_);
-  }
   // Parameterised statements (the lookups and updates) are prepared once per connection and
   // re-executed: the server plans them once. One-off statements (DDL) run directly.
   const bool reuse = !params.empty();

@@ -8,7 +8,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <shared_mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -20,6 +19,13 @@ namespace qmilter::whitelist_db {
 class DatabaseError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// A SQLite file locked by another connection past the busy timeout. The connection itself is
+// sound (the pool keeps it), and any further statement would wait as long again.
+class DatabaseBusy : public DatabaseError {
+ public:
+  using DatabaseError::DatabaseError;
 };
 
 // A bound parameter. Timestamps are local-time text "YYYY-MM-DD HH:MM:SS.ffffff"; how they
@@ -57,11 +63,6 @@ class OdbcConnection {
   std::vector<Row> execute(const std::string& sql, const std::vector<SqlParam>& params = {},
                            std::int64_t* affected_rows = nullptr);
 
-  // SQLite has one writer per file: statements other than SELECT take `lock` exclusively,
-  // SELECTs share it, so this process's writers queue instead of busy-sleeping in SQLite
-  // (WAL lets readers run beside a writer). `lock` is shared by all connections of a pool.
-  void serialize_writes(std::shared_mutex* lock) noexcept { writers_ = lock; }
-
   // Whether the table exists (catalog lookup, no statement on the table itself).
   bool table_exists(const std::string& table);
 
@@ -75,7 +76,6 @@ class OdbcConnection {
   std::string password_;
   DbmsFamily family_ = DbmsFamily::other;
   std::string dbms_name_;
-  std::shared_mutex* writers_ = nullptr;
   std::map<std::string, SQLHSTMT> prepared_;  // SQL text -> statement prepared on this connection
   static constexpr std::size_t max_prepared_ = 64;
 };

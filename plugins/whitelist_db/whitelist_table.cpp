@@ -80,6 +80,8 @@ void WhitelistTable::ensure(OdbcConnection& db) const {
   try {
     db.execute("SELECT " + quoted(db, "id") + " FROM " + t + " WHERE 1 = 0");
     return;
+  } catch (const DatabaseBusy&) {
+    throw;  // a locked file: CREATE would wait as long again, and fail the same way
   } catch (const DatabaseError&) {
   }
   auto q = [&](const char* column) { return quoted(db, column); };

@@ -19,11 +19,31 @@ std::string error_of(const std::string& value) {
 }
 
 TEST(ConnectionString, SqliteRelativePathIsResolvedAgainstTheConfigDirectory) {
-  EXPECT_EQ(parsed("sqlite:///whitelist.db").odbc, "Driver=SQLite3;Database=/etc/qmilter/whitelist.db;Timeout=5000;JournalMode=WAL;SyncPragma=NORMAL;");
+  EXPECT_EQ(parsed("sqlite:///whitelist.db").odbc, "Driver=SQLite3;Database=/etc/qmilter/whitelist.db;Timeout=1666;JournalMode=WAL;SyncPragma=NORMAL;");
 }
 
 TEST(ConnectionString, SqliteAbsolutePathHasFourSlashes) {
-  EXPECT_EQ(parsed("sqlite:////var/lib/qmilter/wl.db").odbc, "Driver=SQLite3;Database=/var/lib/qmilter/wl.db;Timeout=5000;JournalMode=WAL;SyncPragma=NORMAL;");
+  EXPECT_EQ(parsed("sqlite:////var/lib/qmilter/wl.db").odbc, "Driver=SQLite3;Database=/var/lib/qmilter/wl.db;Timeout=1666;JournalMode=WAL;SyncPragma=NORMAL;");
+}
+
+TEST(ConnectionString, SqliteBusyTimeoutIsAThirdOfTheTimeoutBecauseTheDriverWaitsThrice) {
+  EXPECT_EQ(sqlite_busy_timeout_ms(3), 1000);
+  EXPECT_EQ(sqlite_busy_timeout_ms(1), 333);
+}
+
+TEST(ConnectionString, RawSqliteStringGetsTheBusyTimeout) {
+  EXPECT_EQ(parsed("Driver=SQLite3;Database=/var/lib/qmilter/wl.db").odbc,
+            "Driver=SQLite3;Database=/var/lib/qmilter/wl.db;Timeout=1666;");
+  EXPECT_EQ(parsed("driver={SQLite3};Database=/w.db;").odbc, "driver={SQLite3};Database=/w.db;Timeout=1666;");
+  // Without it the driver waits 100 s for a locked file, whatever whitelist_db_timeout says.
+  EXPECT_NE(error_of("Driver=SQLite3;Database=/w.db;Timeout=100000").find("leave out Timeout"), std::string::npos);
+}
+
+TEST(ConnectionString, OdbcAttributesAreFoundAndSetByName) {
+  EXPECT_EQ(odbc_attribute("DSN=wl; timeout ={250};x=1", "Timeout"), "250");
+  EXPECT_EQ(odbc_attribute("DSN=wl", "Timeout"), std::nullopt);
+  EXPECT_EQ(with_odbc_attribute("DSN=wl;Timeout=9;PWD={a;b}", "timeout", "25"), "DSN=wl;Timeout=25;PWD={a;b}");
+  EXPECT_EQ(with_odbc_attribute("DSN=wl", "Timeout", "25"), "DSN=wl;Timeout=25;");
 }
 
 TEST(ConnectionString, PostgresUrlMapsToThePostgresUnicodeDriver) {
