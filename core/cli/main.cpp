@@ -1,4 +1,4 @@
-// qmilterctl: the admin CLI (SPEC §7). Parses the command line, runs one command through the
+// qmilterctl: the admin CLI. Parses the command line, runs one command through the
 // quarantines' plugins, and maps the outcome to an exit code (see cli_context.hpp).
 #include <unistd.h>
 

@@ -1,5 +1,5 @@
-// qmilterctl's `list` and `quarantine NAME list|notify|release|delete|get|metadata|purge`
-// (SPEC §7 and issue 3). Every command works through the quarantine's plugins only:
+// qmilterctl's `list` and `quarantine NAME list|notify|release|delete|get|metadata|purge`.
+// Every command works through the quarantine's plugins only:
 // sdk::QuarantineStore's admin side, sdk::Notifier::notify and smtp::send for release.
 // Registered once by main(); the callbacks run on the main thread after parsing.
 #pragma once

@@ -1,4 +1,4 @@
-// qmilterctl's `whitelist NAME ...` commands (SPEC §7), working through sdk::Whitelist only.
+// qmilterctl's `whitelist NAME ...` commands, working through sdk::Whitelist only.
 // Registered once by main(); the callbacks run on the main thread. The whitelist plugin is
 // the authority on entries; the CLI validates addresses first for a clear usage error.
 #pragma once

@@ -75,7 +75,8 @@ struct Config {
 };
 
 struct LoadRequest {
-  std::vector<std::string> files;  // -c values; empty = the default list (SPEC §2)
+  std::vector<std::string> files;  // -c values; empty = those of /etc/qmilter/qmilter.conf,
+                                   // $HOME/qmilter.conf and ./qmilter.conf that exist
   sdk::Role role = sdk::Role::daemon;
   std::string plugin_dir_fallback;  // where plugins are when [global] plugin_dir is unset
 };

@@ -1,4 +1,4 @@
-// load_config: INI files → a complete, immutable Config (SPEC §2). Order: read and merge
+// load_config: INI files → a complete, immutable Config. Order: read and merge
 // the files, check [global], then per quarantine compile the regex, parse ignore_hosts, and
 // build its four plugins from their validated options. Any error stops the load with a
 // ConfigError naming file, section and option; nothing half-built escapes.

@@ -1,4 +1,4 @@
-// Decides whether an inline `style` value may stay (SPEC §6): anything that can load a
+// Decides whether an inline `style` value may stay: anything that can load a
 // resource, run script or overlay the client's UI drops the whole attribute.
 // Pure function, thread-safe.
 #pragma once

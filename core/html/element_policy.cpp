@@ -1,5 +1,5 @@
-// Element and attribute tables of the sanitizer (SPEC §6). Kept elements are exactly the
-// SPEC's list; everything that can run code, load something, submit something or switch the
+// Element and attribute tables of the sanitizer. Kept elements are exactly those in kKept
+// (an allow-list); everything that can run code, load something, submit something or switch the
 // HTML tokenizer into a raw-text or foreign-content mode is dropped with its content.
 #include "core/html/element_policy.hpp"
 
@@ -21,8 +21,8 @@ constexpr std::array<std::string_view, 32> kKept = {
     "img", "li", "ol",        "p",  "pre",    "span",  "strong", "table",
     "tbody", "td", "th",      "thead", "tr",  "tt",    "u",     "ul"};
 
-// Dropped with content: the SPEC's list, plus whatever holds script-like, raw-text,
-// form-control, embedded or foreign (SVG/MathML/VML-ish) content.
+// Dropped with content: document-level elements (head, title, meta, link, base) and whatever
+// holds script-like, raw-text, form-control, embedded or foreign (SVG/MathML/VML-ish) content.
 constexpr std::array<std::string_view, 44> kDropped = {
     "applet",   "area",     "audio",    "base",     "basefont", "bgsound", "button",
     "canvas",   "datalist", "dialog",   "embed",    "fieldset", "form",    "frame",

@@ -1,4 +1,4 @@
-// The allow-list of SPEC §6: what happens to each element and which attributes survive.
+// The sanitizer's allow-list: what happens to each element and which attributes survive.
 // Immutable tables; thread-safe. Names are lower-case, as libxml2's HTML parser gives them.
 #pragma once
 

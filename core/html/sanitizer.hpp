@@ -1,5 +1,5 @@
 // HTML sanitizer for the notification preview: turns untrusted mail HTML into a fragment
-// that no script, tracking pixel or style trick survives (allow-list as in SPEC §6).
+// that no script, tracking pixel or style trick survives (allow-list in element_policy.cpp).
 // Stateless and reentrant: safe to call from any thread; libxml2 is initialised on first use.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Envelope addresses as the rules and plugins see them (SPEC §3 step 2): angle brackets
+// Envelope addresses as the rules and plugins see them: angle brackets
 // and surrounding space stripped, lower-cased; `<>` becomes "".
 #pragma once
 

@@ -1,5 +1,5 @@
 // The preview of a quarantined message for a notification (EMAIL_HTML_TEXT): finds the
-// text part with libetpan, decodes it to UTF-8 and sanitizes it (SPEC §6).
+// text part with libetpan, decodes it to UTF-8 and sanitizes it.
 // Stateless and reentrant: safe to call from any thread.
 #pragma once
 

@@ -1,4 +1,4 @@
-// SPEC §3 step 1: the quarantines active for one SMTP client. Computed per connection into
+// The quarantines active for one SMTP client. Computed per connection into
 // the connection's own list; the shared configuration is never changed (pyquarantine
 // mutated its global list, so one ignored client switched the quarantine off for others).
 #pragma once

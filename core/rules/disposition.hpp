@@ -1,4 +1,4 @@
-// SPEC §3 steps 6–7: what happens to the message once the quarantines have their
+// What happens to the message once the quarantines have their
 // recipients. A quarantine whose action accepts keeps a copy but leaves its recipients in
 // the delivery (pyquarantine removed them and then accepted a message with no recipients).
 // If some recipient is still to receive the message, the others are removed and the

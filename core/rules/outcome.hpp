@@ -1,4 +1,4 @@
-// Carries out what the evaluation decided (SPEC §3 steps 6–8): for each quarantine that took
+// Carries out what the evaluation decided: for each quarantine that took
 // recipients, in precedence order, store the message, notify those recipients with the
 // store's id, and ask its action; then plan which recipients leave the message and which
 // verdict the MTA gets. Any plugin error stops here as an Error (the caller answers

@@ -1,4 +1,4 @@
-// notification_type = email (SPEC §6). notify() renders one notification per recipient and
+// notification_type = email. notify() renders one notification per recipient and
 // queues them, as one outbox file that holds the preview once, before it returns; delivery
 // happens elsewhere:
 //   daemon: the OutboxSender thread of this instance (and of any other generation sharing

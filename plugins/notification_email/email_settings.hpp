@@ -1,4 +1,4 @@
-// The email notifier's options (SPEC §6 + issue 5): the schema the host validates, and the
+// The email notifier's options: the schema the host validates, and the
 // settings built from it once at load — templates parsed, images read and checked, the
 // relay and outbox chosen. Immutable afterwards and shared read-only by all threads.
 #pragma once

@@ -1,4 +1,4 @@
-// The template variables of one notification (SPEC §6): what the message says, computed
+// The template variables of one notification: what the message says, computed
 // once per notify() call, and the per-recipient values derived from it. Values are kept raw
 // (UTF-8, no escaping); the two lookups escape for their context. The preview is not
 // copied per recipient: the variables refer to the facts, which must outlive them.

@@ -1,5 +1,5 @@
 // quarantine_type = file: keeps each quarantined message as two files in
-// `quarantine_directory` (SPEC §4): `<id>` (headers, empty line, body as received) and
+// `quarantine_directory`: `<id>` (headers, empty line, body as received) and
 // `<id>.metadata` (JSON), the layout pyquarantine-milter and its tools use. One instance per
 // quarantine section, immutable after create(); store() runs concurrently on many threads
 // (it only ever creates new names), the admin side serialises its rewrites with a lock on

@@ -1,4 +1,4 @@
-// The `.metadata` file of a FILE quarantine entry (SPEC §4), compatible with what
+// The `.metadata` file of a FILE quarantine entry, compatible with what
 // pyquarantine-milter wrote: json.dump(..., indent=2) of exactly the keys mailfrom,
 // recipients, headers, date, queue_id, subgroups, named_subgroups, in that order, non-ASCII
 // escaped as \uXXXX. Keys this version does not know are kept when an entry is rewritten.

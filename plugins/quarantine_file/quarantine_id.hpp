@@ -1,4 +1,4 @@
-// Quarantine ids of the FILE store: how they are made (SPEC §4: `YYYYmmddHHMMSS_<queueid>`,
+// Quarantine ids of the FILE store: how they are made (`YYYYmmddHHMMSS_<queueid>`,
 // local time) and which strings an admin may hand back as an id (a plain entry name inside
 // the directory, nothing that could reach another file). Pure functions, thread-safe.
 #pragma once

@@ -1,4 +1,4 @@
-// The DB whitelist (see the header): SPEC §5's lookup, weights and last_used update, plus
+// The DB whitelist (see the header): the lookup, weights and last_used update, plus
 // expiry, BATV stripping and the admin side qmilterctl uses. Every public method catches
 // everything: no exception leaves the plugin.
 #include "db_whitelist.hpp"

@@ -1,5 +1,5 @@
 // whitelist_type = db: the sdk::Whitelist kept in an SQL table reached through ODBC
-// (SQLite, PostgreSQL, MariaDB), compatible with pyquarantine's table (SPEC §5).
+// (SQLite, PostgreSQL, MariaDB), compatible with pyquarantine's table.
 // One instance per quarantine section; immutable after create() apart from the pool it
 // shares with other instances on the same database, so all methods may run concurrently.
 #pragma once

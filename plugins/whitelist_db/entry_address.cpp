@@ -1,4 +1,4 @@
-// SPEC §5's address rules (see the header).
+// The whitelist's address rules (see the header).
 #include "entry_address.hpp"
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// The address rules of SPEC §5: what an entry may hold ("" = anyone, "@domain", a full
+// The whitelist's address rules: what an entry may hold ("" = anyone, "@domain", a full
 // address), the candidate values an address is looked up under, the weight of a matching
 // field, and BATV tag stripping. Pure functions.
 #pragma once

@@ -100,7 +100,7 @@ void WhitelistTable::ensure(OdbcConnection& db) const {
                q("permanent") + " BOOL NOT NULL) DEFAULT CHARSET=utf8mb4";  // the server default may be latin1
       break;
     default:
-      // SQLite: byte for byte what the Python ORM created (SPEC §5).
+      // SQLite: byte for byte what pyquarantine's Python ORM created.
       create = "CREATE TABLE IF NOT EXISTS " + t + " (" + q("id") + " INTEGER NOT NULL PRIMARY KEY, " + q("mailfrom") +
                " VARCHAR(255) NOT NULL, " + q("recipient") + " VARCHAR(255) NOT NULL, " + q("created") +
                " DATETIME NOT NULL, " + q("last_used") + " DATETIME NOT NULL, " + q("comment") + " TEXT NOT NULL, " +

@@ -1,6 +1,7 @@
-// The SQL of the whitelist table, per database family: the compatible schema (SPEC §5) created
-// when missing, and every statement the plugin runs, all parameterised. Immutable after
-// construction; the methods run on a connection the caller holds exclusively.
+// The SQL of the whitelist table, per database family: the schema compatible with
+// pyquarantine's table, created when missing, and every statement the plugin runs, all
+// parameterised. Immutable after construction; the methods run on a connection the caller
+// holds exclusively.
 #pragma once
 
 #include <cstdint>

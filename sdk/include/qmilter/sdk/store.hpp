@@ -17,7 +17,7 @@
 
 namespace qmilter::sdk {
 
-// What a store knows about one quarantined message (SPEC §4's metadata).
+// What a store knows about one quarantined message (its metadata).
 struct StoredEntry {
   std::string id;
   std::string mailfrom;
