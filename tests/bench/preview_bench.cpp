@@ -1,4 +1,4 @@
-// Benchmark of the notification preview (issue 5): throughput of text-part extraction plus
+// Benchmark of the notification preview: throughput of text-part extraction plus
 // sanitizing on 100 KB and 5 MB HTML parts, and the peak-RSS increase of a preview of a
 // 25 MB message with a 10 MB HTML part. Prints figures for BENCHMARKS.md; checks nothing.
 // Usage: preview_bench [repetitions-scale]   (run by hand on an idle machine)

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Issue 2 benchmark: qmilter (one quarantine, a header regex, NONE storage + DISCARD)
+"""Core benchmark: qmilter (one quarantine, a header regex, NONE storage + DISCARD)
 against null_filter (accepts at end of headers, no other replies), in one run:
 
   * clean mail at concurrency 1, 8, 64 through both; matched mail through qmilter;
@@ -7,7 +7,7 @@ against null_filter (accepts at end of headers, no other replies), in one run:
   * qmilter's memory (VmRSS/VmHWM) with 256 connections held open mid-message
     (headers sent, before end of headers), and after the throughput runs.
 
-Prints a side-by-side table with ratios and checks the issue's targets (clean mail:
+Prints a side-by-side table with ratios and checks the targets (clean mail:
 qmilter >= 0.9x null msgs/s at 8 and 64; p99 within 1.25x; RSS <= 64 MB with 256
 connections). Exit status 0 even when a target is missed: this is a measurement, not a test.
 

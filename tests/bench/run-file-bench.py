@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Issue 3 benchmark: the FILE quarantine's cost, in one run.
+"""Benchmark of the FILE quarantine's cost, in one run.
 
   * matched mail stored to FILE (fsync'd data + metadata + directory) + DISCARD against
     matched mail with NONE storage + DISCARD, at concurrency 1, 8, 64 with 4 KB and 1 MB
@@ -12,7 +12,7 @@
   * `qmilterctl quarantine NAME list -t RCPT` over --entries entries made by
     make_file_entries.py (page cache warm: the second of two runs; the first is shown too).
 
-Prints the figures and whether the issue's targets are met (FILE >= 0.5x NONE at c=8 with
+Prints the figures and whether the targets are met (FILE >= 0.5x NONE at c=8 with
 4 KB; 100 MB message raises peak RSS by <= 32 MB; list <= 3 s). A measurement, not a test:
 exit status 0 even when a target is missed.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Issue 5 benchmark: milter latency of matched mail with the email notifier enabled vs
+"""Notification benchmark: milter latency of matched mail with the email notifier enabled vs
 disabled, at concurrency 8 (target: p99 enabled <= 2x p99 disabled).
 
 Four qmilter processes, each with one quarantine (header regex, DISCARD), run interleaved:

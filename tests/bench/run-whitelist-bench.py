@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Issue 4 benchmark: what the DB whitelist adds to each matched message.
+"""DB whitelist benchmark: what the DB whitelist adds to each matched message.
 
 A `spam` quarantine (regex on `X-Spam-Flag: YES`, NONE storage, DISCARD) with
 whitelist_type = none, and with whitelist_type = db on SQLite (a file) and on PostgreSQL (a
@@ -53,7 +53,7 @@ smtp_port = 25
 {whitelist}
 """
 
-# SPEC 5's table as pyquarantine's ORM created it on SQLite.
+# The whitelist table as pyquarantine's ORM created it on SQLite.
 SQLITE_DDL = (
     'CREATE TABLE "whitelist" ("id" INTEGER NOT NULL PRIMARY KEY, "mailfrom" VARCHAR(255) NOT NULL, '
     '"recipient" VARCHAR(255) NOT NULL, "created" DATETIME NOT NULL, "last_used" DATETIME NOT NULL, '

@@ -25,7 +25,7 @@ Per test module (started once, stopped in finalizers even when a test fails):
 
 Per test:
   qmilter_config  write_qmilter_config(sections_or_text, name) -> path of an INI file
-                  (see rig.simple_config / rig.quarantine_section for issue 2's sections)
+                  (see rig.simple_config / rig.quarantine_section for ready-made sections)
   start_qmilter   start_qmilter(config, extra_args=(), socket_path=None) -> Qmilter
                   listening on milter_socket (.reload(), .stop(), .kill(), .log);
                   `config` is a dict of sections, INI text or a path (or a list of

@@ -1,5 +1,5 @@
-"""qmilterctl release through a server that offers STARTTLS (issue 3: "STARTTLS when the
-server offers it"): the test runs a small SMTP server of its own on 127.0.0.1 with a fresh
+"""qmilterctl release through a server that offers STARTTLS (release uses STARTTLS when the
+server offers it): the test runs a small SMTP server of its own on 127.0.0.1 with a fresh
 self-signed certificate (Python's ssl module), records whether each transaction ran inside
 TLS and the exact DATA bytes on the wire, and checks that the released message arrives
 encrypted, CRLF-normalised and dot-stuffed exactly once, one transaction per recipient.

@@ -1,4 +1,4 @@
-"""qmilter's start-up checks (issue 2, SPEC 2 and 8): `-t` prints `Configuration ok`; a
+"""qmilter's start-up checks: `-t` prints `Configuration ok`; a
 bad configuration refuses to start with an error naming file, section and option."""
 
 import os

@@ -1,4 +1,4 @@
-"""qmilter driven by a real milter client (OpenDKIM's miltertest) - issue 2, SPEC 3.
+"""qmilter driven by a real milter client (OpenDKIM's miltertest).
 
 The Lua scripts in miltertest/ play the MTA: a clean message gets ACCEPT at end of headers
 (and every earlier step was negotiated to need no reply), a matched message with action

@@ -1,4 +1,4 @@
-"""Mail through Postfix -> qmilter -> smtp-sink with `none` plugins - issue 2, SPEC 3.
+"""Mail through Postfix -> qmilter -> smtp-sink with `none` plugins.
 
 A real Postfix (started by the rig on a free loopback port) calls qmilter on every SMTP
 session and relays what it accepts to smtp-sink; the tests look at what the SMTP client
@@ -58,7 +58,7 @@ def test_discard_mail_is_not_delivered_and_postfix_logs_the_discard(
     mark = postfix.log.mark()
     result = smtp("sender@example.org", [rcpt], rig.make_message(SPAM, to=rcpt))
     assert_discarded(postfix, smtp_sink, result, [rcpt], mark)
-    # SPEC 8: the daemon's lines about a message carry Postfix's queue id.
+    # The daemon's lines about a message carry Postfix's queue id.
     queue_id = postfix.log.search(r"(\w+): milter-discard", since=mark).group(1)
     qmilter.log.wait_for(queue_id)
     # The next clean message on the same daemon is delivered.

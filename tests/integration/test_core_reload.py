@@ -1,5 +1,5 @@
 """SIGHUP swaps qmilter's configuration; a bad new one is refused and the old one kept; a
-message in flight finishes on the configuration it started with (issue 2, SPEC 8).
+message in flight finishes on the configuration it started with.
 Checked with mail through the rig's Postfix and with miltertest."""
 
 import os

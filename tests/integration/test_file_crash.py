@@ -1,4 +1,4 @@
-"""Crash safety of the FILE quarantine (issue 3): 200 matched messages stream through Postfix
+"""Crash safety of the FILE quarantine: 200 matched messages stream through Postfix
 while qmilter is killed with SIGKILL and started again. Afterwards every message is a
 complete entry (data + metadata, the JSON parses, the body is whole) - stored before the
 kill, or refused with a temporary error while qmilter was down and stored when the client

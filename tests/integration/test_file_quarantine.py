@@ -1,4 +1,4 @@
-"""FILE quarantine through the real Postfix rig (issue 3): a matched message lands in the
+"""FILE quarantine through the real Postfix rig: a matched message lands in the
 directory with pyquarantine's layout, read back the way the Python filter's tools did
 (json.load for the metadata, the email module for the data file); release through
 qmilterctl reaches a real SMTP server (smtp-sink) with the stored message, and the entry

@@ -1,4 +1,4 @@
-"""EMAIL notifications end to end - issue 5, SPEC 6.
+"""EMAIL notifications end to end.
 
 A real Postfix hands a spam message for two recipients to qmilter; the FILE store keeps
 it, the email notifier queues one notification per recipient in its outbox and its sender

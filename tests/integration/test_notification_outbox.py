@@ -1,4 +1,4 @@
-"""The email notifier's durable outbox - issue 5.
+"""The email notifier's durable outbox.
 
 notify() only writes each notification crash-safely into the outbox; a sender thread
 delivers it. So a dead or hanging relay never slows the milter's answer, a notification

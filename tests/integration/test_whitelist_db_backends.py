@@ -40,8 +40,9 @@ def test_same_suite_passes_against_the_server(database):
 
 
 def test_new_table_gets_the_compatible_columns(database):
-    """After the suite's lookups, a table created by the plugin has SPEC 5's columns in
-    the server's own types, and the unique index on (mailfrom, recipient)."""
+    """After the suite's lookups, a table created by the plugin has pyquarantine's
+    columns (id, mailfrom, recipient, created, last_used, comment, permanent) in the server's
+    own types, and the unique index on (mailfrom, recipient)."""
     result = subprocess.run([program_path(), "--gtest_filter=*CreatesTheTableWhenMissing*"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             errors="replace", timeout=120,

@@ -1,4 +1,4 @@
-"""The DB whitelist through Postfix -> qmilter -> smtp-sink (issue 4, SPEC 3 and 5).
+"""The DB whitelist through Postfix -> qmilter -> smtp-sink.
 
 Entries are added with the real qmilterctl on the same configuration. SQLite serves the
 routing tests; the outage test stops a real PostgreSQL / MariaDB server (rig.databases)
@@ -56,7 +56,7 @@ def test_whitelisted_recipient_gets_the_mail_while_the_others_copy_is_quarantine
     assert delivered.recipients == [trusting]
     assert delivered.header("X-Spam-Flag") == "YES"
     assert smtp_sink.messages_to(other) == []
-    # The entry that matched was marked used (SPEC 5: last_used of the heaviest match).
+    # The entry that matched was marked used (last_used of the heaviest match is updated).
     entry = json.loads(qmilterctl(config, "whitelist", "spam", "list", "--json"))[0]
     assert entry["last_used"] > entry["created"], entry
 

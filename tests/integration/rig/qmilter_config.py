@@ -1,10 +1,10 @@
-"""Writing qmilter INI files (SPEC section 2) from Python dicts.
+"""Writing qmilter INI files (the format of qmilter.conf(5)) from Python dicts.
 
     write_config(path, {"global": {"quarantines": ["spam"], ...}, "spam": {...}})
 
 Section order and key order are kept; list values are joined with ", "; None values are
 left out (handy to drop a mandatory option in an error test). quarantine_section() gives
-a complete `none`-typed quarantine section for issue 2's tests, to be tweaked per test.
+a complete `none`-typed quarantine section for the core's tests, to be tweaked per test.
 """
 
 import os

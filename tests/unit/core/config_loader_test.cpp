@@ -1,5 +1,5 @@
 // The config loader against real INI files and the real plugins: every error names the
-// file, the section and the option; defaults, overrides and paths behave as SPEC §2 says.
+// file, the section and the option; defaults, overrides and paths behave as qmilter.conf(5) says.
 #include <gtest/gtest.h>
 
 #include "core/config/config.hpp"

@@ -1,4 +1,4 @@
-// SPEC §3 steps 6–7: which recipients leave the message and what the MTA is told.
+// Which recipients leave the message and what the MTA is told.
 #include <gtest/gtest.h>
 
 #include "core/rules/disposition.hpp"

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Independent re-parse check of the sanitizer's output (issue 5).
+"""Independent re-parse check of the sanitizer's output.
 
 Runs the sanitize_corpus helper over the XSS corpus and re-tokenizes every output with
 Python's html.parser (an HTML5-style tokenizer that shares no code with libxml2):

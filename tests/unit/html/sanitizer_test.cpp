@@ -1,4 +1,4 @@
-// sanitize() and escape(): the rules of SPEC §6, one behaviour per test.
+// sanitize() and escape(): the sanitizer's rules, one behaviour per test.
 #include <gtest/gtest.h>
 
 #include <thread>

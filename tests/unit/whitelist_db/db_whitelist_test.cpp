@@ -24,7 +24,7 @@ namespace {
 
 using sdk::Role;
 
-// SPEC §5, as the Python ORM created it.
+// pyquarantine's whitelist table, as the Python ORM created it.
 const char* const python_ddl =
     "CREATE TABLE \"whitelist\" (\"id\" INTEGER NOT NULL PRIMARY KEY, \"mailfrom\" VARCHAR(255) NOT NULL, "
     "\"recipient\" VARCHAR(255) NOT NULL, \"created\" DATETIME NOT NULL, \"last_used\" DATETIME NOT NULL, "

@@ -1,4 +1,4 @@
-// SPEC §5's address rules: valid entries, lookup candidates, weights, BATV.
+// The whitelist's address rules: valid entries, lookup candidates, weights, BATV.
 #include <gtest/gtest.h>
 
 #include "entry_address.hpp"

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the MIME preview corpus (issue 5): NN-name.eml and NN-name.expect per message.
+"""Writes the MIME preview corpus: NN-name.eml and NN-name.expect per message.
 
 The messages are built here byte by byte, with Python's own codecs doing the charset
 encoding, so the expectations (hand-written Unicode text) are independent of the C++ code.
