@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <limits>
 #include <map>
 #include <thread>
 
@@ -21,6 +22,25 @@ constexpr std::int64_t touch_interval_seconds = 60;
 constexpr std::size_t touched_prune_size = 10000;
 
 std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+// DAYS as seconds, saturating: a huge count means "longer than anything", never a product
+// that wraps around and makes fresh entries look old.
+std::int64_t days_in_seconds(std::int64_t days) {
+  std::int64_t seconds = 0;
+  if (__builtin_mul_overflow(days, seconds_per_day, &seconds)) {
+    return days > 0 ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
+  }
+  return seconds;
+}
+
+// The moment DAYS before now, saturating at the ends of the int64 range.
+std::int64_t days_before(std::int64_t now, std::int64_t days) {
+  std::int64_t cutoff = 0;
+  if (__builtin_sub_overflow(now, days_in_seconds(days), &cutoff)) {
+    return days > 0 ? std::numeric_limits<std::int64_t>::min() : std::numeric_limits<std::int64_t>::max();
+  }
+  return cutoff;
+}
 
 std::vector<std::string> lowered_all(const std::vector<std::string>& values) {
   std::vector<std::string> out;
@@ -122,7 +142,7 @@ bool DbWhitelist::expired(const std::string& last_used, bool permanent, std::int
   if (expire_days_ == 0 || permanent) return false;
   auto used = parse_local_timestamp(last_used);
   // An unreadable date cannot prove the entry stale: keep it matching.
-  return used && now - *used > expire_days_ * seconds_per_day;
+  return used && *used < days_before(now, expire_days_);
 }
 
 std::vector<std::int64_t> DbWhitelist::stale_touches(const std::vector<std::int64_t>& ids, std::int64_t now) const {
@@ -232,7 +252,7 @@ sdk::Result<std::vector<sdk::WhitelistEntry>> DbWhitelist::list(const sdk::White
       return table_.entries(db, lowered_all(filter.from), lowered_all(filter.to));
     });
     if (filter.older_than_days) {
-      const std::int64_t cutoff = now_seconds() - *filter.older_than_days * seconds_per_day;
+      const std::int64_t cutoff = days_before(now_seconds(), *filter.older_than_days);
       std::erase_if(entries, [&](const sdk::WhitelistEntry& entry) {
         auto used = parse_local_timestamp(entry.last_used);
         return used && *used >= cutoff;

@@ -302,6 +302,10 @@ TEST_F(DbWhitelistTest, ListFiltersByFromToAndAge) {
   ASSERT_TRUE(old.ok());
   ASSERT_EQ(old.value().size(), 1u);
   EXPECT_EQ(old.value()[0].id, third);
+  // A count of days whose seconds overflow int64 is older than everything, not a wrap.
+  auto older_than_ever = wl->list({{}, {}, std::int64_t{200'000'000'000'000}});
+  ASSERT_TRUE(older_than_ever.ok());
+  EXPECT_TRUE(older_than_ever.value().empty());
 }
 
 TEST_F(DbWhitelistTest, InstancesOnTheSameDatabaseShareOnePool) {
