@@ -20,25 +20,26 @@ std::string header_name(const std::string& subject) {
 sdk::Result<std::optional<sdk::Match>> first_match(const Rule& rule, const std::vector<std::string>& subjects,
                                                    Clock::time_point deadline, std::chrono::milliseconds limit,
                                                    std::vector<std::string>& warnings) {
+  auto time_spent = [&] { return "the message's regex time limit (" + std::to_string(limit.count()) + " ms) is spent"; };
   for (const std::string& subject : subjects) {
-    std::string failure;
+    std::string failure;  // built only off the clean path
     sdk::Result<RegexSearch> searched = RegexSearch{};
     if (Clock::now() > deadline) {
-      failure = "the message's regex time limit (" + std::to_string(limit.count()) + " ms) is spent";
-    } else if (searched = rule.regex->search(subject); !searched.ok()) {
-      failure = searched.error().message;
+      failure = time_spent();
+    } else if (searched = rule.regex->search(subject, deadline); !searched.ok()) {
+      failure = Clock::now() > deadline ? time_spent() : searched.error().message;
     }
-    std::string where = "quarantine '" + *rule.name + "': regex on header '" + header_name(subject) + "'";
+    auto where = [&] { return "quarantine '" + *rule.name + "': regex on header '" + header_name(subject) + "'"; };
     if (!failure.empty()) {
       if (rule.on_regex_failure == RegexFailureAction::tempfail) {
-        return sdk::Error{where + " could not be decided: " + failure};
+        return sdk::Error{where() + " could not be decided: " + failure};
       }
-      warnings.push_back(where + " could not be decided (" + failure + "); taken as a match");
+      warnings.push_back(where() + " could not be decided (" + failure + "); taken as a match");
       return std::optional<sdk::Match>(rule.regex->match_without_groups(subject));
     }
     if (!searched.value().match) continue;
     if (searched.value().groups_unknown) {
-      warnings.push_back(where + " matched only by the DFA matcher (backtracking outgrew its limits); "
+      warnings.push_back(where() + " matched only by the DFA matcher (backtracking outgrew its limits); "
                          "its groups are empty");
     }
     return std::move(searched.value().match);

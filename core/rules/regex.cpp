@@ -5,6 +5,7 @@
 #include <pcre2.h>
 
 #include <algorithm>
+#include <chrono>
 #include <vector>
 
 namespace qmilter::core {
@@ -16,11 +17,18 @@ struct Regex::Compiled {
 
 namespace {
 
-constexpr std::size_t kJitStackBytes = 8 * 1024 * 1024;  // fits `(.|\n)*` over a 100 KB header
-constexpr std::uint32_t kHeapLimitKiB = 64 * 1024;       // the interpreter's backtracking frames
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t jit_stack_bytes = 8 * 1024 * 1024;  // fits `(.|\n)*` over a 100 KB header
+constexpr std::uint32_t heap_limit_kib = 64 * 1024;       // the interpreter's backtracking frames
 // The DFA matcher's time per character grows with its active states, which nested
-// quantifiers multiply; 4096 ints bound one 100 KB header to about 100 ms.
-constexpr std::size_t kDfaWorkspaceInts = 4096;
+// quantifiers multiply; a small workspace keeps one pass over a header short.
+constexpr std::size_t dfa_workspace_ints = 4096;
+
+// PCRE2's match limit counts per start position, so one unanchored search over a long header
+// can cost the limit thousands of times. A callout in front of every pattern runs at each
+// start position (of every matcher) and ends the search once the message's deadline passed.
+constexpr std::string_view deadline_callout = "(?C255)";
 
 // Per-thread matching state, freed at thread exit: the match data (grown to the largest
 // pattern seen), a match context carrying the limits, a JIT stack created the first time a
@@ -32,6 +40,7 @@ struct MatchScratch {
   pcre2_match_context* context = nullptr;
   pcre2_jit_stack* jit_stack = nullptr;
   std::vector<int> dfa_workspace;
+  Clock::time_point deadline = Clock::time_point::max();  // of the search under way
 
   ~MatchScratch() {
     pcre2_match_data_free(data);
@@ -51,16 +60,20 @@ struct MatchScratch {
     if (!context && !(context = pcre2_match_context_create(nullptr))) throw std::bad_alloc();
     pcre2_set_match_limit(context, limits.match_limit);
     pcre2_set_depth_limit(context, limits.depth_limit);
-    pcre2_set_heap_limit(context, kHeapLimitKiB);
+    pcre2_set_heap_limit(context, heap_limit_kib);
+    pcre2_set_callout(context, &MatchScratch::check_deadline, this);
     return context;
   }
   // Whether a larger JIT stack was newly attached (false: it already was, or no memory).
   bool grow_jit_stack() {
     if (jit_stack) return false;
-    jit_stack = pcre2_jit_stack_create(32 * 1024, kJitStackBytes, nullptr);
+    jit_stack = pcre2_jit_stack_create(32 * 1024, jit_stack_bytes, nullptr);
     if (!jit_stack) return false;
     pcre2_jit_stack_assign(context, nullptr, jit_stack);
     return true;
+  }
+  static int check_deadline(pcre2_callout_block*, void* self) {
+    return Clock::now() > static_cast<MatchScratch*>(self)->deadline ? PCRE2_ERROR_CALLOUT : 0;
   }
 };
 thread_local MatchScratch scratch;
@@ -140,7 +153,7 @@ std::string python_to_pcre2(std::string_view pattern) {
 
 Regex::Regex(const std::string& python_pattern, RegexLimits limits)
     : pattern_(python_pattern), limits_(limits) {
-  std::string translated = python_to_pcre2(python_pattern);
+  std::string translated = std::string(deadline_callout) + python_to_pcre2(python_pattern);
   int error_code = 0;
   PCRE2_SIZE error_offset = 0;
   const std::uint32_t options =
@@ -148,6 +161,7 @@ Regex::Regex(const std::string& python_pattern, RegexLimits limits)
   pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(translated.data()), translated.size(), options,
                                    &error_code, &error_offset, nullptr);
   if (!code) {
+    error_offset -= std::min<PCRE2_SIZE>(error_offset, deadline_callout.size());
     throw RegexError("invalid regex at offset " + std::to_string(error_offset) + ": " + pcre2_message(error_code));
   }
   auto compiled = std::make_shared<Compiled>();
@@ -170,13 +184,14 @@ Regex::Regex(const std::string& python_pattern, RegexLimits limits)
   compiled_ = std::move(compiled);
 }
 
-sdk::Result<RegexSearch> Regex::search(std::string_view subject) const {
+sdk::Result<RegexSearch> Regex::search(std::string_view subject, Clock::time_point deadline) const {
   if (!compiled_) return RegexSearch{};
   std::string repaired;
   subject = as_utf8(subject, repaired);
   const auto* text = reinterpret_cast<PCRE2_SPTR>(subject.data());
   pcre2_match_data* data = scratch.match_data(group_count_ + 1);
   pcre2_match_context* context = scratch.limited_to(limits_);
+  scratch.deadline = deadline;
 
   int rc = pcre2_match(compiled_->code, text, subject.size(), 0, PCRE2_NO_UTF_CHECK, data, context);
   if (rc == PCRE2_ERROR_JIT_STACKLIMIT && scratch.grow_jit_stack()) {
@@ -198,16 +213,18 @@ sdk::Result<RegexSearch> Regex::search(std::string_view subject) const {
     for (const auto& [name, number] : names_) match.named.emplace_back(name, group(number));
     return RegexSearch{std::move(match), false};
   }
+  if (rc == PCRE2_ERROR_CALLOUT) return sdk::Error{"the deadline passed during the search"};
   if (!out_of_limits(rc)) return sdk::Error{"PCRE2: " + pcre2_message(rc)};
 
   // Backtracking can cost exponential time (`(.|\n)*X` on a folded header that lacks X);
   // the DFA matcher follows every path at once and decides such patterns in one pass.
   std::vector<int>& workspace = scratch.dfa_workspace;
-  workspace.resize(kDfaWorkspaceInts);
+  workspace.resize(dfa_workspace_ints);
   int dfa = pcre2_dfa_match(compiled_->code, text, subject.size(), 0, PCRE2_NO_UTF_CHECK, data, context,
                             workspace.data(), workspace.size());
   if (dfa == PCRE2_ERROR_NOMATCH) return RegexSearch{};
   if (dfa >= 0) return RegexSearch{match_without_groups(subject), true};
+  if (dfa == PCRE2_ERROR_CALLOUT) return sdk::Error{"the deadline passed during the search"};
   return sdk::Error{"PCRE2: " + pcre2_message(rc) + ", and the DFA matcher: " + pcre2_message(dfa)};
 }
 

@@ -4,6 +4,7 @@
 // each thread keeps its own match buffer, match context and (when needed) JIT stack.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -45,8 +46,11 @@ class Regex {
   const RegexLimits& limits() const noexcept { return limits_; }
 
   // The first match in subject with its groups as Python's groups()/groupdict() would give
-  // them, or no match; an Error with PCRE2's reason when neither matcher could decide.
-  sdk::Result<RegexSearch> search(std::string_view subject) const;
+  // them, or no match; an Error with PCRE2's reason when neither matcher could decide, or
+  // when `deadline` passed during the search (checked at every start position).
+  sdk::Result<RegexSearch> search(
+      std::string_view subject,
+      std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max()) const;
   // subject as a match whose groups are all unset (Python's None).
   sdk::Match match_without_groups(std::string_view subject) const;
 

@@ -91,6 +91,22 @@ def test_one_message_cannot_buy_unbounded_regex_time(postfix, smtp_sink, start_q
     assert elapsed < 30, f"answered after {elapsed:.1f} s"
 
 
+def test_one_long_header_cannot_buy_unbounded_regex_time(postfix, smtp_sink, start_qmilter, smtp):
+    # PCRE2's match limit counts per start position: each run of 18 `a` stays under it, and
+    # the thousands of runs in one folded 60 KB header cost 9 s of CPU without the deadline.
+    qmilter = start_qmilter(rig.simple_config(
+        {"nested": rig.quarantine_section(r"(a+)+$", "discard")}, regex_time_limit=500))
+    rcpt = rig.unique_address()
+    lines = [("a" * 18 + "!") * 52 for _ in range(60)]
+    started = time.monotonic()
+    result = smtp("sender@example.org", [rcpt], rig.make_message({"X-Runs": "\r\n\t".join(lines)}, to=rcpt))
+    elapsed = time.monotonic() - started
+    assert result.final is not None and result.final[0] == 451, result
+    qmilter.log.wait_for(r"temporary failure: quarantine 'nested': regex on header 'X-Runs' could not be "
+                         r"decided: the message's regex time limit \(500 ms\) is spent")
+    assert elapsed < 30, f"answered after {elapsed:.1f} s"
+
+
 def test_config_check_refuses_bad_regex_options(tmp_path):
     for option, value, reason in [
             ("regex_match_limit", "0", "must be from 1 to 4294967295"),

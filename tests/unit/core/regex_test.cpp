@@ -3,6 +3,8 @@
 
 #include "core/rules/regex.hpp"
 
+#include <chrono>
+
 namespace qmilter::core {
 namespace {
 
@@ -119,6 +121,30 @@ TEST(Regex, WhatNeitherMatcherCanDecideIsAnError) {
   auto searched = regex.search("Subject: " + std::string(200, 'a'));
   ASSERT_FALSE(searched.ok());
   EXPECT_NE(searched.error().message.find("match limit exceeded"), std::string::npos) << searched.error().message;
+}
+
+
+// PCRE2's match limit counts per start position: runs of `a` each just short of the limit
+// would cost it thousands of times in one search. The deadline ends the search instead.
+TEST(Regex, ADeadlineEndsOneLongSearch) {
+  Regex nested("(a+)+$");
+  std::string runs = "Subject: ";
+  while (runs.size() < 60'000) runs += std::string(19, 'a') + "!";
+  auto started = std::chrono::steady_clock::now();
+  auto searched = nested.search(runs, started + std::chrono::milliseconds(100));
+  auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(searched.ok());
+  EXPECT_EQ(searched.error().message, "the deadline passed during the search");
+  EXPECT_LT(took, std::chrono::seconds(5));
+}
+
+TEST(Regex, ErrorOffsetsAreThoseOfThePatternAsWritten) {
+  try {
+    Regex("*abc");
+    FAIL();
+  } catch (const RegexError& e) {
+    EXPECT_EQ(std::string(e.what()), "invalid regex at offset 0: quantifier does not follow a repeatable item");
+  }
 }
 
 }  // namespace
