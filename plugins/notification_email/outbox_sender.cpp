@@ -54,11 +54,14 @@ DeliveryResult deliver(const Outbox& outbox, const smtp::Server& relay, ClaimedE
       break;
     }
     CommitTicket ticket;
-    const auto deadline = std::chrono::steady_clock::now() + 2 * relay.timeout + std::chrono::seconds(5);
     const smtp::Outcome outcome = smtp::send(relay, entry.envelope().envelope_from, {recipient.address},
                                              [&](const sdk::ChunkVisitor& visit) -> sdk::Status {
                                                // Past this point the relay may get the end of
-                                               // data: exit waits until the marker is written.
+                                               // data: exit waits until the marker is written,
+                                               // for the body and the reply (each bounded by
+                                               // the timeout) counted from here, not connect.
+                                               const auto deadline = std::chrono::steady_clock::now() +
+                                                                     2 * relay.timeout + std::chrono::seconds(5);
                                                if (!ticket.enter(deadline)) return sdk::Error{"qmilter is stopping"};
                                                return entry.read_message(recipient, visit);
                                              });

@@ -167,7 +167,7 @@ void OdbcConnection::fail(SQLSMALLINT handle_type, SQLHANDLE handle, const std::
   SQLSMALLINT length = 0;
   const bool busy = family_ == DbmsFamily::sqlite &&
                     SQL_SUCCEEDED(SQLGetDiagRec(handle_type, handle, 1, state, &native, nullptr, 0, &length)) &&
-                    (native == sqlite_busy_code || native == sqlite_locked_code);
+                    ((native & 0xff) == sqlite_busy_code || (native & 0xff) == sqlite_locked_code);
   if (busy) throw DatabaseBusy(why);
   throw DatabaseError(why);
 }
