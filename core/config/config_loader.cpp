@@ -13,6 +13,7 @@
 #include "core/config/ini_file.hpp"
 #include "core/config/option_values.hpp"
 #include "core/plugins/plugin_registry.hpp"
+#include "core/rules/regex_probe.hpp"
 
 namespace qmilter::core {
 namespace fs = std::filesystem;
@@ -330,6 +331,13 @@ std::shared_ptr<const Config> load_config(const LoadRequest& request) {
   std::set<std::string> known;
   for (std::size_t i = 0; i < names.size(); ++i) {
     config->quarantines.push_back(build_quarantine(names[i], i, ini, *config, registry, request.role, known));
+    if (request.role != sdk::Role::check) continue;
+    if (auto probe = catastrophic_backtracking(config->quarantines.back().regex)) {
+      SectionView view(ini, names[i], config->config_dir);
+      config->warnings.push_back(std::string(view.error("regex", "backtracking gives up on " + *probe +
+                                                                     "; long headers cost CPU and may be undecidable")
+                                                 .what()));
+    }
   }
   std::vector<std::string> sections = names;
   sections.push_back("global");

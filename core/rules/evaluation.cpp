@@ -38,7 +38,7 @@ sdk::Result<std::optional<sdk::Match>> first_match(const Rule& rule, const std::
       return std::optional<sdk::Match>(rule.regex->match_without_groups(subject));
     }
     if (!searched.value().match) continue;
-    if (searched.value().groups_unknown) {
+    if (searched.value().by_dfa) {
       warnings.push_back(where() + " matched only by the DFA matcher (backtracking outgrew its limits); "
                          "its groups are empty");
     }

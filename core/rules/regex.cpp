@@ -222,7 +222,7 @@ sdk::Result<RegexSearch> Regex::search(std::string_view subject, Clock::time_poi
   workspace.resize(dfa_workspace_ints);
   int dfa = pcre2_dfa_match(compiled_->code, text, subject.size(), 0, PCRE2_NO_UTF_CHECK, data, context,
                             workspace.data(), workspace.size());
-  if (dfa == PCRE2_ERROR_NOMATCH) return RegexSearch{};
+  if (dfa == PCRE2_ERROR_NOMATCH) return RegexSearch{std::nullopt, true};
   if (dfa >= 0) return RegexSearch{match_without_groups(subject), true};
   if (dfa == PCRE2_ERROR_CALLOUT) return sdk::Error{"the deadline passed during the search"};
   return sdk::Error{"PCRE2: " + pcre2_message(rc) + ", and the DFA matcher: " + pcre2_message(dfa)};

@@ -33,7 +33,7 @@ struct RegexLimits {
 // PCRE2's DFA matcher instead, which finds whether it matches but not its groups.
 struct RegexSearch {
   std::optional<sdk::Match> match;  // nullopt: no match
-  bool groups_unknown = false;      // matched by the DFA matcher: every group is unset
+  bool by_dfa = false;              // backtracking gave up; a match has every group unset
 };
 
 class Regex {

@@ -117,3 +117,16 @@ def test_config_check_refuses_bad_regex_options(tmp_path):
         result = rig.run_qmilter(["-t", "-c", config])
         assert result.returncode != 0
         assert f"[spam] {option}: {reason}" in result.stderr, result.stderr
+
+
+def test_config_check_warns_of_catastrophic_backtracking(tmp_path):
+    config = rig.write_config(str(tmp_path / "probe.conf"), rig.simple_config({
+        "report": rig.quarantine_section(REPORT_REGEX),
+        "nested": rig.quarantine_section(r"(a+)+$"),
+        "plain": rig.quarantine_section(r"^X-Spam-Flag: YES")}))
+    result = rig.run_qmilter(["-t", "-c", config])
+    assert result.returncode == 0, result.stderr
+    output = result.stdout + result.stderr
+    assert "[report] regex: backtracking gives up on a folded 30-line spam report;" in output, output
+    assert "[nested] regex: backtracking gives up on 4,000 repeated letters (" in output, output
+    assert "[plain] regex" not in output, output

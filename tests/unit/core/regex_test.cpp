@@ -40,7 +40,7 @@ TEST(Regex, GroupsAndNamedGroupsAsPythonGivesThem) {
   ASSERT_TRUE(searched.ok());
   const auto& match = searched.value().match;
   ASSERT_TRUE(match);
-  EXPECT_FALSE(searched.value().groups_unknown);
+  EXPECT_FALSE(searched.value().by_dfa);
   EXPECT_EQ(match->subject, "X-Spam-Score: 12 ***");
   ASSERT_EQ(match->groups.size(), 3u);
   EXPECT_EQ(match->groups[0], "12");
@@ -86,6 +86,7 @@ TEST(Regex, CatastrophicBacktrackingIsDecidedByTheDfaMatcher) {
   auto clean = regex.search(spam_report(30, "BAYES_00"));
   ASSERT_TRUE(clean.ok()) << clean.error().message;
   EXPECT_FALSE(clean.value().match);
+  EXPECT_TRUE(clean.value().by_dfa);
 
   Regex nested("^Subject: (a+)+$");
   auto not_spam = nested.search("Subject: " + std::string(40, 'a') + "!");
@@ -109,7 +110,7 @@ TEST(Regex, AMatchOnlyTheDfaMatcherFoundHasItsGroupsUnset) {
   auto searched = regex.search("X-Spam-Report: * 3.5 BAYES_99" + spam_report(30, "BAYES_00").substr(14));
   ASSERT_TRUE(searched.ok()) << searched.error().message;
   ASSERT_TRUE(searched.value().match);
-  EXPECT_TRUE(searched.value().groups_unknown);
+  EXPECT_TRUE(searched.value().by_dfa);
   EXPECT_EQ(searched.value().match->groups, (std::vector<std::optional<std::string>>{std::nullopt, std::nullopt}));
   ASSERT_EQ(searched.value().match->named.size(), 1u);
   EXPECT_EQ(searched.value().match->named[0].second, std::nullopt);
