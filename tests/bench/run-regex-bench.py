@@ -3,7 +3,7 @@
 quarantine regex meets headers that make PCRE2's backtracking explode, against an ordinary
 verdict regex on clean mail.
 
-Five qmilter processes, each with one quarantine (quarantine_type = none,
+Six qmilter processes, each with one quarantine (quarantine_type = none,
 notification_type = none, whitelist_type = none, action = discard) and its own regex:
   baseline        `^X-Spam-Flag: YES` on a clean ordinary message (12 headers)
   report, rule    `^X-Spam-Report:(.|\\n)*BAYES_99` on the same message plus a folded
@@ -14,6 +14,9 @@ notification_type = none, whitelist_type = none, action = discard) and its own r
                   every header costs its whole match limit, so the message's
                   regex_time_limit (default 2000 ms) runs out: tempfail
   (a+)+$, 200 ms  the same with regex_time_limit = 200
+  one long header `(a+)+$` on one folded 60 KB header of 18-`a` runs: each start position
+                  stays under the match limit, so only the deadline, checked at every start
+                  position, ends the search: tempfail after regex_time_limit
 Each message goes alone (milter_loadgen -c 1 -n 1, one recipient); the cases are
 interleaved over --messages rounds after --warmup uncounted messages each. Reports per case
 the verdict, the median and max time from connect() to the milter's verdict, the ratio of
@@ -92,6 +95,7 @@ def spam_report(lines, last_rule):
 
 
 NESTED_HEADERS = [(f"X-A{n}", "a" * 40 + "!") for n in range(1000)]
+RUNS_HEADER = [("X-Runs", "\r\n\t".join(("a" * 18 + "!") * 52 for _ in range(60)))]
 
 # name, regex, [global] lines, headers added to the ordinary message, expected verdict
 CASES = (
@@ -100,6 +104,7 @@ CASES = (
     ("report, none", REPORT_REGEX, "", [("X-Spam-Report", spam_report(30, "BAYES_00"))], "accept"),
     ("(a+)+$", NESTED_REGEX, "", NESTED_HEADERS, "tempfail"),
     ("(a+)+$, 200 ms", NESTED_REGEX, "regex_time_limit = 200\n", NESTED_HEADERS, "tempfail"),
+    ("one long header", NESTED_REGEX, "", RUNS_HEADER, "tempfail"),
 )
 
 
