@@ -7,6 +7,7 @@
 #include "core/app/daemon.hpp"
 #include "core/config/config_error.hpp"
 #include "core/config/config_store.hpp"
+#include "core/config/option_values.hpp"
 #include "core/log/log_sink.hpp"
 #include "core/plugins/plugin_registry.hpp"
 
@@ -14,24 +15,45 @@ namespace {
 
 using namespace qmilter;
 
+void print_option(const sdk::OptionSpec& option) {
+  std::cout << "      " << option.name << " (" << core::describe_values(option)
+            << (option.required ? ", required" : "")
+            << (option.default_value.empty() ? "" : ", default " + option.default_value) << "): " << option.description
+            << "\n";
+}
+
 int list_plugins(const std::vector<std::string>& files) {
   core::LoadRequest request{files, sdk::Role::check, {}};
-  std::filesystem::path dir = core::default_plugin_dir();
+  std::vector<std::filesystem::path> path{core::default_plugin_dir()};
   try {
-    dir = core::load_config(request)->plugin_dir;
-  } catch (const std::exception&) {
-    // No usable config: list the default plugin directory.
+    auto configured = core::configured_plugin_path(request);
+    path.assign(configured.begin(), configured.end());
+  } catch (const std::exception& e) {
+    std::cout << "(no usable config, listing the built-in plugins: " << e.what() << ")\n";
   }
-  std::cout << "plugins in " << dir.string() << ":\n";
-  for (const core::LoadedPlugin* plugin : core::PluginRegistry(dir).available()) {
+  std::cout << "qmilter options of [global]:\n";
+  for (const sdk::OptionSpec& option : core::global_options()) print_option(option);
+  std::cout << "qmilter options of each quarantine section (defaults from [global]):\n";
+  for (const sdk::OptionSpec& option : core::quarantine_options()) print_option(option);
+
+  core::PluginScan scan = core::PluginRegistry(path).scan();
+  std::string dirs;
+  for (const auto& dir : path) dirs += (dirs.empty() ? "" : ", ") + dir.string();
+  std::cout << "plugins in " << dirs << ":\n";
+  std::vector<core::RefusedPlugin> refused = scan.refused;
+  for (const core::LoadedPlugin* plugin : scan.plugins) {
+    std::vector<std::string> mistakes = core::schema_mistakes(plugin->options);
+    if (!mistakes.empty()) {
+      refused.push_back({plugin->file, plugin->file.string() + ": bad option schema: " + mistakes.front()});
+      continue;
+    }
     std::cout << "  " << core::kind_name(plugin->kind) << " " << plugin->name << " " << plugin->version << " — "
               << plugin->description << " (" << plugin->file.filename().string() << ")\n";
-    for (const sdk::OptionSpec& option : plugin->factory->options()) {
-      std::cout << "      " << option.name << (option.required ? " (required)" : "")
-                << (option.default_value.empty() ? "" : " [default: " + option.default_value + "]") << ": "
-                << option.description << "\n";
-    }
+    for (const sdk::OptionSpec& option : plugin->options) print_option(option);
   }
+  if (!refused.empty()) std::cout << "refused plugin files:\n";
+  for (const core::RefusedPlugin& file : refused) std::cout << "  " << file.reason << "\n";
+  for (const std::string& duplicate : scan.duplicates) std::cout << "warning: " << duplicate << "\n";
   return 0;
 }
 

@@ -57,7 +57,7 @@ struct Config {
   std::string config_dir;           // directory of the last one: base of relative paths
   std::string socket;               // [global] socket (qmilter -s overrides)
   unsigned socket_mode = 0660;      // permissions of a unix socket
-  std::string plugin_dir;           // where plugins are looked up by name
+  std::vector<std::string> plugin_path;  // where plugins are looked up by name, in order
   std::string state_dir;            // durable plugin state (outboxes)
   std::uint64_t body_memory_limit;  // body bytes kept in memory before spilling to a file
   std::string spool_dir;            // where spilled bodies go
@@ -84,5 +84,13 @@ struct LoadRequest {
 // Reads, validates and instantiates everything. Throws ConfigError whose what() names the
 // file, the section, the option and what is wrong.
 std::shared_ptr<const Config> load_config(const LoadRequest& request);
+
+// Only the plugin search path the files give ([global] plugin_dir, then the built-in
+// directory), for listing plugins when the rest of the config may not load. Throws ConfigError.
+std::vector<std::string> configured_plugin_path(const LoadRequest& request);
+
+// The core's own option schemas: [global], and each quarantine section ([global] defaults).
+const std::vector<sdk::OptionSpec>& global_options();
+const std::vector<sdk::OptionSpec>& quarantine_options();
 
 }  // namespace qmilter::core

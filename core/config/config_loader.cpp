@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "core/config/config.hpp"
@@ -27,15 +28,16 @@ using sdk::OptionType;
 const std::vector<OptionSpec>& global_schema() {
   static const std::vector<OptionSpec> schema{
       {"quarantines", OptionType::list, true, "", "Ordered, comma-separated list of active quarantines"},
-      {"preferred_quarantine_action", OptionType::string, true, "", "first or last"},
+      {"preferred_quarantine_action", OptionType::string, true, "",
+       "first or last", {"first", "last"}},
       {"socket", OptionType::string, false, "", "libmilter socket (unix:/path, inet:port@host); -s overrides"},
-      {"socket_mode", OptionType::string, false, "0660", "Permissions of a unix socket (octal)"},
-      {"plugin_dir", OptionType::path, false, "", "Where plugins are looked up by name"},
+      {"socket_mode", OptionType::octal_mode, false, "0660", "Permissions of a unix socket"},
+      {"plugin_dir", OptionType::path, false, "", "Where plugins are looked up by name, before the built-in ones"},
       {"state_dir", OptionType::path, false, "/var/lib/qmilter", "Durable plugin state (outboxes)"},
       {"spool_dir", OptionType::path, false, "", "Where large bodies spill to (default: $TMPDIR or /tmp)"},
-      {"body_memory_limit", OptionType::integer, false, "1048576", "Body bytes kept in memory per message"},
+      {"body_memory_limit", OptionType::integer, false, "1048576", "Body bytes kept in memory per message", 0},
       {"regex_time_limit", OptionType::integer, false, "2000",
-       "Milliseconds all quarantine regexes together may spend on one message"},
+       "Milliseconds all quarantine regexes together may spend on one message", 1, 3'600'000},
   };
   return schema;
 }
@@ -44,20 +46,37 @@ const std::vector<OptionSpec>& global_schema() {
 const std::vector<OptionSpec>& quarantine_schema() {
   static const std::vector<OptionSpec> schema{
       {"regex", OptionType::string, true, "", "Python regex tested against each header as 'Name: value'"},
-      {"regex_match_limit", OptionType::integer, false, "1000000", "PCRE2 backtracking steps per header"},
+      // PCRE2 takes a 32-bit limit.
+      {"regex_match_limit", OptionType::integer, false, "1000000", "PCRE2 backtracking steps per header", 1,
+       4294967295},
       {"regex_depth_limit", OptionType::integer, false, "1000000",
-       "PCRE2 backtracking depth per header (interpreter; the JIT has its own stack)"},
+       "PCRE2 backtracking depth per header (interpreter; the JIT has its own stack)", 1, 4294967295},
       {"regex_failure_action", OptionType::string, false, "tempfail",
-       "When the regex cannot decide a header: tempfail, or match (the quarantine takes the message)"},
+       "When the regex cannot decide a header: tempfail, or match (the quarantine takes the message)",
+       {"tempfail", "match"}},
       {"quarantine_type", OptionType::string, true, "", "Storage plugin: name or path to a .so"},
       {"action", OptionType::string, true, "", "Action plugin: name or path to a .so"},
       {"notification_type", OptionType::string, true, "", "Notification plugin: name or path to a .so"},
       {"whitelist_type", OptionType::string, true, "", "Whitelist plugin: name or path to a .so"},
       {"smtp_host", OptionType::string, true, "", "SMTP server for releases and notifications"},
-      {"smtp_port", OptionType::integer, true, "", "Its port"},
+      {"smtp_port", OptionType::integer, true, "", "Its port", 1, 65535},
       {"ignore_hosts", OptionType::list, false, "", "Clients (IPs, CIDR networks) this quarantine ignores"},
   };
   return schema;
+}
+
+struct Declarations;
+void warn_replaced_plugins(const Declarations& declared, std::vector<std::string>& warnings);
+
+// The admin's plugin_dir is searched first, then the built-in plugins, so naming a directory
+// of one's own plugins does not hide "file", "none" and the others.
+std::vector<std::string> plugin_search_path(const std::string& admin_dir, const std::string& fallback) {
+  std::vector<std::string> path;
+  if (!admin_dir.empty()) path.push_back(admin_dir);
+  std::string builtin = fallback.empty() ? default_plugin_dir().string() : fallback;
+  std::error_code ec;
+  if (admin_dir.empty() || !fs::equivalent(admin_dir, builtin, ec)) path.push_back(builtin);
+  return path;
 }
 
 // A relative unix socket path is relative to the config directory, like every other path.
@@ -136,6 +155,13 @@ class SectionView {
     return value ? std::get<T>(*value) : T{};
   }
 
+  // An error about this section's instance: at the option's line when the section sets it,
+  // else at the section itself (never at the [global] line it may inherit from).
+  ConfigError own_error(const std::string& option, const std::string& reason) const {
+    if (const IniValue* raw = ini_.find(section_, option)) return error(*raw, section_, option, reason);
+    return ConfigError(ini_.section_file(section_) + ": [" + section_ + "] " + option + " (from [global]): " + reason);
+  }
+
   // An error about an option that is set, pointing at where it was set.
   ConfigError error(const std::string& option, const std::string& reason) const {
     if (const IniValue* raw = ini_.find(section_, option)) return error(*raw, section_, option, reason);
@@ -186,50 +212,72 @@ Preference read_preference(const IniData& ini, const std::string& config_dir) {
   bool misspelt = !ini.find("global", "preferred_quarantine_action") && ini.find("global", "preferred_quarantin_action");
   OptionSpec s = spec(global_schema(), "preferred_quarantine_action");
   if (misspelt) s.name = "preferred_quarantin_action";
-  std::string value = global.get_as<std::string>(s);
-  std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (value == "first") return Preference::first;
-  if (value == "last") return Preference::last;
-  throw global.error(s.name, "'" + value + "' is neither 'first' nor 'last'");
+  return global.get_as<std::string>(s) == "first" ? Preference::first : Preference::last;
 }
 
-// A PCRE2 limit: a count from 1 to 4294967295 (PCRE2 takes a 32-bit value).
-std::uint32_t positive_limit(const SectionView& view, const std::string& option) {
-  std::int64_t value = view.get_as<std::int64_t>(spec(quarantine_schema(), option));
-  if (value < 1 || value > 4294967295) throw view.error(option, "must be from 1 to 4294967295");
-  return static_cast<std::uint32_t>(value);
+std::uint32_t regex_limit(const SectionView& view, const std::string& option) {
+  return static_cast<std::uint32_t>(view.get_as<std::int64_t>(spec(quarantine_schema(), option)));
 }
 
-RegexFailureAction read_regex_failure_action(const SectionView& view) {
-  std::string value = view.get_as<std::string>(spec(quarantine_schema(), "regex_failure_action"));
-  std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (value == "tempfail") return RegexFailureAction::tempfail;
-  if (value == "match") return RegexFailureAction::match;
-  throw view.error("regex_failure_action", "'" + value + "' is neither 'tempfail' nor 'match'");
-}
+// The plugins this load uses, and who declared each plugin option: one name means one thing,
+// because [global] can set it for every plugin that reads it.
+struct Declarations {
+  std::map<std::string, std::pair<OptionSpec, const LoadedPlugin*>> options;
+  std::set<const LoadedPlugin*> plugins;
+};
 
 // Everything needed to build one plugin instance of a quarantine.
 struct PluginBuild {
   const PluginRegistry& registry;
   const SectionView& view;
-  const std::string& config_dir;
-  const std::string& state_dir;
+  const Config& config;
   sdk::Role role;
-  std::set<std::string>& known_options;
+  sdk::Relay relay;
+  Declarations& declared;
 };
+
+bool is_core_option(const std::string& name) {
+  for (const auto* schema : {&global_schema(), &quarantine_schema()}) {
+    for (const OptionSpec& s : *schema) {
+      if (s.name == name) return true;
+    }
+  }
+  return false;
+}
+
+// A plugin whose schema is wrong is the plugin author's mistake: refuse it naming its file
+// and the option, before any value of the admin's is read.
+void check_plugin_schema(const PluginBuild& build, const LoadedPlugin& plugin, const std::string& type_option) {
+  const std::string who = std::string(kind_name(plugin.kind)) + " plugin '" + plugin.name + "' (" + plugin.file.string() + ")";
+  if (!build.declared.plugins.insert(&plugin).second) return;  // checked already
+  std::vector<std::string> mistakes = schema_mistakes(plugin.options);
+  if (!mistakes.empty()) throw build.view.error(type_option, who + ": bad option schema: " + mistakes.front());
+  for (const OptionSpec& option : plugin.options) {
+    if (is_core_option(option.name)) {
+      throw build.view.error(type_option, who + ": option '" + option.name +
+                                              "' is one of qmilter's own options; a plugin cannot declare it");
+    }
+    auto [it, fresh] = build.declared.options.emplace(option.name, std::make_pair(option, &plugin));
+    if (!fresh && it->second.second != &plugin && !same_declaration(it->second.first, option)) {
+      throw build.view.error(type_option, who + ": option '" + option.name + "' is declared differently by " +
+                                              kind_name(it->second.second->kind) + " plugin '" +
+                                              it->second.second->name + "' (" + it->second.second->file.string() + ")");
+    }
+  }
+}
 
 template <class Interface>
 PluginSlot<Interface> build_plugin(const PluginBuild& build, const std::string& type_option) {
   std::string type = build.view.get_as<std::string>(spec(quarantine_schema(), type_option));
   const LoadedPlugin* plugin = nullptr;
   try {
-    plugin = &build.registry.find(Interface::plugin_kind, type, build.config_dir);
+    plugin = &build.registry.find(Interface::plugin_kind, type, build.config.config_dir);
   } catch (const PluginError& e) {
     throw build.view.error(type_option, e.what());
   }
+  check_plugin_schema(build, *plugin, type_option);
   std::map<std::string, sdk::OptionValue> values;
-  for (const OptionSpec& option : plugin->factory->options()) {
-    build.known_options.insert(option.name);
+  for (const OptionSpec& option : plugin->options) {
     if (auto value = build.view.get(option)) values.emplace(option.name, std::move(*value));
   }
 
@@ -237,33 +285,37 @@ PluginSlot<Interface> build_plugin(const PluginBuild& build, const std::string& 
   slot.type = type;
   slot.plugin_name = plugin->name;
   slot.logger = std::make_unique<PluginLogger>(build.view.section() + "/" + plugin->name);
-  sdk::PluginContext context{build.view.section(), build.config_dir, build.state_dir, build.role, slot.logger.get()};
+  sdk::PluginContext context{build.view.section(), build.config.config_dir, build.config.state_dir, build.role,
+                             slot.logger.get(), build.relay};
   auto& factory = static_cast<const sdk::Factory<Interface>&>(*plugin->factory);
   auto made = factory.create(sdk::Options(build.view.section(), std::move(values)), context);
+  // Name the quarantine that failed, even when its plugin type is inherited from [global].
   if (!made.ok()) {
-    throw build.view.error(type_option, std::string(kind_name(Interface::plugin_kind)) + " plugin '" + plugin->name +
-                                            "' (" + plugin->file.string() + "): " + made.error().message);
+    throw build.view.own_error(type_option, std::string(kind_name(Interface::plugin_kind)) + " plugin '" +
+                                                plugin->name + "' (" + plugin->file.string() + "): " + made.error().message);
   }
-  if (!made.value()) throw build.view.error(type_option, "plugin '" + plugin->name + "' returned no instance");
+  if (!made.value()) throw build.view.own_error(type_option, "plugin '" + plugin->name + "' returned no instance");
   slot.instance = std::move(made).value();
   return slot;
 }
 
 Quarantine build_quarantine(const std::string& name, std::size_t index, const IniData& ini, const Config& config,
-                            const PluginRegistry& registry, sdk::Role role, std::set<std::string>& known) {
+                            const PluginRegistry& registry, sdk::Role role, Declarations& declared) {
   SectionView view(ini, name, config.config_dir);
   Quarantine q;
   q.name = name;
   q.index = index;
   RegexLimits limits;
-  limits.match_limit = positive_limit(view, "regex_match_limit");
-  limits.depth_limit = positive_limit(view, "regex_depth_limit");
+  limits.match_limit = regex_limit(view, "regex_match_limit");
+  limits.depth_limit = regex_limit(view, "regex_depth_limit");
   try {
     q.regex = Regex(view.get_as<std::string>(spec(quarantine_schema(), "regex")), limits);
   } catch (const RegexError& e) {
     throw view.error("regex", e.what());
   }
-  q.on_regex_failure = read_regex_failure_action(view);
+  q.on_regex_failure = view.get_as<std::string>(spec(quarantine_schema(), "regex_failure_action")) == "match"
+                           ? RegexFailureAction::match
+                           : RegexFailureAction::tempfail;
   try {
     q.ignore_hosts = HostSet(view.get_as<std::vector<std::string>>(spec(quarantine_schema(), "ignore_hosts")));
   } catch (const HostSetError& e) {
@@ -271,9 +323,8 @@ Quarantine build_quarantine(const std::string& name, std::size_t index, const In
   }
   q.smtp_host = view.get_as<std::string>(spec(quarantine_schema(), "smtp_host"));
   q.smtp_port = view.get_as<std::int64_t>(spec(quarantine_schema(), "smtp_port"));
-  if (q.smtp_port < 1 || q.smtp_port > 65535) throw view.error("smtp_port", "must be a port number (1-65535)");
 
-  PluginBuild build{registry, view, config.config_dir, config.state_dir, role, known};
+  PluginBuild build{registry, view, config, role, sdk::Relay{q.smtp_host, q.smtp_port}, declared};
   q.store = build_plugin<sdk::QuarantineStore>(build, "quarantine_type");
   q.notifier = build_plugin<sdk::Notifier>(build, "notification_type");
   q.whitelist = build_plugin<sdk::Whitelist>(build, "whitelist_type");
@@ -281,8 +332,21 @@ Quarantine build_quarantine(const std::string& name, std::size_t index, const In
   return q;
 }
 
-void warn_unknown_options(const IniData& ini, const std::vector<std::string>& sections, std::set<std::string> known,
+// A library is never unloaded, so a plugin file replaced since it was loaded does not take
+// effect on reload; the admin must hear that instead of believing the new code runs.
+void warn_replaced_plugins(const Declarations& declared, std::vector<std::string>& warnings) {
+  for (const LoadedPlugin* plugin : declared.plugins) {
+    if (!plugin->replaced_on_disk()) continue;
+    warnings.push_back(plugin->file.string() + ": plugin file changed on disk since it was loaded; qmilter keeps "
+                       "running the code it loaded first (a plugin library is never unloaded): restart qmilter "
+                       "to run the new file");
+  }
+}
+
+void warn_unknown_options(const IniData& ini, const std::vector<std::string>& sections, const Declarations& declared,
                           std::vector<std::string>& warnings) {
+  std::set<std::string> known;
+  for (const auto& [name, declaration] : declared.options) known.insert(name);
   for (const auto& s : global_schema()) known.insert(s.name);
   for (const auto& s : quarantine_schema()) known.insert(s.name);
   known.insert("preferred_quarantin_action");
@@ -297,6 +361,18 @@ void warn_unknown_options(const IniData& ini, const std::vector<std::string>& se
 
 }  // namespace
 
+const std::vector<OptionSpec>& global_options() { return global_schema(); }
+const std::vector<OptionSpec>& quarantine_options() { return quarantine_schema(); }
+
+std::vector<std::string> configured_plugin_path(const LoadRequest& request) {
+  std::vector<std::string> files = config_files(request.files);
+  IniData ini = IniData::read(files);
+  std::string config_dir = fs::absolute(files.back()).parent_path().string();
+  SectionView global(ini, "global", config_dir);
+  return plugin_search_path(global.get_as<std::string>(spec(global_schema(), "plugin_dir")),
+                            request.plugin_dir_fallback);
+}
+
 std::shared_ptr<const Config> load_config(const LoadRequest& request) {
   auto config = std::make_shared<Config>();
   config->files = config_files(request.files);
@@ -308,29 +384,21 @@ std::shared_ptr<const Config> load_config(const LoadRequest& request) {
   std::vector<std::string> names = quarantine_names(global, ini, config->warnings);
   config->preference = read_preference(ini, config->config_dir);
   config->socket = resolve_socket(global.get_as<std::string>(spec(global_schema(), "socket")), config->config_dir);
-  config->plugin_dir = global.get_as<std::string>(spec(global_schema(), "plugin_dir"));
-  if (config->plugin_dir.empty()) {
-    config->plugin_dir = request.plugin_dir_fallback.empty() ? default_plugin_dir().string() : request.plugin_dir_fallback;
-  }
+  config->plugin_path = plugin_search_path(global.get_as<std::string>(spec(global_schema(), "plugin_dir")),
+                                           request.plugin_dir_fallback);
   config->state_dir = global.get_as<std::string>(spec(global_schema(), "state_dir"));
   config->spool_dir = global.get_as<std::string>(spec(global_schema(), "spool_dir"));
   if (config->spool_dir.empty()) config->spool_dir = fs::temp_directory_path().string();
-  std::string mode = global.get_as<std::string>(spec(global_schema(), "socket_mode"));
-  char* end = nullptr;
-  unsigned long parsed_mode = std::strtoul(mode.c_str(), &end, 8);
-  if (mode.empty() || *end != '\0' || parsed_mode > 0777) throw global.error("socket_mode", "'" + mode + "' is not an octal mode");
-  config->socket_mode = static_cast<unsigned>(parsed_mode);
-  std::int64_t limit = global.get_as<std::int64_t>(spec(global_schema(), "body_memory_limit"));
-  if (limit < 0) throw global.error("body_memory_limit", "must not be negative");
-  config->body_memory_limit = static_cast<std::uint64_t>(limit);
-  std::int64_t regex_ms = global.get_as<std::int64_t>(spec(global_schema(), "regex_time_limit"));
-  if (regex_ms < 1 || regex_ms > 3'600'000) throw global.error("regex_time_limit", "must be from 1 to 3600000 (ms)");
-  config->regex_time_limit = std::chrono::milliseconds(regex_ms);
+  config->socket_mode = static_cast<unsigned>(global.get_as<std::int64_t>(spec(global_schema(), "socket_mode")));
+  config->body_memory_limit =
+      static_cast<std::uint64_t>(global.get_as<std::int64_t>(spec(global_schema(), "body_memory_limit")));
+  config->regex_time_limit =
+      std::chrono::milliseconds(global.get_as<std::int64_t>(spec(global_schema(), "regex_time_limit")));
 
-  PluginRegistry registry(config->plugin_dir);
-  std::set<std::string> known;
+  PluginRegistry registry(std::vector<fs::path>(config->plugin_path.begin(), config->plugin_path.end()));
+  Declarations declared;
   for (std::size_t i = 0; i < names.size(); ++i) {
-    config->quarantines.push_back(build_quarantine(names[i], i, ini, *config, registry, request.role, known));
+    config->quarantines.push_back(build_quarantine(names[i], i, ini, *config, registry, request.role, declared));
     if (request.role != sdk::Role::check) continue;
     if (auto probe = catastrophic_backtracking(config->quarantines.back().regex)) {
       SectionView view(ini, names[i], config->config_dir);
@@ -341,7 +409,11 @@ std::shared_ptr<const Config> load_config(const LoadRequest& request) {
   }
   std::vector<std::string> sections = names;
   sections.push_back("global");
-  warn_unknown_options(ini, sections, known, config->warnings);
+  warn_unknown_options(ini, sections, declared, config->warnings);
+  warn_replaced_plugins(declared, config->warnings);
+  if (request.role == sdk::Role::check) {
+    for (const std::string& duplicate : registry.scan().duplicates) config->warnings.push_back(duplicate);
+  }
   return config;
 }
 

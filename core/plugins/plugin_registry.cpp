@@ -1,5 +1,7 @@
 #include "core/plugins/plugin_registry.hpp"
 
+#include <sys/stat.h>
+
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
 
@@ -31,6 +33,30 @@ std::string lower(std::string text) {
 }
 
 std::string abi_text(unsigned major, unsigned minor) { return std::to_string(major) + "." + std::to_string(minor); }
+
+LoadedPlugin::FileIdentity identity_of(const fs::path& file) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) return {};
+  return {static_cast<std::uintmax_t>(info.st_dev), static_cast<std::uintmax_t>(info.st_ino),
+          static_cast<std::uintmax_t>(info.st_size), static_cast<std::int64_t>(info.st_mtim.tv_sec),
+          static_cast<std::int64_t>(info.st_mtim.tv_nsec)};
+}
+
+std::vector<fs::path> shared_objects(const fs::path& dir) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() == ".so") files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string search_path_text(const std::vector<fs::path>& dirs) {
+  std::string text;
+  for (const fs::path& dir : dirs) text += (text.empty() ? "" : ", ") + dir.string();
+  return text;
+}
 
 }  // namespace
 
@@ -81,6 +107,8 @@ const LoadedPlugin& PluginRegistry::load_file(const fs::path& file) {
   }
   sdk::PluginFactory* factory = library.get<sdk::PluginFactory*() noexcept>("qmilter_plugin_factory")();
   if (factory == nullptr) throw PluginError(canonical.string() + ": plugin returned no factory");
+  auto options = factory->options();
+  if (!options.ok()) throw PluginError(canonical.string() + ": " + options.error().message);
 
   LoadedPlugin plugin;
   plugin.file = canonical;
@@ -91,6 +119,8 @@ const LoadedPlugin& PluginRegistry::load_file(const fs::path& file) {
   plugin.abi_major = header->abi_major;
   plugin.abi_minor = header->abi_minor;
   plugin.factory = factory;
+  plugin.options = std::move(options).value();
+  plugin.identity = identity_of(canonical);
   auto [it, inserted] = libs.by_path.emplace(canonical, std::make_pair(std::move(library), std::move(plugin)));
   return it->second.second;
 }
@@ -107,14 +137,17 @@ const LoadedPlugin& PluginRegistry::find(sdk::PluginKind kind, const std::string
   }
   std::string name = lower(type);
   // The conventional file name first, so a normal start loads only the plugins it uses.
-  fs::path conventional = plugin_dir_ / (std::string(kind_name(kind)) + "_" + name + ".so");
-  std::error_code ec;
-  if (fs::exists(conventional, ec)) {
-    const LoadedPlugin& plugin = load_file(conventional);
-    if (plugin.kind == kind && plugin.name == name) return plugin;
+  for (const fs::path& dir : search_path_) {
+    fs::path conventional = dir / (std::string(kind_name(kind)) + "_" + name + ".so");
+    std::error_code ec;
+    if (fs::exists(conventional, ec)) {
+      const LoadedPlugin& plugin = load_file(conventional);
+      if (plugin.kind == kind && plugin.name == name) return plugin;
+    }
   }
+  PluginScan found = scan();
   std::vector<std::string> names;
-  for (const LoadedPlugin* plugin : available()) {
+  for (const LoadedPlugin* plugin : found.plugins) {
     if (plugin->kind != kind) continue;
     if (plugin->name == name) return *plugin;
     names.push_back(plugin->name);
@@ -122,28 +155,40 @@ const LoadedPlugin& PluginRegistry::find(sdk::PluginKind kind, const std::string
   std::sort(names.begin(), names.end());
   std::string list;
   for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
-  throw PluginError(std::string("no ") + kind_name(kind) + " plugin named '" + type + "' in " + plugin_dir_.string() +
-                    " (available: " + (list.empty() ? "none" : list) + ")");
+  throw PluginError(std::string("no ") + kind_name(kind) + " plugin named '" + type + "' in " +
+                    search_path_text(search_path_) + " (available: " + (list.empty() ? "none" : list) + ")");
 }
 
-std::vector<const LoadedPlugin*> PluginRegistry::available() const {
-  std::vector<fs::path> files;
-  std::error_code ec;
-  for (fs::directory_iterator it(plugin_dir_, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().extension() == ".so") files.push_back(it->path());
-  }
-  std::sort(files.begin(), files.end());
-  std::vector<const LoadedPlugin*> plugins;
-  for (const fs::path& file : files) {
-    try {
-      plugins.push_back(&load_file(file));
-    } catch (const PluginError&) {
-      // Not a plugin, or one this qmilter cannot load: not "available". Loading it by path
-      // gives the precise reason.
+PluginScan PluginRegistry::scan() const {
+  PluginScan result;
+  std::map<std::pair<sdk::PluginKind, std::string>, const LoadedPlugin*> taken;
+  for (const fs::path& dir : search_path_) {
+    std::vector<const LoadedPlugin*> in_dir;
+    for (const fs::path& file : shared_objects(dir)) {
+      try {
+        in_dir.push_back(&load_file(file));
+      } catch (const PluginError& e) {
+        result.refused.push_back({file, e.what()});
+      }
+    }
+    // find() takes <kind>_<name>.so first, so that file wins over another with the same name.
+    std::stable_partition(in_dir.begin(), in_dir.end(), [](const LoadedPlugin* plugin) {
+      return plugin->file.filename() == std::string(kind_name(plugin->kind)) + "_" + plugin->name + ".so";
+    });
+    for (const LoadedPlugin* plugin : in_dir) {
+      auto [it, fresh] = taken.emplace(std::make_pair(plugin->kind, plugin->name), plugin);
+      if (fresh) {
+        result.plugins.push_back(plugin);
+      } else if (it->second != plugin) {
+        result.duplicates.push_back(plugin->file.string() + ": " + kind_name(plugin->kind) + " plugin '" + plugin->name +
+                                    "' is also declared by " + it->second->file.string() + ", which is used");
+      }
     }
   }
-  return plugins;
+  return result;
 }
+
+bool LoadedPlugin::replaced_on_disk() const { return !(identity_of(file) == identity); }
 
 fs::path default_plugin_dir() {
   std::error_code ec;

@@ -1,10 +1,12 @@
 // Finds and loads plugins (Boost.DLL). `quarantine_type = file` means the plugin of kind
-// quarantine named "file" in the plugin directory; a value containing '/' is a path to a
-// .so. The plain C header is read and checked (magic, ABI, kind) before any C++ object of
-// the plugin is touched. Libraries are never unloaded: objects they made may outlive any
-// configuration generation. Thread-safe.
+// quarantine named "file" in the search path (the admin's plugin_dir, then the built-in
+// directory); a value containing '/' is a path to a .so. The plain C header is read and
+// checked (magic, ABI, kind) before any C++ object of the plugin is touched, then the option
+// schema. Libraries are never unloaded: objects they made may outlive any configuration
+// generation. Thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -28,28 +30,59 @@ struct LoadedPlugin {
   unsigned abi_major = 0;
   unsigned abi_minor = 0;
   sdk::PluginFactory* factory = nullptr;  // owned by the library, lives as long as the process
+  std::vector<sdk::OptionSpec> options;    // the factory's schema, checked at load
+
+  // The file as it was when loaded: a file replaced later is not what runs.
+  struct FileIdentity {
+    std::uintmax_t device = 0, inode = 0, size = 0;
+    std::int64_t modified_s = 0, modified_ns = 0;
+    bool operator==(const FileIdentity&) const = default;
+  };
+  FileIdentity identity;
+
+  // Whether the file on disk is no longer the one loaded (replaced, rebuilt or removed).
+  bool replaced_on_disk() const;
+};
+
+// A file in the search path that is not offered as a plugin, and why.
+struct RefusedPlugin {
+  std::filesystem::path file;
+  std::string reason;
+};
+
+// Everything the search path holds: the usable plugins (the first of a kind and name wins),
+// the refused files, and warnings about files that declare a kind and name already taken.
+struct PluginScan {
+  std::vector<const LoadedPlugin*> plugins;
+  std::vector<RefusedPlugin> refused;
+  std::vector<std::string> duplicates;
 };
 
 const char* kind_name(sdk::PluginKind kind) noexcept;
 
 class PluginRegistry {
  public:
-  explicit PluginRegistry(std::filesystem::path plugin_dir) : plugin_dir_(std::move(plugin_dir)) {}
+  // Directories in search order: the first holding a plugin of a kind and name provides it.
+  explicit PluginRegistry(std::vector<std::filesystem::path> search_path) : search_path_(std::move(search_path)) {}
+  explicit PluginRegistry(std::filesystem::path plugin_dir) : search_path_{std::move(plugin_dir)} {}
 
-  const std::filesystem::path& plugin_dir() const noexcept { return plugin_dir_; }
+  const std::vector<std::filesystem::path>& search_path() const noexcept { return search_path_; }
 
   // `type` is a plugin name (case-insensitive) or a path (relative to base_dir). Throws
   // PluginError naming the file, or for an unknown name the plugins that are available.
   const LoadedPlugin& find(sdk::PluginKind kind, const std::string& type, const std::filesystem::path& base_dir) const;
 
-  // Every plugin in the plugin directory (files that are not plugins are skipped).
-  std::vector<const LoadedPlugin*> available() const;
+  // Every plugin in the search path (files that are not plugins are skipped).
+  std::vector<const LoadedPlugin*> available() const { return scan().plugins; }
 
-  // Loads one file and checks it; throws PluginError naming the file.
+  // Loads every .so in the search path: usable plugins, refused files and duplicates.
+  PluginScan scan() const;
+
+  // Loads one file and checks it, schema included; throws PluginError naming the file.
   static const LoadedPlugin& load_file(const std::filesystem::path& file);
 
  private:
-  std::filesystem::path plugin_dir_;
+  std::vector<std::filesystem::path> search_path_;
 };
 
 // Where the daemon looks for plugins when [global] plugin_dir is not set: relative to the

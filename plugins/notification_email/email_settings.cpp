@@ -15,8 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::int64_t default_preview_max = 256 * 1024;
-
 std::string resolve(const std::string& path, const std::string& config_dir) {
   if (path.empty() || fs::path(path).is_absolute() || config_dir.empty()) return path;
   return (fs::path(config_dir) / path).lexically_normal().string();
@@ -92,17 +90,16 @@ std::vector<sdk::OptionSpec> email_option_schema() {
       {"notification_email_from", OptionType::string, true, "", "From header template of notifications"},
       {"notification_email_subject", OptionType::string, true, "", "Subject template of notifications"},
       {"notification_email_template", OptionType::path, true, "", "HTML body template file (read at load)"},
-      {"notification_email_replacement_img", OptionType::string, false, "",
+      {"notification_email_replacement_img", OptionType::path, false, "",
        "Image shown instead of the original's images (empty = remove them)"},
-      {"notification_email_embedded_imgs", OptionType::list, false, "",
+      {"notification_email_embedded_imgs", OptionType::path_list, false, "",
        "Images attached to every notification, Content-ID = file name"},
       {"notification_email_strip_images", OptionType::boolean, false, "false", "Remove images from the preview"},
-      {"notification_email_preview_max", OptionType::integer, false, std::to_string(default_preview_max),
-       "Largest preview (EMAIL_HTML_TEXT) in bytes; longer ones are cut with a marker"},
+      {"notification_email_preview_max", OptionType::integer, false, "262144",
+       "Largest preview (EMAIL_HTML_TEXT) in bytes; longer ones are cut with a marker", 1024, 64 * 1024 * 1024},
       {"notification_email_smtp_host", OptionType::string, false, "", "Relay for notifications (default smtp_host)"},
-      {"notification_email_smtp_port", OptionType::integer, false, "", "Relay port for notifications (default smtp_port)"},
-      {"smtp_host", OptionType::string, false, "", "SMTP relay"},
-      {"smtp_port", OptionType::integer, false, "", "SMTP relay port"},
+      {"notification_email_smtp_port", OptionType::integer, false, "", "Relay port for notifications (default smtp_port)",
+       1, 65535},
       {"notification_spool_dir", OptionType::path, false, "",
        "Outbox of notifications not yet delivered (default <state_dir>/outbox/<quarantine>)"},
   };
@@ -156,22 +153,15 @@ sdk::Result<EmailSettings> load_email_settings(const sdk::Options& options, cons
     settings.embedded_images.push_back(std::move(image).value());
   }
 
-  const std::int64_t preview_max =
-      options.has("notification_email_preview_max") ? options.integer("notification_email_preview_max") : default_preview_max;
-  if (preview_max < 1024 || preview_max > 64 * 1024 * 1024) {
-    return sdk::Error{"notification_email_preview_max: " + std::to_string(preview_max) +
-                      " is out of range (1024 .. 67108864 bytes)"};
-  }
-  settings.preview_max = static_cast<std::size_t>(preview_max);
+  // Range and default come from the schema, checked by the host.
+  settings.preview_max = static_cast<std::size_t>(options.integer("notification_email_preview_max"));
 
-  settings.relay.host = options.string("notification_email_smtp_host");
-  if (settings.relay.host.empty()) settings.relay.host = options.string("smtp_host");
+  // The quarantine's relay unless notifications have their own.
+  settings.relay.host = options.has("notification_email_smtp_host") ? options.string("notification_email_smtp_host")
+                                                                    : context.relay.host;
   if (settings.relay.host.empty()) return sdk::Error{"smtp_host: no relay for notifications (set smtp_host)"};
-  const std::int64_t port = options.has("notification_email_smtp_port") ? options.integer("notification_email_smtp_port")
-                            : options.has("smtp_port")                  ? options.integer("smtp_port")
-                                                                         : 25;
-  if (port < 1 || port > 65535) return sdk::Error{"notification_email_smtp_port: " + std::to_string(port) + " is not a port"};
-  settings.relay.port = port;
+  settings.relay.port = options.has("notification_email_smtp_port") ? options.integer("notification_email_smtp_port")
+                                                                    : context.relay.port;
 
   settings.outbox_dir = options.string("notification_spool_dir");
   if (settings.outbox_dir.empty()) {

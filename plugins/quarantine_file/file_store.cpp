@@ -30,19 +30,6 @@ constexpr std::time_t stale_temporary_age = 3600;  // a write never takes an hou
 
 std::string error_text(int error) { return std::strerror(error); }
 
-// "0600", "640", "0o644" → mode bits; nullopt for anything else.
-std::optional<mode_t> parse_mode(std::string text) {
-  if (text.rfind("0o", 0) == 0) text.erase(0, 2);
-  if (text.empty() || text.size() > 4) return std::nullopt;
-  unsigned value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '7') return std::nullopt;
-    value = value * 8 + static_cast<unsigned>(c - '0');
-  }
-  if (value > 0777) return std::nullopt;
-  return static_cast<mode_t>(value);
-}
-
 // Reads a whole (small) file below the store's directory.
 sdk::Result<std::string> read_small_file(int dir_fd, const std::string& name, int& error) {
   UniqueFd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
@@ -118,8 +105,7 @@ std::vector<sdk::OptionSpec> FileStore::option_schema() {
   return {
       {"quarantine_directory", sdk::OptionType::path, true, "",
        "Directory that holds the quarantined messages (must exist and be writable)"},
-      {"quarantine_file_mode", sdk::OptionType::string, false, "0600",
-       "Octal permission bits of the stored files, e.g. 0640"},
+      {"quarantine_file_mode", sdk::OptionType::octal_mode, false, "0600", "Permission bits of the stored files"},
   };
 }
 
@@ -127,11 +113,7 @@ sdk::Result<std::unique_ptr<FileStore>> FileStore::create(const sdk::Options& op
                                                           const sdk::PluginContext& context) {
   const std::string directory = options.string("quarantine_directory");
   if (directory.empty()) return sdk::Error{"quarantine_directory: is empty"};
-  auto mode = parse_mode(options.has("quarantine_file_mode") ? options.string("quarantine_file_mode") : "0600");
-  if (!mode) {
-    return sdk::Error{"quarantine_file_mode: '" + options.string("quarantine_file_mode") +
-                      "' is not an octal file mode such as 0600"};
-  }
+  const auto mode = static_cast<mode_t>(options.mode("quarantine_file_mode"));  // parsed and bounded by the host
 
   struct stat info {};
   if (::stat(directory.c_str(), &info) != 0) {
@@ -145,14 +127,14 @@ sdk::Result<std::unique_ptr<FileStore>> FileStore::create(const sdk::Options& op
   // Writability is tested by writing, not with access(): root passes access(W_OK) on a
   // read-only file system or an immutable directory, and would then fail on every message.
   {
-    auto probe = TempFile::create(fd.get(), directory, *mode);
+    auto probe = TempFile::create(fd.get(), directory, mode);
     if (!probe.ok()) return sdk::Error{"quarantine_directory: '" + directory + "' is not writable: " + probe.error().message};
     if (auto synced = probe.value().sync(); !synced.ok()) {
       return sdk::Error{"quarantine_directory: '" + directory + "' is not writable: " + synced.error().message};
     }
   }  // the probe removes itself
 
-  auto store = std::make_unique<FileStore>(directory, std::move(fd), *mode, context.logger);
+  auto store = std::make_unique<FileStore>(directory, std::move(fd), mode, context.logger);
   if (context.role == sdk::Role::daemon) store->sweep_temporary_files();
   return store;
 }

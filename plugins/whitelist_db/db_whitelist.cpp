@@ -56,9 +56,9 @@ std::vector<sdk::OptionSpec> DbWhitelist::option_schema() {
        "database: sqlite:///path, postgresql://user:pass@host:port/db, mysql://user:pass@host:port/db or an ODBC string"},
       {"whitelist_db_table", sdk::OptionType::string, true, "", "table holding the entries (created when missing)"},
       {"whitelist_db_timeout", sdk::OptionType::integer, false, "5",
-       "seconds a connection or query may take before the message gets TEMPFAIL"},
+       "seconds a connection or query may take before the message gets TEMPFAIL", 1, 300},
       {"whitelist_expire_days", sdk::OptionType::integer, false, "0",
-       "non-permanent entries unused for this many days stop matching (0 = never)"},
+       "non-permanent entries unused for this many days stop matching (0 = never)", 0, 36500},
   };
 }
 
@@ -69,14 +69,9 @@ sdk::Result<std::unique_ptr<DbWhitelist>> DbWhitelist::create(const sdk::Options
     return sdk::Error{"whitelist_db_table '" + table_name +
                       "': a table name is letters, digits and '_' (not starting with a digit), at most 63 characters"};
   }
-  const std::int64_t timeout = options.has("whitelist_db_timeout") ? options.integer("whitelist_db_timeout") : 5;
-  if (timeout < 1 || timeout > 300) {
-    return sdk::Error{"whitelist_db_timeout " + std::to_string(timeout) + ": must be 1 to 300 seconds"};
-  }
+  // Ranges and defaults come from the schema, checked by the host.
+  const std::int64_t timeout = options.integer("whitelist_db_timeout");
   const std::int64_t expire_days = options.integer("whitelist_expire_days");
-  if (expire_days < 0 || expire_days > 36500) {
-    return sdk::Error{"whitelist_expire_days " + std::to_string(expire_days) + ": must be 0 (never) to 36500"};
-  }
   auto connection = parse_connection_string(options.string("whitelist_db_connection"), context.config_dir, static_cast<long>(timeout));
   if (!connection.ok()) return connection.error();
 

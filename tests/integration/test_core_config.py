@@ -3,6 +3,7 @@ bad configuration refuses to start with an error naming file, section and option
 
 import os
 import resource
+import shutil
 import subprocess
 import time
 
@@ -116,17 +117,51 @@ def test_a_file_that_is_not_a_plugin_is_refused_naming_it(rig_dir):
     assert not_plugin in result.stderr, result.stderr
 
 
-def test_plugin_dir_in_global_overrides_the_default(rig_dir):
-    empty = os.path.join(rig_dir, "no-plugins-here")
-    os.makedirs(empty, exist_ok=True)
-    path = write(rig_dir, "plugin-dir.conf", rig.simple_config(plugin_dir=empty))
-    result = rig.run_qmilter(["-t", "-c", path])
-    assert result.returncode != 0, "found plugins in an empty plugin_dir"
-    assert empty in result.stderr, result.stderr
+def fixture_plugin(name):
+    return os.path.join(rig.build_dir(), "tests", "fixtures", name)
 
-    path = write(rig_dir, "plugin-dir-ok.conf", rig.simple_config(plugin_dir=plugin_dir()))
+
+def test_plugin_dir_in_global_is_searched_before_the_built_in_plugins(rig_dir):
+    own = os.path.join(rig_dir, "own-plugins")
+    os.makedirs(own, exist_ok=True)
+    # A directory of one's own plugins does not hide "none", "discard" and the others.
+    path = write(rig_dir, "plugin-dir.conf", rig.simple_config(plugin_dir=own))
     result = rig.run_qmilter(["-t", "-c", path])
     assert result.returncode == 0, result.stderr
+
+    shutil.copy(fixture_plugin("test_plugin_schema_twin.so"), os.path.join(own, "action_twin.so"))
+    path = write(rig_dir, "plugin-dir-own.conf", rig.simple_config(
+        {"spam": rig.quarantine_section(action="twin")}, plugin_dir=own))
+    result = rig.run_qmilter(["-t", "-c", path])
+    assert result.returncode == 0, result.stderr
+
+
+def test_list_plugins_names_each_refused_file_and_why(rig_dir):
+    own = os.path.join(rig_dir, "refused-plugins")
+    os.makedirs(own, exist_ok=True)
+    with open(os.path.join(own, "junk.so"), "w") as f:
+        f.write("this is not a shared object\n")
+    shutil.copy(fixture_plugin("test_plugin_schema_throws.so"), os.path.join(own, "throws.so"))
+    shutil.copy(fixture_plugin("test_plugin_schema_upper_case_name.so"), os.path.join(own, "upper.so"))
+    path = write(rig_dir, "list.conf", rig.simple_config(plugin_dir=own))
+    result = rig.run_qmilter(["-l", "-c", path])
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "refused plugin files:" in out, out
+    assert os.path.join(own, "junk.so") + ": not a loadable shared object" in out, out
+    assert "throws.so: option_schema() threw: schema table not ready" in out, out
+    assert "upper.so: bad option schema: option 'Fixture_Reason'" in out, out
+    # The built-in plugins are listed with their schema: type, range and default.
+    assert "whitelist_db_timeout (integer, 1 to 300, default 5)" in out, out
+    assert "quarantine_file_mode (octal mode, default 0600)" in out, out
+
+
+def test_an_option_schema_that_throws_refuses_the_configuration(rig_dir):
+    plugin = fixture_plugin("test_plugin_schema_throws.so")
+    path = write(rig_dir, "throws.conf", rig.simple_config({"spam": rig.quarantine_section(action=plugin)}))
+    result = rig.run_qmilter(["-t", "-c", path])
+    assert result.returncode != 0, result.stdout
+    assert plugin + ": option_schema() threw: schema table not ready" in result.stderr, result.stderr
 
 
 def test_socket_from_the_global_section(rig_dir):

@@ -177,7 +177,7 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"PortNotANumber", kGlobal + spam_with("smtp_port", "twenty-five"),
                 "%F:11: [spam] smtp_port: 'twenty-five' is not an integer"},
         Refusal{"PortOutOfRange", kGlobal + spam_with("smtp_port", "70000"),
-                "%F:11: [spam] smtp_port: must be a port number (1-65535)"},
+                "%F:11: [spam] smtp_port: must be from 1 to 65535"},
         Refusal{"EmptyMandatory", kGlobal + spam_with("smtp_host", ""),
                 "%F:10: [spam] smtp_host: must not be empty"},
         Refusal{"LonePercent", kGlobal + spam_with("regex", "100%"),
@@ -230,6 +230,66 @@ TEST_F(ConfigLoaderTest, PluginWithAnotherAbiIsRefusedNamingFileAndVersions) {
                          std::to_string(QMILTER_SDK_ABI_MAJOR + 1) + ".0, this qmilter has ABI " +
                          std::to_string(QMILTER_SDK_ABI_MAJOR) + "." + std::to_string(QMILTER_SDK_ABI_MINOR);
   EXPECT_NE(error.find(expected), std::string::npos) << error;
+}
+
+// A schema mistake is the plugin author's: the error names the plugin file and the option.
+TEST_F(ConfigLoaderTest, EachOptionSchemaMistakeIsRefusedNamingPluginFileAndOption) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"upper_case_name", "option 'Fixture_Reason': a name is lower-case letters, digits and '_'"},
+      {"unknown_type", "option 'fixture_reason': unknown option type 42"},
+      {"unparsable_default", "option 'fixture_count': default 'many' is not an integer"},
+      {"throws", "option_schema() threw: schema table not ready"},
+      {"core_option", "option 'smtp_host' is one of qmilter's own options"},
+  };
+  for (const auto& [mistake, reason] : cases) {
+    std::string plugin = std::string(QMILTER_TEST_FIXTURE_DIR "/test_plugin_schema_") + mistake + ".so";
+    std::string error = error_of(kGlobal + spam_with("action", plugin));
+    EXPECT_NE(error.find(file() + ":7: [spam] action: "), std::string::npos) << error;
+    EXPECT_NE(error.find(plugin), std::string::npos) << error;
+    EXPECT_NE(error.find(reason), std::string::npos) << error;
+  }
+}
+
+TEST_F(ConfigLoaderTest, TwoPluginsDeclaringOneOptionDifferentlyAreRefused) {
+  std::string a = QMILTER_TEST_FIXTURE_DIR "/test_plugin_schema_level_integer.so";
+  std::string b = QMILTER_TEST_FIXTURE_DIR "/test_plugin_schema_level_string.so";
+  std::string second = spam_with("action", b);
+  second.replace(0, 6, "[ham]");
+  std::string error = error_of("[global]\nquarantines = spam, ham\npreferred_quarantine_action = first\n" +
+                               spam_with("action", a) + second);
+  EXPECT_NE(error.find("option 'fixture_level' is declared differently by"), std::string::npos) << error;
+  EXPECT_NE(error.find(a), std::string::npos) << error;
+  EXPECT_NE(error.find(b), std::string::npos) << error;
+}
+
+// The failing instance is named even when the plugin type comes from [global].
+TEST_F(ConfigLoaderTest, CreateErrorNamesTheQuarantineNotTheGlobalLine) {
+  std::string section = kQuarantine;
+  section.erase(section.find("quarantine_type = none\n"), std::string("quarantine_type = none\n").size());
+  std::string error = error_of(kGlobal + "quarantine_type = file\n" + section + "quarantine_directory = missing\n");
+  EXPECT_EQ(error.rfind(file() + ": [spam] quarantine_type (from [global]): quarantine plugin 'file' (", 0), 0u) << error;
+  EXPECT_NE(error.find("quarantine_directory: '" + (dir_.path() / "missing").string() + "' does not exist"),
+            std::string::npos)
+      << error;
+}
+
+TEST_F(ConfigLoaderTest, AdminPluginDirIsSearchedBeforeTheBuiltInPlugins) {
+  std::filesystem::create_directories(dir_.path() / "own");
+  std::filesystem::copy_file(QMILTER_TEST_FIXTURE_DIR "/test_plugin_schema_twin.so", dir_.path() / "own/twin.so");
+  auto config = load(kGlobal + "plugin_dir = own\n" + spam_with("action", "twin"));
+  EXPECT_EQ(config->quarantines[0].action.plugin_name, "twin");
+  EXPECT_EQ(config->quarantines[0].store.plugin_name, "none");  // still found among the built-in plugins
+}
+
+TEST_F(ConfigLoaderTest, TwoFilesDeclaringOneKindAndNameAreAWarningOfTheCheck) {
+  std::filesystem::create_directories(dir_.path() / "own");
+  std::filesystem::copy_file(QMILTER_TEST_FIXTURE_DIR "/test_plugin_schema_twin.so", dir_.path() / "own/a.so");
+  std::filesystem::copy_file(QMILTER_TEST_FIXTURE_DIR "/test_plugin_schema_twin_copy.so", dir_.path() / "own/b.so");
+  auto config = load(kGlobal + "plugin_dir = own\n" + kQuarantine);
+  ASSERT_EQ(config->warnings.size(), 1u);
+  EXPECT_NE(config->warnings[0].find("b.so: action plugin 'twin' is also declared by "), std::string::npos)
+      << config->warnings[0];
+  EXPECT_NE(config->warnings[0].find("a.so"), std::string::npos) << config->warnings[0];
 }
 
 }  // namespace

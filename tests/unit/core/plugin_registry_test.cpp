@@ -22,8 +22,8 @@ TEST(PluginRegistry, FindsPluginsByKindAndCaseInsensitiveName) {
   EXPECT_EQ(plugin.name, "reject");
   EXPECT_EQ(plugin.kind, sdk::PluginKind::action);
   EXPECT_EQ(plugin.abi_major, sdk::abi_major);
-  ASSERT_EQ(plugin.factory->options().size(), 1u);
-  EXPECT_EQ(plugin.factory->options()[0].name, "reject_reason");
+  ASSERT_EQ(plugin.options.size(), 1u);
+  EXPECT_EQ(plugin.options[0].name, "reject_reason");
 }
 
 TEST(PluginRegistry, LoadingTwiceGivesTheSameLibrary) {

@@ -35,12 +35,12 @@ class EmailSettingsTest : public ::testing::Test {
             {"notification_email_template", (dir_ / "notification.template").string()},
             {"notification_email_replacement_img", std::string("removed.png")},
             {"notification_email_embedded_imgs", std::vector<std::string>{"logo.gif"}},
-            {"smtp_host", std::string("127.0.0.1")},
-            {"smtp_port", std::int64_t{2525}}};
+            {"notification_email_preview_max", std::int64_t{256 * 1024}}};  // the schema's default
   }
 
   sdk::Result<EmailSettings> load(std::map<std::string, sdk::OptionValue> values, sdk::Role role = sdk::Role::daemon) {
-    sdk::PluginContext context{"spam", dir_.string(), (dir_ / "state").string(), role, &logger_};
+    // The quarantine's relay reaches the plugin through its context, not as an option.
+    sdk::PluginContext context{"spam", dir_.string(), (dir_ / "state").string(), role, &logger_, {"127.0.0.1", 2525}};
     return load_email_settings(sdk::Options("spam", std::move(values)), context);
   }
 
@@ -109,10 +109,6 @@ TEST_F(EmailSettingsTest, ErrorsNameTheOptionAndTheFile) {
   values["notification_email_replacement_img"] = std::string("nope.png");
   EXPECT_EQ(error(values), "notification_email_replacement_img: " + (dir_ / "nope.png").string() +
                                ": cannot read: No such file or directory");
-
-  values = base();
-  values["notification_email_preview_max"] = std::int64_t{10};
-  EXPECT_EQ(error(values), "notification_email_preview_max: 10 is out of range (1024 .. 67108864 bytes)");
 
   write("latin1.template", "Gr\xFC\xDF" "e");
   values = base();

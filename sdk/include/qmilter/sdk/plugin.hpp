@@ -49,18 +49,27 @@ namespace qmilter::sdk {
 // In `check` a plugin validates everything but starts no threads and sends nothing.
 enum class Role { daemon, admin, check };
 
+// The quarantine's SMTP relay ([quarantine] or [global] smtp_host/smtp_port), validated by
+// the core. A plugin that sends mail reads it here instead of declaring those options.
+struct Relay {
+  std::string host;
+  std::int64_t port = 25;
+};
+
 struct PluginContext {
   std::string quarantine;  // the INI section this instance serves
   std::string config_dir;  // directory of the last loaded config file
   std::string state_dir;   // [global] state_dir: where plugins keep durable state (spools)
   Role role = Role::daemon;
   Logger* logger = nullptr;  // never null; outlives the instance
+  Relay relay;
 };
 
 class PluginFactory {
  public:
   virtual ~PluginFactory() = default;
-  virtual std::vector<OptionSpec> options() const noexcept = 0;
+  // The schema, or an Error when option_schema() threw: the host then refuses the plugin.
+  virtual Result<std::vector<OptionSpec>> options() const noexcept = 0;
 };
 
 // The factory of one kind. The host casts a PluginFactory to this after checking the kind.
@@ -95,11 +104,13 @@ class FactoryFor final : public Factory<interface_of<Impl>> {
   using Interface = interface_of<Impl>;
 
  public:
-  std::vector<OptionSpec> options() const noexcept override {
+  Result<std::vector<OptionSpec>> options() const noexcept override {
     try {
       return Impl::option_schema();
+    } catch (const std::exception& e) {
+      return Error{std::string("option_schema() threw: ") + e.what()};
     } catch (...) {
-      return {};
+      return Error{"option_schema() threw an unknown exception"};
     }
   }
 
