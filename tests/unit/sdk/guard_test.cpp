@@ -24,7 +24,7 @@ class ThrowingAction final : public Action {
 TEST(Guard, ExceptionFromAMethodBecomesAnError) {
   detail::FactoryFor<ThrowingAction> factory;
   qmilter::sdk::testing::CaptureLogger logger;
-  auto action = factory.create(Options(), PluginContext{"spam", "/", "/", Role::check, &logger});
+  auto action = factory.create(Options(), PluginContext{"spam", "/", "/", Role::check, &logger, {}});
   ASSERT_TRUE(action.ok());
   auto verdict = action.value()->decide(qmilter::sdk::testing::FakeMessage());
   ASSERT_FALSE(verdict.ok());
@@ -35,7 +35,7 @@ TEST(Guard, ExceptionFromCreateBecomesAnError) {
   detail::FactoryFor<ThrowingAction> factory;
   qmilter::sdk::testing::CaptureLogger logger;
   auto action = factory.create(Options("spam", {{"explode_at_start", true}}),
-                               PluginContext{"spam", "/", "/", Role::check, &logger});
+                               PluginContext{"spam", "/", "/", Role::check, &logger, {}});
   ASSERT_FALSE(action.ok());
   EXPECT_EQ(action.error().message, "plugin failed to start: boom at start");
 }
