@@ -136,3 +136,27 @@ def test_reloads_under_concurrent_mail_lose_nothing(postfix, smtp_sink, start_qm
             assert result.accepted, result
             smtp_sink.wait_for_message(rcpt)
     assert qmilter.running()
+
+
+def test_sighup_says_that_a_replaced_plugin_file_keeps_its_old_code(start_qmilter, qmilter_config, tmp_path):
+    # A plugin library is never unloaded: after a new file is installed, the daemon still
+    # runs the code it loaded first, and the reload must say so rather than look like it took.
+    plugin_dir = tmp_path / "plugins"
+    plugin_dir.mkdir()
+    original = os.path.join(os.environ["QMILTER_PLUGIN_DIR"], "action_discard.so")
+    copy = plugin_dir / "action_discard.so"
+    with open(original, "rb") as f:
+        library = f.read()
+    copy.write_bytes(library)
+    path = qmilter_config(rig.simple_config(plugin_dir=str(plugin_dir)), "replaced.conf")
+    qmilter = start_qmilter(path)
+    qmilter.reload()
+    assert "plugin file changed on disk" not in qmilter.log.text()
+
+    replacement = plugin_dir / "action_discard.so.new"
+    replacement.write_bytes(library)
+    os.replace(replacement, copy)  # as a package manager installs it: a new inode
+    qmilter.reload()
+    qmilter.log.wait_for(re.escape(str(copy)) + r": plugin file changed on disk since it was loaded; "
+                         r"qmilter keeps running the code it loaded first")
+    assert qmilter.running()
