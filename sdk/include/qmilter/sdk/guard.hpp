@@ -7,10 +7,12 @@
 //
 // The guard can only catch what leaves an override. An override declared noexcept that
 // throws calls std::terminate inside the plugin, before the guard sees anything, and the
-// daemon dies. So the interfaces' methods are not noexcept, and QMILTER_PLUGIN refuses to
-// compile a plugin that declares one of its overrides noexcept (see
-// reject_noexcept_overrides) instead of leaving that mistake to a crash in production.
-// Catch by hand only to turn a specific exception into a better message than the guard's.
+// daemon dies. The interfaces' methods are not noexcept, but C++ lets an override add it,
+// so that alone does not stop an author; QMILTER_PLUGIN therefore refuses to compile a
+// plugin that declares one of its overrides noexcept (reject_noexcept_overrides), turning a
+// crash in production into a compile error naming the method. Destructors are noexcept by
+// the language: they must not throw. Catch by hand only to turn a specific exception into
+// a better message than the guard's.
 #pragma once
 
 #include <exception>
