@@ -94,9 +94,12 @@ const LoadedPlugin& PluginRegistry::load_file(const fs::path& file) {
     throw PluginError(canonical.string() + ": not a qmilter plugin (bad header)");
   }
   if (header->abi_major != sdk::abi_major || header->abi_minor > sdk::abi_minor) {
+    // Say what to do, not only what is wrong: the admin needs the package to rebuild with.
+    const std::string host_abi = abi_text(sdk::abi_major, sdk::abi_minor);
     throw PluginError(canonical.string() + ": plugin built for SDK ABI " +
-                      abi_text(header->abi_major, header->abi_minor) + ", this qmilter has ABI " +
-                      abi_text(sdk::abi_major, sdk::abi_minor));
+                      abi_text(header->abi_major, header->abi_minor) + ", this qmilter has ABI " + host_abi +
+                      ": rebuild it against this qmilter's qmilter-devel (" + QMILTER_VERSION + ", SDK ABI " +
+                      host_abi + ")");
   }
   if (header->kind < static_cast<unsigned>(sdk::PluginKind::quarantine) ||
       header->kind > static_cast<unsigned>(sdk::PluginKind::action) || header->name == nullptr) {

@@ -40,18 +40,7 @@ class EmailNotifier final : public sdk::Notifier {
     return std::unique_ptr<EmailNotifier>(new EmailNotifier(std::move(settings).value(), context));
   }
 
-  bool sends_notifications() const noexcept override { return true; }
-
-  sdk::Status notify(const sdk::MessageView& message, const std::vector<std::string>& recipients,
-                     std::string_view quarantine_id, const sdk::Match& match) noexcept override {
-    try {
-      return notify_all(message, recipients, quarantine_id, match);
-    } catch (const std::exception& e) {
-      return sdk::Error{std::string("email notification: ") + e.what()};
-    } catch (...) {
-      return sdk::Error{"email notification: unknown error"};
-    }
-  }
+  bool sends_notifications() const override { return true; }
 
  private:
   EmailNotifier(EmailSettings settings, const sdk::PluginContext& context)
@@ -83,8 +72,9 @@ class EmailNotifier final : public sdk::Notifier {
     return raw;
   }
 
-  sdk::Status notify_all(const sdk::MessageView& message, const std::vector<std::string>& recipients,
-                         std::string_view quarantine_id, const sdk::Match& match) {
+ public:
+  sdk::Status notify(const sdk::MessageView& message, const std::vector<std::string>& recipients,
+                     std::string_view quarantine_id, const sdk::Match& match) override {
     MessageFacts facts = collect_facts(message, quarantine_id, match);
     bool image_replaced = false;
     if (needs_preview_) {
@@ -125,6 +115,7 @@ class EmailNotifier final : public sdk::Notifier {
     return {};
   }
 
+ private:
   NotificationContent content_for(const MessageFacts& facts, const std::string& recipient, bool image_replaced) const {
     const TemplateVariables variables(facts, recipient);
     NotificationContent content;

@@ -15,8 +15,8 @@ class NoneNotifier final : public Notifier {
     return std::make_unique<NoneNotifier>();
   }
 
-  bool sends_notifications() const noexcept override { return false; }
-  Status notify(const MessageView&, const std::vector<std::string>&, std::string_view, const Match&) noexcept override {
+  bool sends_notifications() const override { return false; }
+  Status notify(const MessageView&, const std::vector<std::string>&, std::string_view, const Match&) override {
     return {};
   }
 };

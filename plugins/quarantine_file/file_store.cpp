@@ -147,19 +147,7 @@ FileStore::FileStore(std::string directory, UniqueFd directory_fd, mode_t mode, 
       logger_(logger) {}
 
 sdk::Result<std::string> FileStore::store(const sdk::MessageView& message, const std::vector<std::string>& recipients,
-                                          const sdk::Match& match) noexcept {
-  try {
-    return store_unguarded(message, recipients, match);
-  } catch (const std::exception& e) {
-    return sdk::Error{std::string("cannot store the message: ") + e.what()};
-  } catch (...) {
-    return sdk::Error{"cannot store the message: unknown exception"};
-  }
-}
-
-sdk::Result<std::string> FileStore::store_unguarded(const sdk::MessageView& message,
-                                                    const std::vector<std::string>& recipients,
-                                                    const sdk::Match& match) {
+                                          const sdk::Match& match) {
   const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
 
   // Data file: headers as "Name: value\n", an empty line, the body streamed as received.
@@ -216,7 +204,7 @@ sdk::Result<std::string> FileStore::store_unguarded(const sdk::MessageView& mess
   // One directory fsync, shared with concurrent stores, makes both names durable. It needs
   // no fsync between the two names: a file system without a journal may write the metadata
   // name to disk before the data name, but an entry is listed only when both names exist
-  // (find_unguarded), so a crash between them leaves an unlisted, never a half, entry.
+  // (find), so a crash between them leaves an unlisted, never a half, entry.
   auto claim = metadata.value().link_as(id + std::string(metadata_suffix));
   if (!claim.ok() || claim.value() == TempFile::Claim::taken) {
     ::unlinkat(directory_fd_.get(), id.c_str(), 0);
@@ -237,17 +225,7 @@ sdk::Result<std::string> FileStore::metadata_text(const std::string& id) const {
   return text;
 }
 
-sdk::Result<std::vector<sdk::StoredEntry>> FileStore::find(const sdk::EntryFilter& filter) const noexcept {
-  try {
-    return find_unguarded(filter);
-  } catch (const std::exception& e) {
-    return sdk::Error{std::string("cannot list ") + directory_ + ": " + e.what()};
-  } catch (...) {
-    return sdk::Error{"cannot list " + directory_ + ": unknown exception"};
-  }
-}
-
-sdk::Result<std::vector<sdk::StoredEntry>> FileStore::find_unguarded(const sdk::EntryFilter& filter) const {
+sdk::Result<std::vector<sdk::StoredEntry>> FileStore::find(const sdk::EntryFilter& filter) const {
   int listing_fd = ::openat(directory_fd_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (listing_fd < 0) return sdk::Error{"cannot list " + directory_ + ": " + error_text(errno)};
   std::unique_ptr<DIR, int (*)(DIR*)> listing(::fdopendir(listing_fd), ::closedir);
@@ -341,78 +319,54 @@ sdk::Result<std::vector<sdk::StoredEntry>> FileStore::find_unguarded(const sdk::
   return entries;
 }
 
-sdk::Result<sdk::StoredEntry> FileStore::entry(const std::string& id) const noexcept {
-  try {
-    auto text = metadata_text(id);
-    if (!text.ok()) return text.error();
-    return parse_metadata(id, text.value());
-  } catch (const std::exception& e) {
-    return sdk::Error{"cannot read quarantine entry '" + id + "': " + e.what()};
-  } catch (...) {
-    return sdk::Error{"cannot read quarantine entry '" + id + "': unknown exception"};
-  }
+sdk::Result<sdk::StoredEntry> FileStore::entry(const std::string& id) const {
+  auto text = metadata_text(id);
+  if (!text.ok()) return text.error();
+  return parse_metadata(id, text.value());
 }
 
-sdk::Status FileStore::read(const std::string& id, const sdk::ChunkVisitor& visit) const noexcept {
-  try {
-    auto text = metadata_text(id);  // only listed entries are readable
-    if (!text.ok()) return text.error();
-    UniqueFd fd(::openat(directory_fd_.get(), id.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-    if (!fd.valid()) return sdk::Error{"cannot open data file of '" + id + "' in " + directory_ + ": " + error_text(errno)};
-    std::string buffer(read_chunk_size, '\0');
-    for (;;) {
-      ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
-      if (got < 0) {
-        if (errno == EINTR) continue;
-        return sdk::Error{"cannot read data file of '" + id + "' in " + directory_ + ": " + error_text(errno)};
-      }
-      if (got == 0) return {};
-      if (!visit(std::string_view(buffer.data(), static_cast<std::size_t>(got)))) return {};
+sdk::Status FileStore::read(const std::string& id, const sdk::ChunkVisitor& visit) const {
+  auto text = metadata_text(id);  // only listed entries are readable
+  if (!text.ok()) return text.error();
+  UniqueFd fd(::openat(directory_fd_.get(), id.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd.valid()) return sdk::Error{"cannot open data file of '" + id + "' in " + directory_ + ": " + error_text(errno)};
+  std::string buffer(read_chunk_size, '\0');
+  for (;;) {
+    ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return sdk::Error{"cannot read data file of '" + id + "' in " + directory_ + ": " + error_text(errno)};
     }
-  } catch (const std::exception& e) {
-    return sdk::Error{"cannot read quarantine entry '" + id + "': " + e.what()};
-  } catch (...) {
-    return sdk::Error{"cannot read quarantine entry '" + id + "': unknown exception"};
+    if (got == 0) return {};
+    if (!visit(std::string_view(buffer.data(), static_cast<std::size_t>(got)))) return {};
   }
 }
 
-sdk::Status FileStore::remove_recipient(const std::string& id, const std::string& recipient) noexcept {
-  try {
-    DirectoryLock lock(directory_fd_.get());
-    auto text = metadata_text(id);
-    if (!text.ok()) return text.error();
-    auto entry = parse_metadata(id, text.value());
-    if (!entry.ok()) return entry.error();
-    const auto& recipients = entry.value().recipients;
-    if (!contains(recipients, recipient)) {
-      return sdk::Error{"'" + recipient + "' is not a recipient of quarantine entry '" + id + "'"};
-    }
-    if (recipients.size() == 1) return remove_unlocked(id);
-
-    auto rewritten = metadata_without_recipient(id, text.value(), recipient);
-    if (!rewritten.ok()) return rewritten.error();
-    auto file = TempFile::create(directory_fd_.get(), directory_, mode_);
-    if (!file.ok()) return file.error();
-    if (auto written = file.value().write(rewritten.value()); !written.ok()) return written;
-    if (auto synced = file.value().sync(); !synced.ok()) return synced;
-    if (auto renamed = file.value().rename_over(id + std::string(metadata_suffix)); !renamed.ok()) return renamed;
-    return sync_directory(directory_fd_.get(), directory_);
-  } catch (const std::exception& e) {
-    return sdk::Error{"cannot update quarantine entry '" + id + "': " + e.what()};
-  } catch (...) {
-    return sdk::Error{"cannot update quarantine entry '" + id + "': unknown exception"};
+sdk::Status FileStore::remove_recipient(const std::string& id, const std::string& recipient) {
+  DirectoryLock lock(directory_fd_.get());
+  auto text = metadata_text(id);
+  if (!text.ok()) return text.error();
+  auto entry = parse_metadata(id, text.value());
+  if (!entry.ok()) return entry.error();
+  const auto& recipients = entry.value().recipients;
+  if (!contains(recipients, recipient)) {
+    return sdk::Error{"'" + recipient + "' is not a recipient of quarantine entry '" + id + "'"};
   }
+  if (recipients.size() == 1) return remove_unlocked(id);
+
+  auto rewritten = metadata_without_recipient(id, text.value(), recipient);
+  if (!rewritten.ok()) return rewritten.error();
+  auto file = TempFile::create(directory_fd_.get(), directory_, mode_);
+  if (!file.ok()) return file.error();
+  if (auto written = file.value().write(rewritten.value()); !written.ok()) return written;
+  if (auto synced = file.value().sync(); !synced.ok()) return synced;
+  if (auto renamed = file.value().rename_over(id + std::string(metadata_suffix)); !renamed.ok()) return renamed;
+  return sync_directory(directory_fd_.get(), directory_);
 }
 
-sdk::Status FileStore::remove(const std::string& id) noexcept {
-  try {
-    DirectoryLock lock(directory_fd_.get());
-    return remove_unlocked(id);
-  } catch (const std::exception& e) {
-    return sdk::Error{"cannot remove quarantine entry '" + id + "': " + e.what()};
-  } catch (...) {
-    return sdk::Error{"cannot remove quarantine entry '" + id + "': unknown exception"};
-  }
+sdk::Status FileStore::remove(const std::string& id) {
+  DirectoryLock lock(directory_fd_.get());
+  return remove_unlocked(id);
 }
 
 sdk::Status FileStore::remove_unlocked(const std::string& id) {

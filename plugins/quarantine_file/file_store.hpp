@@ -25,20 +25,17 @@ class FileStore final : public sdk::QuarantineStore {
 
   FileStore(std::string directory, UniqueFd directory_fd, mode_t mode, sdk::Logger* logger);
 
-  bool keeps_messages() const noexcept override { return true; }
+  bool keeps_messages() const override { return true; }
   sdk::Result<std::string> store(const sdk::MessageView& message, const std::vector<std::string>& recipients,
-                                 const sdk::Match& match) noexcept override;
+                                 const sdk::Match& match) override;
 
-  sdk::Result<std::vector<sdk::StoredEntry>> find(const sdk::EntryFilter& filter) const noexcept override;
-  sdk::Result<sdk::StoredEntry> entry(const std::string& id) const noexcept override;
-  sdk::Status read(const std::string& id, const sdk::ChunkVisitor& visit) const noexcept override;
-  sdk::Status remove_recipient(const std::string& id, const std::string& recipient) noexcept override;
-  sdk::Status remove(const std::string& id) noexcept override;
+  sdk::Result<std::vector<sdk::StoredEntry>> find(const sdk::EntryFilter& filter) const override;
+  sdk::Result<sdk::StoredEntry> entry(const std::string& id) const override;
+  sdk::Status read(const std::string& id, const sdk::ChunkVisitor& visit) const override;
+  sdk::Status remove_recipient(const std::string& id, const std::string& recipient) override;
+  sdk::Status remove(const std::string& id) override;
 
  private:
-  sdk::Result<std::string> store_unguarded(const sdk::MessageView& message, const std::vector<std::string>& recipients,
-                                           const sdk::Match& match);
-  sdk::Result<std::vector<sdk::StoredEntry>> find_unguarded(const sdk::EntryFilter& filter) const;
   // The metadata text of entry `id`, after checking that `id` is a plain entry name.
   sdk::Result<std::string> metadata_text(const std::string& id) const;
   sdk::Status remove_unlocked(const std::string& id);

@@ -15,15 +15,15 @@ class NoneStore final : public QuarantineStore {
     return std::make_unique<NoneStore>();
   }
 
-  bool keeps_messages() const noexcept override { return false; }
-  Result<std::string> store(const MessageView&, const std::vector<std::string>&, const Match&) noexcept override {
+  bool keeps_messages() const override { return false; }
+  Result<std::string> store(const MessageView&, const std::vector<std::string>&, const Match&) override {
     return std::string();
   }
-  Result<std::vector<StoredEntry>> find(const EntryFilter&) const noexcept override { return nothing_kept(); }
-  Result<StoredEntry> entry(const std::string&) const noexcept override { return nothing_kept(); }
-  Status read(const std::string&, const ChunkVisitor&) const noexcept override { return nothing_kept(); }
-  Status remove_recipient(const std::string&, const std::string&) noexcept override { return nothing_kept(); }
-  Status remove(const std::string&) noexcept override { return nothing_kept(); }
+  Result<std::vector<StoredEntry>> find(const EntryFilter&) const override { return nothing_kept(); }
+  Result<StoredEntry> entry(const std::string&) const override { return nothing_kept(); }
+  Status read(const std::string&, const ChunkVisitor&) const override { return nothing_kept(); }
+  Status remove_recipient(const std::string&, const std::string&) override { return nothing_kept(); }
+  Status remove(const std::string&) override { return nothing_kept(); }
 
  private:
   static Error nothing_kept() { return Error{"quarantine type 'none' keeps no messages"}; }

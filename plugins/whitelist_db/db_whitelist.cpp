@@ -1,6 +1,7 @@
 // The DB whitelist (see the header): the lookup, weights and last_used update, plus
-// expiry, BATV stripping and the admin side qmilterctl uses. Every public method catches
-// everything: no exception leaves the plugin.
+// expiry, BATV stripping and the admin side qmilterctl uses. The public methods turn a
+// DatabaseError into an Error naming the database and table; any other exception is left
+// to the SDK's guard, which reports it as an Error too.
 #include "db_whitelist.hpp"
 
 #include <algorithm>
@@ -182,7 +183,7 @@ sdk::Error DbWhitelist::failure(std::string_view what, const std::exception& e) 
 }
 
 sdk::Result<std::set<std::string>> DbWhitelist::whitelisted(std::string_view sender,
-                                                            const std::vector<std::string>& recipients) noexcept {
+                                                            const std::vector<std::string>& recipients) {
   try {
     std::set<std::string> result;
     if (recipients.empty()) return result;
@@ -233,14 +234,12 @@ sdk::Result<std::set<std::string>> DbWhitelist::whitelisted(std::string_view sen
     }
     touch(stale_touches(heaviest_ids, now), now);
     return result;
-  } catch (const std::exception& e) {
+  } catch (const DatabaseError& e) {
     return failure("lookup failed", e);
-  } catch (...) {
-    return sdk::Error{"whitelist lookup failed: unknown exception"};
   }
 }
 
-sdk::Result<std::vector<sdk::WhitelistEntry>> DbWhitelist::list(const sdk::WhitelistFilter& filter) const noexcept {
+sdk::Result<std::vector<sdk::WhitelistEntry>> DbWhitelist::list(const sdk::WhitelistFilter& filter) const {
   try {
     auto entries = pool_->with_connection([&](OdbcConnection& db) {
       ensure_table(db);
@@ -254,15 +253,13 @@ sdk::Result<std::vector<sdk::WhitelistEntry>> DbWhitelist::list(const sdk::White
       });
     }
     return entries;
-  } catch (const std::exception& e) {
+  } catch (const DatabaseError& e) {
     return failure("listing failed", e);
-  } catch (...) {
-    return sdk::Error{"whitelist listing failed: unknown exception"};
   }
 }
 
 sdk::Result<std::vector<sdk::WhitelistEntry>> DbWhitelist::covering(std::string_view sender,
-                                                                   std::string_view recipient) const noexcept {
+                                                                   std::string_view recipient) const {
   try {
     const std::string from = strip_batv(ascii_lower(sender));
     const std::string to = ascii_lower(recipient);
@@ -273,14 +270,12 @@ sdk::Result<std::vector<sdk::WhitelistEntry>> DbWhitelist::covering(std::string_
     const std::int64_t now = now_seconds();
     std::erase_if(entries, [&](const sdk::WhitelistEntry& entry) { return expired(entry.last_used, entry.permanent, now); });
     return entries;
-  } catch (const std::exception& e) {
+  } catch (const DatabaseError& e) {
     return failure("lookup failed", e);
-  } catch (...) {
-    return sdk::Error{"whitelist lookup failed: unknown exception"};
   }
 }
 
-sdk::Result<std::int64_t> DbWhitelist::add(const sdk::WhitelistEntry& entry) noexcept {
+sdk::Result<std::int64_t> DbWhitelist::add(const sdk::WhitelistEntry& entry) {
   try {
     sdk::WhitelistEntry lowered = entry;
     lowered.mailfrom = ascii_lower(entry.mailfrom);
@@ -305,14 +300,12 @@ sdk::Result<std::int64_t> DbWhitelist::add(const sdk::WhitelistEntry& entry) noe
     }
     if (!id) return sdk::Error{"the new entry was not found after inserting it"};
     return *id;
-  } catch (const std::exception& e) {
+  } catch (const DatabaseError& e) {
     return failure("adding the entry failed", e);
-  } catch (...) {
-    return sdk::Error{"adding the whitelist entry failed: unknown exception"};
   }
 }
 
-sdk::Status DbWhitelist::remove(std::int64_t id) noexcept {
+sdk::Status DbWhitelist::remove(std::int64_t id) {
   try {
     std::int64_t removed = pool_->with_connection([&](OdbcConnection& db) {
       ensure_table(db);
@@ -320,14 +313,12 @@ sdk::Status DbWhitelist::remove(std::int64_t id) noexcept {
     });
     if (removed == 0) return sdk::Error{"no whitelist entry with id " + std::to_string(id) + " in table '" + table_.name() + "'"};
     return {};
-  } catch (const std::exception& e) {
+  } catch (const DatabaseError& e) {
     return failure("deleting the entry failed", e);
-  } catch (...) {
-    return sdk::Error{"deleting the whitelist entry failed: unknown exception"};
   }
 }
 
-sdk::Result<std::int64_t> DbWhitelist::purge() noexcept {
+sdk::Result<std::int64_t> DbWhitelist::purge() {
   try {
     if (expire_days_ == 0) return std::int64_t{0};  // nothing expires
     return pool_->with_connection([&](OdbcConnection& db) {
@@ -339,10 +330,8 @@ sdk::Result<std::int64_t> DbWhitelist::purge() noexcept {
       }
       return table_.remove(db, stale);
     });
-  } catch (const std::exception& e) {
+  } catch (const DatabaseError& e) {
     return failure("purging expired entries failed", e);
-  } catch (...) {
-    return sdk::Error{"purging the whitelist failed: unknown exception"};
   }
 }
 

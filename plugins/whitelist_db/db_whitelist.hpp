@@ -30,13 +30,13 @@ class DbWhitelist final : public sdk::Whitelist {
               std::int64_t expire_days, sdk::Logger* logger);
 
   sdk::Result<std::set<std::string>> whitelisted(std::string_view sender,
-                                                 const std::vector<std::string>& recipients) noexcept override;
-  sdk::Result<std::vector<sdk::WhitelistEntry>> list(const sdk::WhitelistFilter& filter) const noexcept override;
+                                                 const std::vector<std::string>& recipients) override;
+  sdk::Result<std::vector<sdk::WhitelistEntry>> list(const sdk::WhitelistFilter& filter) const override;
   sdk::Result<std::vector<sdk::WhitelistEntry>> covering(std::string_view sender,
-                                                         std::string_view recipient) const noexcept override;
-  sdk::Result<std::int64_t> add(const sdk::WhitelistEntry& entry) noexcept override;
-  sdk::Status remove(std::int64_t id) noexcept override;
-  sdk::Result<std::int64_t> purge() noexcept override;
+                                                         std::string_view recipient) const override;
+  sdk::Result<std::int64_t> add(const sdk::WhitelistEntry& entry) override;
+  sdk::Status remove(std::int64_t id) override;
+  sdk::Result<std::int64_t> purge() override;
 
  private:
   // Creates the table on first use when create() could not reach the database.

@@ -16,16 +16,16 @@ class NoneWhitelist final : public Whitelist {
     return std::make_unique<NoneWhitelist>();
   }
 
-  Result<std::set<std::string>> whitelisted(std::string_view, const std::vector<std::string>&) noexcept override {
+  Result<std::set<std::string>> whitelisted(std::string_view, const std::vector<std::string>&) override {
     return std::set<std::string>();
   }
-  Result<std::vector<WhitelistEntry>> list(const WhitelistFilter&) const noexcept override { return holds_nothing(); }
-  Result<std::vector<WhitelistEntry>> covering(std::string_view, std::string_view) const noexcept override {
+  Result<std::vector<WhitelistEntry>> list(const WhitelistFilter&) const override { return holds_nothing(); }
+  Result<std::vector<WhitelistEntry>> covering(std::string_view, std::string_view) const override {
     return holds_nothing();
   }
-  Result<std::int64_t> add(const WhitelistEntry&) noexcept override { return holds_nothing(); }
-  Status remove(std::int64_t) noexcept override { return holds_nothing(); }
-  Result<std::int64_t> purge() noexcept override { return holds_nothing(); }
+  Result<std::int64_t> add(const WhitelistEntry&) override { return holds_nothing(); }
+  Status remove(std::int64_t) override { return holds_nothing(); }
+  Result<std::int64_t> purge() override { return holds_nothing(); }
 
  private:
   static Error holds_nothing() { return Error{"whitelist type 'none' holds no entries"}; }

@@ -1,12 +1,13 @@
 # Installs the SDK as a package for third-party plugin authors: the headers, the CMake
-# package qmilter-sdk (target qmilter::sdk, with a version file) and qmilter-sdk.pc.
+# package qmilter-sdk (target qmilter::sdk, with a version file), qmilter-sdk.pc and the
+# example plugin of sdk/examples.
 # Included from sdk/CMakeLists.txt after the qmilter_sdk target exists.
 #
-# Versioning: the package's version IS the SDK ABI version from abi.hpp (e.g. 1.0), not the
+# Versioning: the package's version IS the SDK ABI version from abi.hpp (e.g. 2.0), not the
 # qmilter release. What a plugin author asks for is "headers whose plugins this daemon
 # loads", and that is exactly the ABI rule: same major = compatible, and a plugin needs a
 # host whose minor is at least the one it was built with. CMake's SameMajorVersion check is
-# that rule, so find_package(qmilter-sdk 1.2) accepts 1.2 ... 1.x and refuses 1.1 and 2.0.
+# that rule, so find_package(qmilter-sdk 2.1) accepts 2.1 ... 2.x and refuses 2.0 and 3.0.
 # The qmilter release travels along as the variable qmilter-sdk_QMILTER_VERSION.
 include(CMakePackageConfigHelpers)
 
@@ -30,6 +31,10 @@ set(cmake_dir "${CMAKE_INSTALL_DATADIR}/cmake/qmilter-sdk")
 set(pc_dir "${CMAKE_INSTALL_DATADIR}/pkgconfig")
 
 install(DIRECTORY include/qmilter DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}" COMPONENT sdk)
+# The author's kit: a complete out-of-tree plugin to copy, under the -devel package's doc
+# directory (where the RPM's qmilter-devel ships it too).
+set(QMILTER_SDK_EXAMPLES_INSTALL_DIR "${CMAKE_INSTALL_DATAROOTDIR}/doc/qmilter-devel/examples")
+install(DIRECTORY examples/ DESTINATION "${QMILTER_SDK_EXAMPLES_INSTALL_DIR}" COMPONENT sdk)
 install(TARGETS qmilter_sdk EXPORT qmilter-sdk-targets COMPONENT sdk)
 install(EXPORT qmilter-sdk-targets NAMESPACE qmilter:: DESTINATION "${cmake_dir}" COMPONENT sdk)
 

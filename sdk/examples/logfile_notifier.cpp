@@ -62,38 +62,32 @@ class LogfileNotifier final : public Notifier {
   LogfileNotifier(const LogfileNotifier&) = delete;
   LogfileNotifier& operator=(const LogfileNotifier&) = delete;
 
-  bool sends_notifications() const noexcept override { return true; }
+  bool sends_notifications() const override { return true; }
 
   Status notify(const MessageView& message, const std::vector<std::string>& recipients,
-                std::string_view quarantine_id, const Match&) noexcept override {
-    try {
-      if (fd_ < 0) return Error{"logfile notifier opened for checking only"};
-      std::string lines;
-      for (const std::string& recipient : recipients) {
-        lines += std::to_string(message.received_at());
-        for (std::string_view field : {message.queue_id(), std::string_view(quarantine_), quarantine_id,
-                                       message.sender(), std::string_view(recipient)}) {
-          lines.push_back('\t');
-          append_field(lines, field);
-        }
-        lines.push_back('\n');
+                std::string_view quarantine_id, const Match&) override {
+    if (fd_ < 0) return Error{"logfile notifier opened for checking only"};
+    std::string lines;
+    for (const std::string& recipient : recipients) {
+      lines += std::to_string(message.received_at());
+      for (std::string_view field : {message.queue_id(), std::string_view(quarantine_), quarantine_id,
+                                     message.sender(), std::string_view(recipient)}) {
+        lines.push_back('\t');
+        append_field(lines, field);
       }
-      std::lock_guard lock(mutex_);
-      std::string_view rest(lines);
-      while (!rest.empty()) {
-        const ssize_t written = ::write(fd_, rest.data(), rest.size());
-        if (written < 0 && errno == EINTR) continue;
-        if (written < 0) return Error{errno_text("cannot append to", path_, errno)};
-        rest.remove_prefix(static_cast<std::size_t>(written));
-      }
-      if (::fdatasync(fd_) != 0) return Error{errno_text("cannot sync", path_, errno)};
-      logger_->info(message.queue_id(), "logged " + std::to_string(recipients.size()) + " recipient(s) to " + path_);
-      return {};
-    } catch (const std::exception& e) {
-      return Error{std::string("logfile notifier: ") + e.what()};
-    } catch (...) {
-      return Error{"logfile notifier: unknown exception"};
+      lines.push_back('\n');
     }
+    std::lock_guard lock(mutex_);
+    std::string_view rest(lines);
+    while (!rest.empty()) {
+      const ssize_t written = ::write(fd_, rest.data(), rest.size());
+      if (written < 0 && errno == EINTR) continue;
+      if (written < 0) return Error{errno_text("cannot append to", path_, errno)};
+      rest.remove_prefix(static_cast<std::size_t>(written));
+    }
+    if (::fdatasync(fd_) != 0) return Error{errno_text("cannot sync", path_, errno)};
+    logger_->info(message.queue_id(), "logged " + std::to_string(recipients.size()) + " recipient(s) to " + path_);
+    return {};
   }
 
  private:

@@ -1,12 +1,14 @@
 """A third-party plugin built against the installed SDK, loaded by the installed daemon.
 
 The project (already built by the test run) is installed with `cmake --install` into a
-scratch prefix; sdk/examples is copied out of the tree and configured, built and installed
-against that prefix only (CMAKE_PREFIX_PATH=<prefix>, no path into the source tree). The
+scratch prefix; the example plugin that installed with it (share/doc/qmilter-devel/examples,
+the same files as sdk/examples) is copied out of the prefix and configured, built and
+installed against that prefix only (CMAKE_PREFIX_PATH=<prefix>, no path into the source
+tree). The
 prefix's qmilter then loads the example (notification_type = logfile, by name and by path)
 and, with a message driven through it by miltertest, appends a line per quarantined
 recipient to the file its option names. A plugin built for another ABI is refused with
-the loader's message naming the file and both versions.
+the loader's message naming the file, both versions and the qmilter-devel to rebuild with.
 """
 
 import os
@@ -23,6 +25,7 @@ import rig
 SOURCE_DIR = rig.source_dir()
 BUILD_DIR = rig.build_dir()
 EXAMPLE_PLUGIN = "notification_logfile"
+INSTALLED_EXAMPLES = "share/doc/qmilter-devel/examples"
 QUEUE_ID = "4XqmSdk1"
 
 
@@ -86,10 +89,10 @@ def cmake_configure(source: str, build: str, prefix: str, *extra: str) -> subpro
 
 @pytest.fixture(scope="module")
 def example(scratch, prefix) -> Dict[str, str]:
-    """sdk/examples copied out of the tree, built and installed into the prefix."""
+    """The installed examples copied out of the prefix, built and installed into it."""
     source = os.path.join(scratch, "example-src")
     build = os.path.join(scratch, "example-build")
-    shutil.copytree(os.path.join(SOURCE_DIR, "sdk/examples"), source)
+    shutil.copytree(os.path.join(prefix, INSTALLED_EXAMPLES), source)
     configured = cmake_configure(source, build, prefix, "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON")
     assert configured.returncode == 0, configured.stdout
     checked(["cmake", "--build", build, "-j2"], env=clean_env())
@@ -236,10 +239,20 @@ extern "C" QMILTER_SDK_EXPORT qmilter::sdk::PluginFactory* qmilter_plugin_factor
 """
 
 
-@pytest.mark.parametrize("which", ["next_major", "newer_minor"])
+def test_cmake_install_ships_the_examples(prefix):
+    installed = os.path.join(prefix, INSTALLED_EXAMPLES)
+    tree = os.path.join(SOURCE_DIR, "sdk/examples")
+    assert sorted(os.listdir(installed)) == sorted(os.listdir(tree))
+    for name in os.listdir(tree):
+        with open(os.path.join(installed, name), "rb") as a, open(os.path.join(tree, name), "rb") as b:
+            assert a.read() == b.read(), name
+
+
+@pytest.mark.parametrize("which", ["previous_major", "next_major", "newer_minor"])
 def test_plugin_for_another_abi_is_refused(prefix, daemon, abi, scratch, which):
     major, minor = abi
-    foreign = (major + 1, 0) if which == "next_major" else (major, minor + 1)
+    foreign = {"previous_major": (major - 1, 0), "next_major": (major + 1, 0),
+               "newer_minor": (major, minor + 1)}[which]
     source = os.path.join(scratch, "foreign.cpp")
     with open(source, "w") as f:
         f.write(FOREIGN_PLUGIN)
@@ -252,5 +265,6 @@ def test_plugin_for_another_abi_is_refused(prefix, daemon, abi, scratch, which):
     result = qmilter_check(daemon, config)
     assert result.returncode != 0, result.stdout
     expected = (f"{os.path.realpath(plugin)}: plugin built for SDK ABI {foreign[0]}.{foreign[1]}, "
-                f"this qmilter has ABI {major}.{minor}")
+                f"this qmilter has ABI {major}.{minor}: rebuild it against this qmilter's "
+                f"qmilter-devel (")
     assert expected in result.stdout, result.stdout

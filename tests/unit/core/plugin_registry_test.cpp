@@ -44,11 +44,21 @@ TEST(PluginRegistry, UnknownNameListsTheAvailablePluginsOfThatKind) {
   }
 }
 
+std::string host_abi() { return std::to_string(sdk::abi_major) + "." + std::to_string(sdk::abi_minor); }
+
 TEST(PluginRegistry, RefusesAnotherAbiNamingFileAndBothVersions) {
   std::string file = QMILTER_TEST_FIXTURE_DIR "/test_plugin_wrong_abi.so";
   EXPECT_EQ(error_loading(file), file + ": plugin built for SDK ABI " + std::to_string(sdk::abi_major + 1) +
-                                     ".0, this qmilter has ABI " + std::to_string(sdk::abi_major) + "." +
-                                     std::to_string(sdk::abi_minor));
+                                     ".0, this qmilter has ABI " + host_abi() +
+                                     ": rebuild it against this qmilter's qmilter-devel (" QMILTER_VERSION
+                                     ", SDK ABI " + host_abi() + ")");
+}
+
+TEST(PluginRegistry, RefusesAPluginBuiltForSdk1NamingTheDevelPackage) {
+  std::string file = QMILTER_TEST_FIXTURE_DIR "/test_plugin_sdk_1_0.so";
+  EXPECT_EQ(error_loading(file), file + ": plugin built for SDK ABI 1.0, this qmilter has ABI " + host_abi() +
+                                     ": rebuild it against this qmilter's qmilter-devel (" QMILTER_VERSION
+                                     ", SDK ABI " + host_abi() + ")");
 }
 
 TEST(PluginRegistry, RefusesASharedObjectWithoutEntryPoint) {

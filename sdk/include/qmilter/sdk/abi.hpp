@@ -4,7 +4,7 @@
 // when the majors are equal and the plugin's minor is not newer than the host's.
 #pragma once
 
-#define QMILTER_SDK_ABI_MAJOR 1
+#define QMILTER_SDK_ABI_MAJOR 2
 #define QMILTER_SDK_ABI_MINOR 0
 
 #define QMILTER_SDK_EXPORT __attribute__((visibility("default")))

@@ -1,14 +1,24 @@
-// Exception guards. QMILTER_PLUGIN wraps every instance a plugin's factory makes in the
-// guard of its kind. The guard's code is compiled into the plugin, so an exception thrown
-// by a plugin method is caught inside the plugin and reaches the host as an Error (the
-// host answers TEMPFAIL) — no exception ever crosses the shared-object boundary, and a
-// plugin bug costs one message a retry, not the daemon. Overrides should therefore not be
-// declared noexcept unless they catch everything themselves.
+// The one exception rule of the SDK. QMILTER_PLUGIN wraps every instance a plugin's
+// factory makes in the guard of its kind, and the guard's code is compiled into the plugin:
+// an exception thrown by any method of a plugin (or by option_schema() and create()) is
+// caught inside the plugin and reaches the host as an Error, which on the message path makes
+// the host answer TEMPFAIL. So a plugin override need not catch anything, and no exception
+// ever crosses the shared-object boundary.
+//
+// The guard can only catch what leaves an override. An override declared noexcept that
+// throws calls std::terminate inside the plugin, before the guard sees anything, and the
+// daemon dies. The interfaces' methods are not noexcept, but C++ lets an override add it,
+// so that alone does not stop an author; QMILTER_PLUGIN therefore refuses to compile a
+// plugin that declares one of its overrides noexcept (reject_noexcept_overrides), turning a
+// crash in production into a compile error naming the method. Destructors are noexcept by
+// the language: they must not throw. Catch by hand only to turn a specific exception into
+// a better message than the guard's.
 #pragma once
 
 #include <exception>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "qmilter/sdk/action.hpp"
@@ -125,6 +135,54 @@ class GuardedAction final : public Action {
  private:
   std::unique_ptr<Action> inner_;
 };
+
+// The compile-time half of the rule above, one assertion per method so the error names it.
+// `{ call } noexcept` asks about the override the guard calls. An override the guard cannot
+// name here (private) is not checked.
+template <class Impl>
+constexpr bool reject_noexcept_overrides() {
+  if constexpr (std::is_base_of_v<QuarantineStore, Impl>) {
+    static_assert(!requires(const Impl& c) { { c.keeps_messages() } noexcept; },
+                  "QuarantineStore::keeps_messages override must not be noexcept (see qmilter/sdk/guard.hpp)");
+    static_assert(!requires(Impl& p, const MessageView& m, const std::vector<std::string>& r, const Match& x) {
+                    { p.store(m, r, x) } noexcept; },
+                  "QuarantineStore::store override must not be noexcept (see qmilter/sdk/guard.hpp)");
+    static_assert(!requires(const Impl& c, const EntryFilter& f) { { c.find(f) } noexcept; },
+                  "QuarantineStore::find override must not be noexcept (see qmilter/sdk/guard.hpp)");
+    static_assert(!requires(const Impl& c, const std::string& id) { { c.entry(id) } noexcept; },
+                  "QuarantineStore::entry override must not be noexcept (see qmilter/sdk/guard.hpp)");
+    static_assert(!requires(const Impl& c, const std::string& id, const ChunkVisitor& v) { { c.read(id, v) } noexcept; },
+                  "QuarantineStore::read override must not be noexcept (see qmilter/sdk/guard.hpp)");
+    static_assert(!requires(Impl& p, const std::string& id) { { p.remove_recipient(id, id) } noexcept; },
+                  "QuarantineStore::remove_recipient override must not be noexcept (see qmilter/sdk/guard.hpp)");
+    static_assert(!requires(Impl& p, const std::string& id) { { p.remove(id) } noexcept; },
+                  "QuarantineStore::remove override must not be noexcept (see qmilter/sdk/guard.hpp)");
+  } else if constexpr (std::is_base_of_v<Notifier, Impl>) {
+    static_assert(!requires(const Impl& c) { { c.sends_notifications() } noexcept; },
+                  "Notifier::sends_notifications override must not be noexcept (see qmilter/sdk/guard.hpp)");
+    static_assert(!requires(Impl& p, const MessageView& m, const std::vector<std::string>& r, std::string_view id,
+                            const Match& x) { { p.notify(m, r, id, x) } noexcept; },
+                  "Notifier::notify override must not be noexcept (see qmilter/sdk/guard.hpp)");
+  } else if constexpr (std::is_base_of_v<Whitelist, Impl>) {
+    static_assert(!requires(Impl& p, std::string_view s, const std::vector<std::string>& r) {
+                    { p.whitelisted(s, r) } noexcept; },
+                  "Whitelist::whitelisted override must not be noexcept (see qmilter/sdk/guard.hpp)");
+    static_assert(!requires(const Impl& c, const WhitelistFilter& f) { { c.list(f) } noexcept; },
+                  "Whitelist::list override must not be noexcept (see qmilter/sdk/guard.hpp)");
+    static_assert(!requires(const Impl& c, std::string_view s) { { c.covering(s, s) } noexcept; },
+                  "Whitelist::covering override must not be noexcept (see qmilter/sdk/guard.hpp)");
+    static_assert(!requires(Impl& p, const WhitelistEntry& e) { { p.add(e) } noexcept; },
+                  "Whitelist::add override must not be noexcept (see qmilter/sdk/guard.hpp)");
+    static_assert(!requires(Impl& p, std::int64_t id) { { p.remove(id) } noexcept; },
+                  "Whitelist::remove override must not be noexcept (see qmilter/sdk/guard.hpp)");
+    static_assert(!requires(Impl& p) { { p.purge() } noexcept; },
+                  "Whitelist::purge override must not be noexcept (see qmilter/sdk/guard.hpp)");
+  } else if constexpr (std::is_base_of_v<Action, Impl>) {
+    static_assert(!requires(Impl& p, const MessageView& m) { { p.decide(m) } noexcept; },
+                  "Action::decide override must not be noexcept (see qmilter/sdk/guard.hpp)");
+  }
+  return true;
+}
 
 template <class Interface>
 struct GuardOf;

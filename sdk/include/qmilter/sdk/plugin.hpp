@@ -9,8 +9,8 @@
 // where MyStore derives from one of QuarantineStore, Notifier, Whitelist, Action and has
 //   static std::vector<OptionSpec> option_schema();
 //   static Result<std::unique_ptr<MyStore>> create(const Options&, const PluginContext&);
-// Exceptions thrown by these two, and by any method of the instance, are caught inside the
-// plugin and reported to the host as errors (see guard.hpp).
+// Neither these two nor the instance's overrides need to catch, and the overrides must not
+// be declared noexcept: guard.hpp holds the rule and why.
 #pragma once
 
 #include <cstdint>
@@ -102,6 +102,7 @@ using interface_of = std::conditional_t<
 template <class Impl>
 class FactoryFor final : public Factory<interface_of<Impl>> {
   using Interface = interface_of<Impl>;
+  static_assert(reject_noexcept_overrides<Impl>());
 
  public:
   Result<std::vector<OptionSpec>> options() const noexcept override {
