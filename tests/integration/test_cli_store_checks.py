@@ -137,3 +137,13 @@ def test_releasing_to_the_last_recipient_removes_the_entry(store, smtp_sink):
     ok(store.ctl("release", "held", "-a"))
     smtp_sink.wait_for_message(second)
     assert store.ids() == []
+
+
+def test_an_invalid_id_listed_by_the_store_stops_purge_before_it_deletes_anything(store):
+    store.add("old", "s@example.org", ["a@example.com"], OLD)
+    store.add(".hidden", "s@example.org", ["a@example.com"], OLD)
+    proc = store.ctl("purge", "-o", "30")
+    assert proc.returncode == 1, proc.stdout
+    assert "the store listed an invalid id '.hidden'" in proc.stderr.decode(), proc.stderr
+    assert store.ids() == [".hidden", "old"]
+    assert not [call for call in store.calls() if call.startswith("remove")]
