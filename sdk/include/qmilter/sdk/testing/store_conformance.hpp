@@ -10,7 +10,9 @@
 //     // old entry are skipped (GTEST_SKIP), the ones with fresh entries still run.
 //     void backdate(qmilter::sdk::QuarantineStore& store, const std::string& id, std::int64_t seconds);
 //   };
+//   namespace qmilter::sdk::testing {  // where the suite's names are
 //   INSTANTIATE_TYPED_TEST_SUITE_P(MyStore, QuarantineStoreConformance, MyStoreFactory);
+//   }
 //
 // Each test constructs its own factory and store and destroys them at its end.
 #pragma once
