@@ -75,7 +75,14 @@ void print_json(CliContext& context, const Json& document) {
 
 sdk::QuarantineStore& store_of(const core::Quarantine& quarantine) { return *quarantine.store.instance; }
 
+// Every id the admin gives is checked here, before any store call: a store then never sees
+// a path such as ../etc/passwd, whatever it does with ids.
+void require_entry_id(const std::string& id) {
+  if (auto problem = sdk::entry_id_problem(id)) throw CliError("invalid quarantine id '" + id + "': " + *problem);
+}
+
 sdk::StoredEntry load_entry(const core::Quarantine& quarantine, const std::string& id) {
+  require_entry_id(id);
   auto entry = store_of(quarantine).entry(id);
   if (!entry.ok()) throw CliError("quarantine '" + quarantine.name + "': " + entry.error().message);
   return std::move(entry).value();
@@ -124,19 +131,47 @@ void list_quarantines(CliContext& context) {
   table.print(*context.out, context.out_is_terminal, terminal_width());
 }
 
-std::vector<sdk::StoredEntry> find_entries(const core::Quarantine& quarantine, const QuarantineArgs& args) {
+// The entries matching the command's filters. The filters are applied again to what the
+// store returns, so a store that ignores one (say the age) can never make purge delete a
+// young entry; an entry whose id is not a quarantine id stops the command before anything
+// is listed or deleted.
+std::vector<sdk::StoredEntry> find_entries(CliContext& context, const core::Quarantine& quarantine,
+                                           const QuarantineArgs& args) {
   sdk::EntryFilter filter;
   filter.from = lower_all(args.from);
   filter.to = lower_all(args.to);
   if (args.older_than_days >= 0) filter.older_than_days = args.older_than_days;
   auto found = store_of(quarantine).find(filter);
   if (!found.ok()) throw CliError("quarantine '" + quarantine.name + "': " + found.error().message);
-  return std::move(found).value();
+  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  std::vector<sdk::StoredEntry> matching;
+  for (sdk::StoredEntry& entry : found.value()) {
+    if (auto problem = sdk::entry_id_problem(entry.id)) {
+      throw CliError("quarantine '" + quarantine.name + "': the store listed an invalid id '" + entry.id +
+                     "': " + *problem + " (nothing was changed)");
+    }
+    if (sdk::entry_matches(filter, entry, now)) matching.push_back(std::move(entry));
+  }
+  if (std::size_t ignored = found.value().size() - matching.size(); ignored != 0) {
+    *context.err << "qmilterctl: quarantine '" << quarantine.name << "': its " << quarantine.store.type
+                 << " store listed " << ignored << " entr" << (ignored == 1 ? "y" : "ies")
+                 << " that do not match the filter; left alone\n";
+  }
+  return matching;
+}
+
+// Takes `recipient` off the entry whose recipients the command still believes are `left`.
+// For the last one the entry is removed outright: an entry never stays with no recipients,
+// even with a store whose remove_recipient() would keep it.
+sdk::Status remove_recipient(sdk::QuarantineStore& store, const std::string& id, const std::string& recipient,
+                             std::vector<std::string>& left) {
+  std::erase(left, recipient);
+  return left.empty() ? store.remove(id) : store.remove_recipient(id, recipient);
 }
 
 void list_entries(CliContext& context, const QuarantineArgs& args) {
   const core::Quarantine& quarantine = context.quarantine(args.name);
-  std::vector<sdk::StoredEntry> entries = find_entries(quarantine, args);
+  std::vector<sdk::StoredEntry> entries = find_entries(context, quarantine, args);
   if (context.ids_only) {
     for (const auto& entry : entries) *context.out << entry.id << '\n';
     return;
@@ -177,6 +212,7 @@ void release(CliContext& context, const QuarantineArgs& args) {
   sdk::QuarantineStore& store = store_of(quarantine);
   sdk::StoredEntry entry = load_entry(quarantine, args.id);
   std::vector<std::string> recipients = chosen_recipients(args, entry);
+  std::vector<std::string> left = entry.recipients;
 
   smtp::Server server;
   server.host = quarantine.smtp_host;
@@ -194,7 +230,7 @@ void release(CliContext& context, const QuarantineArgs& args) {
       failed.push_back(recipient);
       continue;
     }
-    if (sdk::Status removed = store.remove_recipient(args.id, recipient); !removed.ok()) {
+    if (sdk::Status removed = remove_recipient(store, args.id, recipient, left); !removed.ok()) {
       *context.err << "qmilterctl: released '" << args.id << "' to " << recipient
                    << " but could not remove the recipient from the entry: " << removed.error().message << '\n';
       failed.push_back(recipient);
@@ -218,8 +254,9 @@ void delete_entry(CliContext& context, const QuarantineArgs& args) {
     *context.out << "deleted '" << args.id << "'\n";
     return;
   }
+  std::vector<std::string> left = entry.recipients;
   for (const std::string& recipient : chosen_recipients(args, entry)) {
-    if (sdk::Status removed = store.remove_recipient(args.id, recipient); !removed.ok()) {
+    if (sdk::Status removed = remove_recipient(store, args.id, recipient, left); !removed.ok()) {
       throw CliError(removed.error().message);
     }
     *context.out << "deleted '" << args.id << "' for " << recipient << '\n';
@@ -228,6 +265,7 @@ void delete_entry(CliContext& context, const QuarantineArgs& args) {
 
 void get_message(CliContext& context, const QuarantineArgs& args) {
   const core::Quarantine& quarantine = context.quarantine(args.name);
+  require_entry_id(args.id);
   sdk::Status read = store_of(quarantine).read(args.id, [&](std::string_view chunk) {
     context.out->write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     return static_cast<bool>(*context.out);
@@ -244,7 +282,7 @@ void show_metadata(CliContext& context, const QuarantineArgs& args) {
 void purge(CliContext& context, const QuarantineArgs& args) {
   const core::Quarantine& quarantine = context.quarantine(args.name);
   std::size_t removed = 0;
-  for (const sdk::StoredEntry& entry : find_entries(quarantine, args)) {
+  for (const sdk::StoredEntry& entry : find_entries(context, quarantine, args)) {
     if (sdk::Status status = store_of(quarantine).remove(entry.id); !status.ok()) throw CliError(status.error().message);
     ++removed;
     if (context.ids_only) *context.out << entry.id << '\n';

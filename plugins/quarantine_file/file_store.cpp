@@ -85,16 +85,6 @@ bool mentions_any(const std::string& text, const std::vector<std::string>& needl
   return false;
 }
 
-// Whether an entry stored at `date` is less than `days` days old at `now`. Saturating: a
-// DAYS whose seconds overflow must keep every entry, not wrap round and select them all.
-bool younger_than(std::int64_t date, std::int64_t now, std::int64_t days) {
-  std::int64_t limit = 0;
-  if (__builtin_mul_overflow(days, std::int64_t{86400}, &limit)) return days > 0;
-  std::int64_t age = 0;
-  if (__builtin_sub_overflow(now, date, &age)) return date > now;
-  return age < limit;
-}
-
 bool contains(const std::vector<std::string>& values, const std::string& value) {
   return std::find(values.begin(), values.end(), value) != values.end();
 }
@@ -285,14 +275,8 @@ sdk::Result<std::vector<sdk::StoredEntry>> FileStore::find(const sdk::EntryFilte
           logger_->warning("", parsed.error().message + " (entry skipped)");
           continue;
         }
-        sdk::StoredEntry& entry = parsed.value();
-        if (!filter.from.empty() && !contains(filter.from, entry.mailfrom)) continue;
-        if (!filter.to.empty() && std::none_of(entry.recipients.begin(), entry.recipients.end(),
-                                               [&](const std::string& r) { return contains(filter.to, r); })) {
-          continue;
-        }
-        if (filter.older_than_days && younger_than(entry.date, now, *filter.older_than_days)) continue;
-        found[worker].push_back(std::move(entry));
+        if (!sdk::entry_matches(filter, parsed.value(), now)) continue;
+        found[worker].push_back(std::move(parsed).value());
       }
     } catch (const std::exception& e) {
       failures[worker] = sdk::Error{std::string("cannot list ") + directory_ + ": " + e.what()};

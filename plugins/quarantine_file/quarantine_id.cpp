@@ -52,17 +52,9 @@ std::string id_candidate(const std::string& id, unsigned attempt) {
 }
 
 std::optional<std::string> id_problem(std::string_view id) {
-  if (id.empty()) return "the quarantine id is empty";
-  if (id.size() > max_id_length) {
-    return "the quarantine id is longer than " + std::to_string(max_id_length) + " characters";
-  }
-  if (id.find('/') != std::string_view::npos) return "it contains '/': an id is a plain entry name, not a path";
-  if (id.front() == '.') return "it starts with '.'";
+  if (auto problem = sdk::entry_id_problem(id)) return problem;
   if (id.size() >= metadata_suffix.size() && id.substr(id.size() - metadata_suffix.size()) == metadata_suffix) {
     return "it ends with '.metadata': give the id without the suffix";
-  }
-  for (char c : id) {
-    if (!is_plain_char(c) && c != '.') return "it contains characters other than letters, digits, '_', '-' and '.'";
   }
   return std::nullopt;
 }

@@ -8,13 +8,16 @@
 #include <string>
 #include <string_view>
 
+#include "qmilter/sdk/entry_id.hpp"
+
 namespace qmilter::quarantine_file {
 
 inline constexpr std::string_view metadata_suffix = ".metadata";
 
-// The longest id, for the ids store() makes and those an admin may give alike: a file name
-// has at most 255 bytes (NAME_MAX) and the metadata file's name adds ".metadata".
-inline constexpr std::size_t max_id_length = 255 - metadata_suffix.size();
+// The longest id, for the ids store() makes and those an admin may give alike: the SDK's
+// limit, which leaves room for ".metadata" in a file name of at most 255 bytes (NAME_MAX).
+inline constexpr std::size_t max_id_length = sdk::max_entry_id_length;
+static_assert(max_id_length + metadata_suffix.size() <= 255);
 
 // How many names store() tries for one message: `<id>`, `<id>_2`, ... `<id>_1000`.
 inline constexpr unsigned max_id_attempts = 1000;
@@ -29,7 +32,8 @@ std::string make_id(std::int64_t unix_time, std::string_view queue_id);
 // (attempt < max_id_attempts).
 std::string id_candidate(const std::string& id, unsigned attempt);
 
-// Why `id` is not acceptable as an entry name, or nullopt when it is.
+// Why `id` is not acceptable as an entry name, or nullopt when it is: the SDK's id rule,
+// and no ".metadata" suffix (that would name the other file of an entry).
 std::optional<std::string> id_problem(std::string_view id);
 
 // Whether a directory entry's name is a temporary file of an unfinished write.

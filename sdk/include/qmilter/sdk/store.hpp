@@ -2,8 +2,10 @@
 // One instance per quarantine section, shared by all connections: store() is called
 // concurrently from many threads and must be safe for that. qmilterctl uses the admin side
 // (find, entry, read, remove_recipient, remove) and never reads a store's files itself.
+// What a store must do is written at each method; testing/store_conformance.hpp checks it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -13,6 +15,7 @@
 
 #include "qmilter/sdk/message.hpp"
 #include "qmilter/sdk/abi.hpp"
+#include "qmilter/sdk/entry_id.hpp"
 #include "qmilter/sdk/result.hpp"
 
 namespace qmilter::sdk {
@@ -30,12 +33,33 @@ struct StoredEntry {
 };
 
 // Which entries to list; empty vectors match everything. An entry matches when its
-// mailfrom is one of `from` and one of its recipients is one of `to` (exact, lower-case).
+// mailfrom is one of `from`, one of its recipients is one of `to` (exact comparison; the
+// CLI lower-cases what the admin typed) and it is at least older_than_days days old.
 struct EntryFilter {
   std::vector<std::string> from;
   std::vector<std::string> to;
   std::optional<std::int64_t> older_than_days;
 };
+
+// Whether `entry` matches `filter` at Unix time `now`: the one definition, used by the
+// stores, by qmilterctl on what find() returns and by the conformance suite. The age test
+// saturates, so a DAYS whose seconds overflow keeps every entry instead of wrapping round.
+inline bool entry_matches(const EntryFilter& filter, const StoredEntry& entry, std::int64_t now) {
+  auto listed = [](const std::vector<std::string>& values, const std::string& value) {
+    return std::find(values.begin(), values.end(), value) != values.end();
+  };
+  if (!filter.from.empty() && !listed(filter.from, entry.mailfrom)) return false;
+  if (!filter.to.empty() && std::none_of(entry.recipients.begin(), entry.recipients.end(),
+                                         [&](const std::string& r) { return listed(filter.to, r); })) {
+    return false;
+  }
+  if (!filter.older_than_days) return true;
+  std::int64_t limit = 0;
+  if (__builtin_mul_overflow(*filter.older_than_days, std::int64_t{86400}, &limit)) return *filter.older_than_days <= 0;
+  std::int64_t age = 0;
+  if (__builtin_sub_overflow(now, entry.date, &age)) return entry.date < now;
+  return age >= limit;
+}
 
 class QuarantineStore {
  public:
@@ -46,16 +70,32 @@ class QuarantineStore {
   virtual bool keeps_messages() const = 0;
 
   // Stores the message for these recipients and returns its id ("" when nothing is kept).
-  // Must be durable when it returns: the host answers the MTA right after.
+  // Must be durable when it returns: the host answers the MTA right after. Called from
+  // many threads at once; each call returns an id no other entry has, and that passes
+  // entry_id_problem() (else qmilterctl cannot name the entry).
   virtual Result<std::string> store(const MessageView& message, const std::vector<std::string>& recipients,
                                     const Match& match) = 0;
 
-  // Admin side. Stores that keep nothing answer with an Error saying so.
+  // Admin side. Stores that keep nothing answer every call with an Error saying so. Every
+  // id passed here has passed entry_id_problem(); a store may check again but never needs
+  // to treat an id as a path. An unknown id is an Error naming it.
+  //
+  // Exactly the entries that match `filter` (entry_matches), each complete (its id, all of
+  // its recipients), in any order. qmilterctl applies entry_matches again to what comes back
+  // and refuses ids that fail entry_id_problem() before it lists or deletes anything, so a
+  // store that returns too much costs time, never mail.
   virtual Result<std::vector<StoredEntry>> find(const EntryFilter& filter) const = 0;
+  // The entry as find() would return it.
   virtual Result<StoredEntry> entry(const std::string& id) const = 0;
   // The stored message as the data file holds it: headers, empty line, body.
   virtual Status read(const std::string& id, const ChunkVisitor& visit) const = 0;
+  // Takes one recipient off the entry (an Error when it is not one of them). Removing the
+  // last recipient removes the entry, as remove() would: an entry never stays with no
+  // recipients. qmilterctl calls remove() itself for the last recipient, so an entry it
+  // empties is gone even with a store that gets this wrong; other callers rely on the rule.
   virtual Status remove_recipient(const std::string& id, const std::string& recipient) = 0;
+  // Removes the entry, message and metadata; afterwards entry(id) and read(id) fail and
+  // find() no longer lists it.
   virtual Status remove(const std::string& id) = 0;
 };
 

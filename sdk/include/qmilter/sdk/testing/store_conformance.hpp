@@ -1,0 +1,339 @@
+// A GoogleTest suite that checks a QuarantineStore against the contract in store.hpp:
+// store/find/entry/read/remove_recipient/remove, the sender, recipient and age filters, the
+// last-recipient rule and concurrent store() calls. Header-only; include it in one source
+// file of a test program and instantiate it with a factory of your store:
+//
+//   struct MyStoreFactory {
+//     MyStoreFactory();                                   // e.g. make a scratch directory
+//     std::unique_ptr<qmilter::sdk::QuarantineStore> make();  // a fresh, empty store
+//     // Optional: make entry `id` look `seconds` older. Without it the tests that need an
+//     // old entry are skipped (GTEST_SKIP), the ones with fresh entries still run.
+//     void backdate(qmilter::sdk::QuarantineStore& store, const std::string& id, std::int64_t seconds);
+//   };
+//   namespace qmilter::sdk::testing {  // where the suite's names are
+//   INSTANTIATE_TYPED_TEST_SUITE_P(MyStore, QuarantineStoreConformance, MyStoreFactory);
+//   }
+//
+// Each test constructs its own factory and store and destroys them at its end.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <concepts>
+#include <cstdint>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "qmilter/sdk/entry_id.hpp"
+#include "qmilter/sdk/message.hpp"
+#include "qmilter/sdk/result.hpp"
+#include "qmilter/sdk/store.hpp"
+#include "qmilter/sdk/testing/fake_message.hpp"
+
+namespace qmilter::sdk::testing {
+
+template <class Factory>
+concept StoreFactory = requires(Factory factory) {
+  { factory.make() } -> std::convertible_to<std::unique_ptr<QuarantineStore>>;
+};
+
+template <class Factory>
+concept BackdatingStoreFactory =
+    StoreFactory<Factory> && requires(Factory factory, QuarantineStore& store, const std::string& id) {
+      factory.backdate(store, id, std::int64_t{0});
+    };
+
+template <StoreFactory Factory>
+class QuarantineStoreConformance : public ::testing::Test {
+ protected:
+  static constexpr std::int64_t day = 86400;
+
+  QuarantineStoreConformance() : store_(factory_.make()) {}
+
+  void SetUp() override {
+    ASSERT_NE(store_, nullptr) << "the factory's make() gave no store";
+    ASSERT_TRUE(store_->keeps_messages()) << "the suite is for stores that keep messages";
+  }
+
+  QuarantineStore& store() { return *store_; }
+
+  static std::int64_t now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+  // A message as the daemon hands it over: received now, CRLF body.
+  static FakeMessage message(const std::string& sender, std::vector<std::string> recipients,
+                             const std::string& body = "Hello\r\n", const std::string& queue_id = "4ABC12DEF") {
+    FakeMessage m;
+    m.queue_id_value = queue_id;
+    m.sender_value = sender;
+    m.recipients_value = std::move(recipients);
+    m.headers_value = {{"From", sender}, {"Subject", "conformance"}, {"X-Spam-Flag", "YES"}};
+    m.body_value = body;
+    m.received_at_value = now();
+    return m;
+  }
+
+  // Stores `m` for its recipients; fails the test when the store refuses.
+  std::string stored(const FakeMessage& m, const Match& match = {}) {
+    Result<std::string> id = store().store(m, m.recipients_value, match);
+    EXPECT_TRUE(id.ok()) << (id.ok() ? "" : id.error().message);
+    if (!id.ok()) return {};
+    EXPECT_FALSE(entry_id_problem(id.value())) << "store() returned id '" << id.value()
+                                                << "': " << entry_id_problem(id.value()).value_or("");
+    return id.value();
+  }
+
+  std::string read_all(const std::string& id) {
+    std::string text;
+    Status read = store().read(id, [&](std::string_view chunk) {
+      text += chunk;
+      return true;
+    });
+    EXPECT_TRUE(read.ok()) << "read('" << id << "'): " << (read.ok() ? "" : read.error().message);
+    return text;
+  }
+
+  // The ids find() lists for `filter`, sorted; every listed entry must match the filter.
+  std::vector<std::string> found_ids(const EntryFilter& filter) {
+    auto found = store().find(filter);
+    EXPECT_TRUE(found.ok()) << (found.ok() ? "" : found.error().message);
+    std::vector<std::string> ids;
+    if (!found.ok()) return ids;
+    const std::int64_t at = now();
+    for (const StoredEntry& entry : found.value()) {
+      EXPECT_TRUE(entry_matches(filter, entry, at)) << "find() listed '" << entry.id << "', which does not match";
+      ids.push_back(entry.id);
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+
+  static std::vector<std::string> sorted(std::vector<std::string> values) {
+    std::sort(values.begin(), values.end());
+    return values;
+  }
+
+  bool gone(const std::string& id) {
+    bool listed = false;
+    if (auto all = store().find({}); all.ok()) {
+      listed = std::any_of(all.value().begin(), all.value().end(), [&](const StoredEntry& e) { return e.id == id; });
+    }
+    Status read = store().read(id, [](std::string_view) { return true; });
+    return !store().entry(id).ok() && !read.ok() && !listed;
+  }
+
+  // Makes `id` look `seconds` older through the factory, or skips the calling test.
+  bool backdate(const std::string& id, std::int64_t seconds) {
+    if constexpr (BackdatingStoreFactory<Factory>) {
+      factory_.backdate(store(), id, seconds);
+      return true;
+    } else {
+      return false;
+    }
+  }
+
+  Factory factory_;
+  std::unique_ptr<QuarantineStore> store_;
+};
+
+TYPED_TEST_SUITE_P(QuarantineStoreConformance);
+
+TYPED_TEST_P(QuarantineStoreConformance, EntryGivesBackWhatWasStored) {
+  const std::int64_t before = this->now();
+  FakeMessage m = this->message("sender@example.org", {"a@example.com", "b@example.com"});
+  Match match;
+  match.groups = {std::string("YES"), std::nullopt};
+  match.named = {{"flag", std::string("YES")}, {"score", std::nullopt}};
+  const std::string id = this->stored(m, match);
+  ASSERT_FALSE(id.empty());
+
+  auto entry = this->store().entry(id);
+  ASSERT_TRUE(entry.ok()) << entry.error().message;
+  EXPECT_EQ(entry.value().id, id);
+  EXPECT_EQ(entry.value().mailfrom, "sender@example.org");
+  EXPECT_EQ(this->sorted(entry.value().recipients), this->sorted(m.recipients_value));
+  EXPECT_EQ(entry.value().queue_id, "4ABC12DEF");
+  EXPECT_GE(entry.value().date, before - 1);
+  EXPECT_LE(entry.value().date, this->now() + 1);
+  ASSERT_EQ(entry.value().headers.count("subject"), 1u) << "headers are keyed by their lower-cased name";
+  EXPECT_EQ(entry.value().headers.at("subject"), "conformance");
+  EXPECT_EQ(entry.value().subgroups, match.groups);
+  EXPECT_EQ(entry.value().named_subgroups, match.named);
+}
+
+TYPED_TEST_P(QuarantineStoreConformance, ReadGivesHeadersAnEmptyLineAndTheBody) {
+  const std::string body = "line one\r\n.dot line\r\n\r\nlast\r\n";
+  const std::string id = this->stored(this->message("s@example.org", {"a@example.com"}, body));
+  EXPECT_EQ(this->read_all(id),
+            "From: s@example.org\nSubject: conformance\nX-Spam-Flag: YES\n\n" + body);
+}
+
+TYPED_TEST_P(QuarantineStoreConformance, UnknownIdsAreErrors) {
+  this->stored(this->message("s@example.org", {"a@example.com"}));
+  EXPECT_FALSE(this->store().entry("no-such-entry").ok());
+  EXPECT_FALSE(this->store().read("no-such-entry", [](std::string_view) { return true; }).ok());
+  EXPECT_FALSE(this->store().remove_recipient("no-such-entry", "a@example.com").ok());
+  EXPECT_FALSE(this->store().remove("no-such-entry").ok());
+}
+
+TYPED_TEST_P(QuarantineStoreConformance, FindWithoutFilterListsEveryEntry) {
+  EXPECT_EQ(this->found_ids({}), std::vector<std::string>{});
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(this->stored(this->message("s@example.org", {"a@example.com"})));
+  EXPECT_EQ(this->found_ids({}), this->sorted(ids));
+  auto all = this->store().find({});
+  ASSERT_TRUE(all.ok());
+  for (const StoredEntry& entry : all.value()) {
+    EXPECT_EQ(entry.recipients, std::vector<std::string>{"a@example.com"}) << "find() gives complete entries";
+  }
+}
+
+TYPED_TEST_P(QuarantineStoreConformance, FindFiltersBySenderAndRecipient) {
+  const std::string one = this->stored(this->message("one@example.org", {"a@example.com", "b@example.com"}));
+  const std::string two = this->stored(this->message("two@example.org", {"b@example.com"}));
+  const std::string three = this->stored(this->message("three@example.org", {"c@example.com"}));
+
+  EntryFilter from_one;
+  from_one.from = {"one@example.org"};
+  EXPECT_EQ(this->found_ids(from_one), std::vector<std::string>{one});
+  EntryFilter from_either;
+  from_either.from = {"one@example.org", "three@example.org"};
+  EXPECT_EQ(this->found_ids(from_either), this->sorted({one, three}));
+  EntryFilter to_b;
+  to_b.to = {"b@example.com"};
+  EXPECT_EQ(this->found_ids(to_b), this->sorted({one, two}));
+  EntryFilter both;
+  both.from = {"two@example.org", "three@example.org"};
+  both.to = {"a@example.com", "b@example.com"};
+  EXPECT_EQ(this->found_ids(both), std::vector<std::string>{two});
+  EntryFilter nobody;
+  nobody.to = {"nobody@example.com"};
+  EXPECT_EQ(this->found_ids(nobody), std::vector<std::string>{});
+}
+
+TYPED_TEST_P(QuarantineStoreConformance, FindByAgeNeverListsAYoungEntry) {
+  const std::string fresh = this->stored(this->message("s@example.org", {"a@example.com"}));
+  EntryFilter any_age;
+  any_age.older_than_days = 0;
+  EXPECT_EQ(this->found_ids(any_age), std::vector<std::string>{fresh});
+  for (std::int64_t days : {std::int64_t{1}, std::int64_t{30}, std::int64_t{36500}}) {
+    EntryFilter older;
+    older.older_than_days = days;
+    EXPECT_EQ(this->found_ids(older), std::vector<std::string>{}) << "older than " << days << " days";
+  }
+}
+
+TYPED_TEST_P(QuarantineStoreConformance, FindByAgeListsOldEntries) {
+  const std::string fresh = this->stored(this->message("s@example.org", {"a@example.com"}));
+  const std::string old = this->stored(this->message("s@example.org", {"a@example.com"}));
+  if (!this->backdate(old, 40 * this->day)) GTEST_SKIP() << "the factory has no backdate()";
+  EntryFilter thirty;
+  thirty.older_than_days = 30;
+  EXPECT_EQ(this->found_ids(thirty), std::vector<std::string>{old});
+  EntryFilter fifty;
+  fifty.older_than_days = 50;
+  EXPECT_EQ(this->found_ids(fifty), std::vector<std::string>{});
+  EntryFilter old_from_s;
+  old_from_s.older_than_days = 30;
+  old_from_s.from = {"s@example.org"};
+  old_from_s.to = {"a@example.com"};
+  EXPECT_EQ(this->found_ids(old_from_s), std::vector<std::string>{old});
+  EXPECT_EQ(this->found_ids({}), this->sorted({fresh, old}));
+}
+
+TYPED_TEST_P(QuarantineStoreConformance, RemoveRecipientKeepsTheOthers) {
+  const std::string id = this->stored(this->message("s@example.org", {"a@example.com", "b@example.com"}));
+  ASSERT_TRUE(this->store().remove_recipient(id, "a@example.com").ok());
+  auto entry = this->store().entry(id);
+  ASSERT_TRUE(entry.ok()) << entry.error().message;
+  EXPECT_EQ(entry.value().recipients, std::vector<std::string>{"b@example.com"});
+  EXPECT_FALSE(this->read_all(id).empty());
+  EntryFilter to_a;
+  to_a.to = {"a@example.com"};
+  EXPECT_EQ(this->found_ids(to_a), std::vector<std::string>{});
+}
+
+TYPED_TEST_P(QuarantineStoreConformance, RemovingSomeoneWhoIsNoRecipientIsAnError) {
+  const std::string id = this->stored(this->message("s@example.org", {"a@example.com"}));
+  EXPECT_FALSE(this->store().remove_recipient(id, "z@example.com").ok());
+  auto entry = this->store().entry(id);
+  ASSERT_TRUE(entry.ok()) << entry.error().message;
+  EXPECT_EQ(entry.value().recipients, std::vector<std::string>{"a@example.com"});
+}
+
+TYPED_TEST_P(QuarantineStoreConformance, RemovingTheLastRecipientRemovesTheEntry) {
+  const std::string id = this->stored(this->message("s@example.org", {"a@example.com", "b@example.com"}));
+  ASSERT_TRUE(this->store().remove_recipient(id, "a@example.com").ok());
+  ASSERT_TRUE(this->store().remove_recipient(id, "b@example.com").ok());
+  EXPECT_TRUE(this->gone(id)) << "an entry with no recipients is still there";
+}
+
+TYPED_TEST_P(QuarantineStoreConformance, RemoveRemovesOnlyThatEntry) {
+  const std::string removed = this->stored(this->message("s@example.org", {"a@example.com"}));
+  const std::string kept = this->stored(this->message("s@example.org", {"a@example.com"}));
+  ASSERT_NE(removed, kept);
+  ASSERT_TRUE(this->store().remove(removed).ok());
+  EXPECT_TRUE(this->gone(removed));
+  EXPECT_FALSE(this->store().remove(removed).ok()) << "removing it again";
+  EXPECT_EQ(this->found_ids({}), std::vector<std::string>{kept});
+  EXPECT_TRUE(this->store().entry(kept).ok());
+}
+
+// The daemon calls store() from many threads at once, often for the same queue id (a
+// message quarantined for several sections, or ids repeating across a restart).
+TYPED_TEST_P(QuarantineStoreConformance, ConcurrentStoresGiveDistinctIdsAndIntactData) {
+  constexpr int threads = 8;
+  constexpr int per_thread = 20;
+  std::vector<std::vector<std::pair<std::string, std::string>>> results(threads);  // id, body
+  std::vector<std::string> failures(threads);
+  {
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+      workers.emplace_back([&, t] {
+        for (int i = 0; i < per_thread; ++i) {
+          const std::string body = "thread " + std::to_string(t) + " message " + std::to_string(i) + "\r\n" +
+                                   std::string(static_cast<std::size_t>(100 * i), 'x') + "\r\n";
+          FakeMessage m = this->message("s@example.org", {"r" + std::to_string(t) + "@example.com"}, body, "SAMEQID");
+          Result<std::string> id = this->store().store(m, m.recipients_value, {});
+          if (!id.ok()) {
+            failures[t] = id.error().message;
+            return;
+          }
+          results[t].emplace_back(id.value(), body);
+        }
+      });
+    }
+    for (std::thread& worker : workers) worker.join();
+  }
+  for (const std::string& failure : failures) ASSERT_EQ(failure, "") << "store() failed under concurrency";
+  std::set<std::string> ids;
+  for (int t = 0; t < threads; ++t) {
+    for (const auto& [id, body] : results[t]) {
+      EXPECT_TRUE(ids.insert(id).second) << "id '" << id << "' returned twice";
+      EXPECT_FALSE(entry_id_problem(id)) << id;
+      const std::string text = this->read_all(id);
+      EXPECT_TRUE(text.size() >= body.size() && text.compare(text.size() - body.size(), body.size(), body) == 0)
+          << "entry '" << id << "' does not hold its own message";
+      auto entry = this->store().entry(id);
+      ASSERT_TRUE(entry.ok()) << entry.error().message;
+      EXPECT_EQ(entry.value().recipients, std::vector<std::string>{"r" + std::to_string(t) + "@example.com"});
+    }
+  }
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(threads * per_thread));
+  EXPECT_EQ(this->found_ids({}).size(), ids.size());
+}
+
+REGISTER_TYPED_TEST_SUITE_P(QuarantineStoreConformance, EntryGivesBackWhatWasStored,
+                            ReadGivesHeadersAnEmptyLineAndTheBody, UnknownIdsAreErrors,
+                            FindWithoutFilterListsEveryEntry, FindFiltersBySenderAndRecipient,
+                            FindByAgeNeverListsAYoungEntry, FindByAgeListsOldEntries,
+                            RemoveRecipientKeepsTheOthers, RemovingSomeoneWhoIsNoRecipientIsAnError,
+                            RemovingTheLastRecipientRemovesTheEntry, RemoveRemovesOnlyThatEntry,
+                            ConcurrentStoresGiveDistinctIdsAndIntactData);
+
+}  // namespace qmilter::sdk::testing

@@ -1,0 +1,73 @@
+// make_options(): the Options a plugin's create() gets, built from its schema the way the
+// host builds them from an INI section.
+#include "qmilter/sdk/testing/options.hpp"
+
+#include <gtest/gtest.h>
+
+namespace qmilter::sdk::testing {
+namespace {
+
+std::vector<OptionSpec> schema() {
+  return {
+      {"example_directory", OptionType::path, true, "", "where"},
+      {"example_limit", OptionType::integer, false, "25", "how many"},
+      {"example_enabled", OptionType::boolean, false, "yes", "whether"},
+      {"example_names", OptionType::list, false, "a, b,,c ", "who"},
+      {"example_label", OptionType::string, false, "", "no default"},
+  };
+}
+
+struct ExamplePlugin {
+  static std::vector<OptionSpec> option_schema() { return schema(); }
+};
+
+TEST(MakeOptions, AppliesEveryDefaultWithItsType) {
+  Options options = make_options(schema(), {{"example_directory", std::string("/var/q")}}, "spam");
+  EXPECT_EQ(options.section(), "spam");
+  EXPECT_EQ(options.string("example_directory"), "/var/q");
+  EXPECT_EQ(options.integer("example_limit"), 25);
+  EXPECT_TRUE(options.boolean("example_enabled"));
+  EXPECT_EQ(options.list("example_names"), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_FALSE(options.has("example_label")) << "no default: absent, as from the host";
+}
+
+TEST(MakeOptions, TakesValuesTypedOrAsIniText) {
+  Options options = make_options_for<ExamplePlugin>({{"example_directory", std::string("d")},
+                                                     {"example_limit", std::int64_t{7}},
+                                                     {"example_enabled", std::string("Off")},
+                                                     {"example_names", std::string("x")}});
+  EXPECT_EQ(options.integer("example_limit"), 7);
+  EXPECT_FALSE(options.boolean("example_enabled"));
+  EXPECT_EQ(options.list("example_names"), std::vector<std::string>{"x"});
+  EXPECT_EQ(make_options(schema(), {{"example_directory", std::string("d")}, {"example_limit", std::string("-3")}})
+                .integer("example_limit"),
+            -3);
+}
+
+TEST(MakeOptions, RefusesWhatTheHostWouldRefuseNamingTheOption) {
+  auto message = [](std::map<std::string, OptionValue> values) {
+    try {
+      make_options(schema(), std::move(values));
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(message({}).find("'example_directory': required"), std::string::npos) << message({});
+  const OptionValue dir = std::string("d");
+  EXPECT_NE(message({{"example_directory", dir}, {"example_limit", std::string("12x")}}).find("'example_limit'"),
+            std::string::npos);
+  EXPECT_NE(message({{"example_directory", dir}, {"example_enabled", std::string("maybe")}}).find("a boolean"),
+            std::string::npos);
+  EXPECT_NE(message({{"example_directory", dir}, {"example_limit", true}}).find("wrong type"), std::string::npos);
+  EXPECT_NE(message({{"example_directory", dir}, {"exmaple_limit", std::int64_t{1}}}).find("'exmaple_limit': not in"),
+            std::string::npos);
+}
+
+TEST(MakeOptions, ADefaultThatDoesNotConvertIsAnError) {
+  std::vector<OptionSpec> bad{{"example_limit", OptionType::integer, false, "lots", "how many"}};
+  EXPECT_THROW(make_options(bad), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace qmilter::sdk::testing
