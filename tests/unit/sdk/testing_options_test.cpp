@@ -64,6 +64,23 @@ TEST(MakeOptions, RefusesWhatTheHostWouldRefuseNamingTheOption) {
             std::string::npos);
 }
 
+TEST(MakeOptions, ReadsModesPathListsBoundsAndChoicesLikeTheHost) {
+  std::vector<OptionSpec> spec{
+      {"example_mode", OptionType::octal_mode, false, "0640", "bits"},
+      {"example_paths", OptionType::path_list, false, "a, b", "where"},
+      {"example_count", OptionType::integer, false, "5", "how many", 1, 10},
+      {"example_mode_name", OptionType::string, false, "First", "which", std::vector<std::string>{"first", "last"}},
+  };
+  Options options = make_options(spec);
+  EXPECT_EQ(options.mode("example_mode"), 0640u);
+  EXPECT_EQ(options.list("example_paths"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(options.string("example_mode_name"), "first");
+  EXPECT_EQ(make_options(spec, {{"example_mode", std::string("0o600")}}).mode("example_mode"), 0600u);
+  EXPECT_THROW(make_options(spec, {{"example_mode", std::string("0999")}}), std::invalid_argument);
+  EXPECT_THROW(make_options(spec, {{"example_count", std::string("11")}}), std::invalid_argument);
+  EXPECT_THROW(make_options(spec, {{"example_mode_name", std::string("middle")}}), std::invalid_argument);
+}
+
 TEST(MakeOptions, ADefaultThatDoesNotConvertIsAnError) {
   std::vector<OptionSpec> bad{{"example_limit", OptionType::integer, false, "lots", "how many"}};
   EXPECT_THROW(make_options(bad), std::invalid_argument);

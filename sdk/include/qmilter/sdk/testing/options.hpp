@@ -24,39 +24,62 @@ inline OptionValue option_value_from_text(const OptionSpec& spec, const std::str
   auto refuse = [&](const std::string& what) {
     return std::invalid_argument("option '" + spec.name + "': '" + text + "' is not " + what);
   };
+  auto lower = [](const std::string& value) {
+    std::string lowered;
+    for (char c : value) lowered += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    return lowered;
+  };
+  auto split = [](const std::string& value) {
+    std::vector<std::string> items;
+    std::size_t start = 0;
+    while (start <= value.size()) {
+      std::size_t comma = std::min(value.find(',', start), value.size());
+      std::string item = value.substr(start, comma - start);
+      std::size_t first = item.find_first_not_of(" \t");
+      if (first != std::string::npos) items.push_back(item.substr(first, item.find_last_not_of(" \t") - first + 1));
+      start = comma + 1;
+    }
+    return items;
+  };
   switch (spec.type) {
-    case OptionType::string:
+    case OptionType::string: {
+      if (spec.choices.empty()) return text;
+      for (const std::string& choice : spec.choices) {
+        if (lower(choice) == lower(text)) return lower(text);
+      }
+      throw refuse("one of the option's choices");
+    }
     case OptionType::path:
       return text;
     case OptionType::integer: {
       std::int64_t value = 0;
       auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
       if (text.empty() || error != std::errc() || end != text.data() + text.size()) throw refuse("an integer");
+      if (value < spec.min || value > spec.max) throw refuse("within the option's bounds");
+      return value;
+    }
+    case OptionType::octal_mode: {
+      std::string digits = lower(text).rfind("0o", 0) == 0 ? text.substr(2) : text;
+      std::int64_t value = 0;
+      bool octal = !digits.empty() && digits.size() <= 4;
+      for (char c : digits) {
+        if (c < '0' || c > '7') octal = false;
+        value = value * 8 + (c - '0');
+      }
+      if (!octal || value > 0777) throw refuse("an octal mode");
       return value;
     }
     case OptionType::boolean: {
-      std::string lower;
-      for (char c : text) lower += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-      if (lower == "1" || lower == "yes" || lower == "true" || lower == "on") return true;
-      if (lower == "0" || lower == "no" || lower == "false" || lower == "off") return false;
+      const std::string value = lower(text);
+      if (value == "1" || value == "yes" || value == "true" || value == "on") return true;
+      if (value == "0" || value == "no" || value == "false" || value == "off") return false;
       throw refuse("a boolean (yes/no, true/false, on/off, 1/0)");
     }
-    case OptionType::list: {
-      std::vector<std::string> items;
-      std::size_t start = 0;
-      while (start <= text.size()) {
-        std::size_t comma = std::min(text.find(',', start), text.size());
-        std::string item = text.substr(start, comma - start);
-        std::size_t first = item.find_first_not_of(" \t");
-        if (first != std::string::npos) items.push_back(item.substr(first, item.find_last_not_of(" \t") - first + 1));
-        start = comma + 1;
-      }
-      return items;
-    }
-    default:
-      // A type added to OptionType after this helper: refuse loudly rather than guess.
-      throw std::invalid_argument("option '" + spec.name + "': its type is not known to make_options()");
+    case OptionType::list:
+    case OptionType::path_list:
+      return split(text);
   }
+  throw std::invalid_argument("option '" + spec.name + "': its type is not known to make_options()");
 }
 
 // Whether a value a test gives typed has the alternative the host would hand over for `spec`.
@@ -66,14 +89,15 @@ inline bool option_value_fits(const OptionSpec& spec, const OptionValue& value) 
     case OptionType::path:
       return std::holds_alternative<std::string>(value);
     case OptionType::integer:
+    case OptionType::octal_mode:
       return std::holds_alternative<std::int64_t>(value);
     case OptionType::boolean:
       return std::holds_alternative<bool>(value);
     case OptionType::list:
+    case OptionType::path_list:
       return std::holds_alternative<std::vector<std::string>>(value);
-    default:
-      throw std::invalid_argument("option '" + spec.name + "': its type is not known to make_options()");
   }
+  throw std::invalid_argument("option '" + spec.name + "': its type is not known to make_options()");
 }
 
 // The Options of section `section` for `schema`: each value of `values` (typed, or text to
