@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "core/dispatch/outcome.hpp"
 #include "core/rules/evaluation.hpp"
-#include "core/rules/outcome.hpp"
 #include "core/spool/body_buffer.hpp"
 #include "qmilter/sdk/message.hpp"
 

@@ -18,10 +18,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/dispatch/active_rules.hpp"
+#include "core/dispatch/outcome.hpp"
 #include "core/log/log_sink.hpp"
 #include "core/milter/connection_context.hpp"
-#include "core/rules/active_rules.hpp"
-#include "core/rules/outcome.hpp"
 
 namespace qmilter::core {
 namespace {

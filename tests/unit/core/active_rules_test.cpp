@@ -1,7 +1,7 @@
 // ignore_hosts is evaluated per connection and never changes the shared configuration.
 #include <gtest/gtest.h>
 
-#include "core/rules/active_rules.hpp"
+#include "core/dispatch/active_rules.hpp"
 #include "test_files.hpp"
 
 namespace qmilter::core {

@@ -2,7 +2,7 @@
 // MTA's retry does not leave a second copy behind.
 #include <gtest/gtest.h>
 
-#include "core/rules/outcome.hpp"
+#include "core/dispatch/outcome.hpp"
 #include "qmilter/sdk/testing/fake_message.hpp"
 #include "test_files.hpp"
 

@@ -1,4 +1,4 @@
-#include "core/rules/active_rules.hpp"
+#include "core/dispatch/active_rules.hpp"
 
 namespace qmilter::core {
 

@@ -1,4 +1,4 @@
-#include "core/rules/outcome.hpp"
+#include "core/dispatch/outcome.hpp"
 
 #include "core/log/log_sink.hpp"
 
