@@ -13,7 +13,7 @@
 
 namespace qmilter::cli {
 
-// Exit codes of qmilterctl (documented in the README).
+// Exit codes of qmilterctl (documented in qmilterctl(8), EXIT STATUS).
 enum ExitCode : int {
   exit_ok = 0,
   exit_failed = 1,  // the operation failed or was refused (unknown id, SMTP refused, ...)
