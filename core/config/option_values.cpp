@@ -7,14 +7,10 @@
 #include <set>
 
 #include "core/config/config_error.hpp"
+#include "qmilter/sdk/text.hpp"
 
 namespace qmilter::core {
 namespace {
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
 
 bool known_type(sdk::OptionType type) {
   switch (type) {
@@ -68,9 +64,9 @@ sdk::OptionValue convert_option(const sdk::OptionSpec& spec, const std::string& 
   switch (spec.type) {
     case sdk::OptionType::string: {
       if (spec.choices.empty()) return text;
-      std::string value = lower(text);
+      std::string value = sdk::ascii_lower(text);
       for (const std::string& choice : spec.choices) {
-        if (lower(choice) == value) return value;
+        if (sdk::ascii_lower(choice) == value) return value;
       }
       throw ConfigError(not_a_choice(text, spec.choices));
     }
@@ -87,7 +83,7 @@ sdk::OptionValue convert_option(const sdk::OptionSpec& spec, const std::string& 
       return static_cast<std::int64_t>(value);
     }
     case sdk::OptionType::boolean: {
-      std::string v = lower(text);
+      std::string v = sdk::ascii_lower(text);
       if (v == "1" || v == "yes" || v == "true" || v == "on") return true;
       if (v == "0" || v == "no" || v == "false" || v == "off") return false;
       throw ConfigError("'" + text + "' is not a boolean (yes/no, true/false, on/off, 1/0)");
@@ -98,7 +94,7 @@ sdk::OptionValue convert_option(const sdk::OptionSpec& spec, const std::string& 
       return split_list(text);
     case sdk::OptionType::octal_mode: {
       // One reading for every mode option: 0640, 640 and Python's 0o640 alike.
-      std::string digits = lower(text).rfind("0o", 0) == 0 ? text.substr(2) : text;
+      std::string digits = sdk::ascii_lower(text).rfind("0o", 0) == 0 ? text.substr(2) : text;
       std::int64_t value = 0;
       bool ok = !digits.empty() && digits.size() <= 4;
       for (char c : digits) {

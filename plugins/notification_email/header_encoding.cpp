@@ -2,11 +2,11 @@
 // decoder returns a C string, which a NUL decoded from an encoded word would cut short.
 #include "header_encoding.hpp"
 
-#include <cctype>
 #include <cstdint>
 #include <optional>
 
 #include "core/mime/charset_decoder.hpp"
+#include "qmilter/sdk/text.hpp"
 
 namespace qmilter::notification_email {
 namespace {
@@ -193,14 +193,6 @@ std::optional<EncodedWord> parse_encoded_word(std::string_view text, std::size_t
   return word;
 }
 
-bool same_charset(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
-
 // Control characters (C0 but TAB, DEL, C1) of valid UTF-8 become U+FFFD: a NUL decoded from
 // an encoded word must not end the text early anywhere downstream, and none of them is
 // something a reader of the notification should get raw.
@@ -276,7 +268,7 @@ std::string decode_header_value(std::string_view raw) {
       flush();
       out += repair_utf8(between);
     }
-    if (have_pending && !same_charset(pending_charset, word->charset)) flush();
+    if (have_pending && !sdk::ascii_iequals(pending_charset, word->charset)) flush();
     if (!have_pending) pending_charset = word->charset;
     // Words in one charset are joined before conversion: encoders split characters.
     pending += word->bytes;

@@ -2,6 +2,7 @@
 #include "entry_address.hpp"
 
 #include <algorithm>
+#include "qmilter/sdk/text.hpp"
 
 namespace qmilter::whitelist_db {
 namespace {
@@ -49,7 +50,7 @@ int field_weight(std::string_view stored) noexcept {
 std::string strip_batv(std::string_view sender) {
   // prvs=<tag>=<local>@<domain>; the tag is letters and digits only, so a local part that
   // merely starts with "prvs=" and carries no tag stays as it is.
-  if (sender.size() < 6 || ascii_lower(sender.substr(0, 5)) != "prvs=") return std::string(sender);
+  if (sender.size() < 6 || sdk::ascii_lower(sender.substr(0, 5)) != "prvs=") return std::string(sender);
   std::string_view rest = sender.substr(5);
   std::size_t eq = rest.find('=');
   std::size_t at = rest.find('@');
@@ -60,14 +61,6 @@ std::string strip_batv(std::string_view sender) {
   });
   if (!alnum || eq + 1 >= rest.size() || rest[eq + 1] == '@') return std::string(sender);
   return std::string(rest.substr(eq + 1));
-}
-
-std::string ascii_lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 }  // namespace qmilter::whitelist_db

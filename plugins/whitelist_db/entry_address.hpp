@@ -22,7 +22,4 @@ int field_weight(std::string_view stored) noexcept;
 // prvs=TAG=user@domain → user@domain (BATV, RFC draft-levine-smtp-batv); other addresses as given.
 std::string strip_batv(std::string_view sender);
 
-// ASCII lower-casing, as the core normalises envelope addresses.
-std::string ascii_lower(std::string_view text);
-
 }  // namespace qmilter::whitelist_db
