@@ -8,7 +8,7 @@
 
 #include "core/cli/option_checks.hpp"
 #include "core/cli/table.hpp"
-#include "core/cli/whitelist_entry_check.hpp"
+#include "qmilter/sdk/whitelist_entry.hpp"
 #include "qmilter/sdk/text.hpp"
 
 namespace qmilter::cli {
@@ -93,7 +93,7 @@ void add_entry(CliContext& context, const WhitelistArgs& args) {
   const std::string mailfrom = sdk::ascii_lower(args.mailfrom);
   const std::string recipient = sdk::ascii_lower(args.recipient);
   for (const auto& [option, value] : {std::pair{"-f/--from", mailfrom}, std::pair{"-t/--to", recipient}}) {
-    if (auto problem = whitelist_entry_problem(value)) {
+    if (auto problem = sdk::whitelist_entry_problem(value)) {
       // A value of thousands of characters would bury the reason: show its start only.
       const std::string shown_value = value.size() > 80 ? value.substr(0, 80) + "..." : value;
       throw CliError(std::string(option) + " '" + shown_value + "' is not a valid whitelist entry: " + *problem +

@@ -15,6 +15,7 @@
 #include "local_time.hpp"
 #include "sqlite_tuning.hpp"
 #include "qmilter/sdk/text.hpp"
+#include "qmilter/sdk/whitelist_entry.hpp"
 
 namespace qmilter::whitelist_db {
 namespace {
@@ -282,7 +283,7 @@ sdk::Result<std::int64_t> DbWhitelist::add(const sdk::WhitelistEntry& entry) {
     lowered.mailfrom = sdk::ascii_lower(entry.mailfrom);
     lowered.recipient = sdk::ascii_lower(entry.recipient);
     for (const std::string* field : {&lowered.mailfrom, &lowered.recipient}) {
-      if (!is_valid_entry(*field)) {
+      if (sdk::whitelist_entry_problem(*field)) {
         return sdk::Error{"invalid whitelist entry '" + *field +
                           "': expected \"\" (anyone), @domain or an address of letters, digits and _.+-"};
       }

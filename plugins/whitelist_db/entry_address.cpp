@@ -2,33 +2,10 @@
 #include "entry_address.hpp"
 
 #include <algorithm>
+
 #include "qmilter/sdk/text.hpp"
 
 namespace qmilter::whitelist_db {
-namespace {
-
-bool is_local_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '+' ||
-         c == '-';
-}
-bool is_label_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'; }
-
-}  // namespace
-
-bool is_valid_entry(std::string_view value) {
-  std::size_t at = value.find('@');
-  std::string_view local = value.substr(0, at);
-  if (!std::all_of(local.begin(), local.end(), is_local_char)) return false;
-  if (at == std::string_view::npos) return true;
-  // @[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+ : a first label, a dot, then labels and dots.
-  std::string_view domain = value.substr(at + 1);
-  std::size_t dot = domain.find('.');
-  if (dot == std::string_view::npos || dot == 0 || dot + 1 >= domain.size()) return false;
-  std::string_view first = domain.substr(0, dot);
-  std::string_view rest = domain.substr(dot + 1);
-  return std::all_of(first.begin(), first.end(), is_label_char) &&
-         std::all_of(rest.begin(), rest.end(), [](char c) { return is_label_char(c) || c == '.'; });
-}
 
 std::vector<std::string> candidates_for(const std::string& address) {
   std::vector<std::string> out{""};

@@ -1,6 +1,6 @@
-// The whitelist's address rules: what an entry may hold ("" = anyone, "@domain", a full
-// address), the candidate values an address is looked up under, the weight of a matching
-// field, and BATV tag stripping. Pure functions.
+// The whitelist's address rules: the candidate values an address is looked up under, the
+// weight of a matching field, and BATV tag stripping (what an entry may hold is the SDK's
+// whitelist_entry_problem). Pure functions.
 #pragma once
 
 #include <string>
@@ -8,9 +8,6 @@
 #include <vector>
 
 namespace qmilter::whitelist_db {
-
-// ^[a-zA-Z0-9_.+-]*?(@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+)?$ — the pattern the Python CLI checked.
-bool is_valid_entry(std::string_view value);
 
 // The stored values that match `address`, as the Python filter generated them:
 // {"", "@domain", address}, without duplicates ("" alone for the null sender).

@@ -11,4 +11,6 @@
 #include "qmilter/sdk/plugin.hpp"
 #include "qmilter/sdk/result.hpp"
 #include "qmilter/sdk/store.hpp"
+#include "qmilter/sdk/text.hpp"
 #include "qmilter/sdk/whitelist.hpp"
+#include "qmilter/sdk/whitelist_entry.hpp"
