@@ -7,6 +7,7 @@
 #include "qmilter/sdk/logger.hpp"
 #include "qmilter/sdk/message.hpp"
 #include "qmilter/sdk/notifier.hpp"
+#include "qmilter/sdk/option_text.hpp"
 #include "qmilter/sdk/options.hpp"
 #include "qmilter/sdk/plugin.hpp"
 #include "qmilter/sdk/result.hpp"
