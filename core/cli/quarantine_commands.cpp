@@ -2,7 +2,6 @@
 #include "core/cli/quarantine_commands.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <ctime>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -12,6 +11,7 @@
 #include "core/cli/stored_message.hpp"
 #include "core/cli/table.hpp"
 #include "core/smtp/smtp_client.hpp"
+#include "qmilter/sdk/text.hpp"
 
 namespace qmilter::cli {
 
@@ -31,13 +31,8 @@ struct QuarantineArgs {
   std::int64_t older_than_days = -1;  // -o DAYS; -1 = not given
 };
 
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 std::vector<std::string> lower_all(std::vector<std::string> values) {
-  for (std::string& v : values) v = lower(std::move(v));
+  for (std::string& v : values) v = sdk::ascii_lower(v);
   return values;
 }
 

@@ -2,14 +2,14 @@
 // unless --force), delete and purge, all through the quarantine's sdk::Whitelist.
 #include "core/cli/whitelist_commands.hpp"
 
-#include <cctype>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "core/cli/option_checks.hpp"
 #include "core/cli/table.hpp"
-#include "core/cli/whitelist_entry_check.hpp"
+#include "qmilter/sdk/whitelist_entry.hpp"
+#include "qmilter/sdk/text.hpp"
 
 namespace qmilter::cli {
 
@@ -31,13 +31,8 @@ struct WhitelistArgs {
   std::int64_t id = 0;  // delete
 };
 
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 std::vector<std::string> lower_all(std::vector<std::string> values) {
-  for (std::string& v : values) v = lower(std::move(v));
+  for (std::string& v : values) v = sdk::ascii_lower(v);
   return values;
 }
 
@@ -95,10 +90,10 @@ void list_entries(CliContext& context, const WhitelistArgs& args) {
 }
 
 void add_entry(CliContext& context, const WhitelistArgs& args) {
-  const std::string mailfrom = lower(args.mailfrom);
-  const std::string recipient = lower(args.recipient);
+  const std::string mailfrom = sdk::ascii_lower(args.mailfrom);
+  const std::string recipient = sdk::ascii_lower(args.recipient);
   for (const auto& [option, value] : {std::pair{"-f/--from", mailfrom}, std::pair{"-t/--to", recipient}}) {
-    if (auto problem = whitelist_entry_problem(value)) {
+    if (auto problem = sdk::whitelist_entry_problem(value)) {
       // A value of thousands of characters would bury the reason: show its start only.
       const std::string shown_value = value.size() > 80 ? value.substr(0, 80) + "..." : value;
       throw CliError(std::string(option) + " '" + shown_value + "' is not a valid whitelist entry: " + *problem +

@@ -12,6 +12,7 @@
 #include "core/config/config.hpp"
 #include "core/config/config_error.hpp"
 #include "core/config/ini_file.hpp"
+#include "core/config/milter_socket.hpp"
 #include "core/config/option_values.hpp"
 #include "core/plugins/plugin_registry.hpp"
 #include "core/rules/regex_probe.hpp"
@@ -81,12 +82,9 @@ std::vector<std::string> plugin_search_path(const std::string& admin_dir, const 
 
 // A relative unix socket path is relative to the config directory, like every other path.
 std::string resolve_socket(const std::string& socket, const std::string& config_dir) {
-  for (const std::string prefix : {"unix:", "local:"}) {
-    if (socket.rfind(prefix, 0) != 0) continue;
-    fs::path path = socket.substr(prefix.size());
-    if (path.is_relative()) return prefix + (fs::path(config_dir) / path).lexically_normal().string();
-  }
-  return socket;
+  const std::optional<MilterSocket> spec = parse_milter_socket(socket);
+  if (!spec || spec->family != MilterSocket::Family::unix_path || fs::path(spec->path).is_absolute()) return socket;
+  return spec->prefix + (fs::path(config_dir) / spec->path).lexically_normal().string();
 }
 
 std::vector<std::string> default_files() {

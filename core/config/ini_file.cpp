@@ -8,14 +8,10 @@
 #include <sstream>
 
 #include "core/config/config_error.hpp"
+#include "qmilter/sdk/text.hpp"
 
 namespace qmilter::core {
 namespace {
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
 
 std::string trim(const std::string& text) {
   auto begin = text.find_first_not_of(" \t\r");
@@ -44,7 +40,7 @@ std::map<std::pair<std::string, std::string>, int> key_lines(const std::string& 
     }
     auto eq = t.find('=');
     if (eq == std::string::npos) continue;
-    std::string key = lower(trim(t.substr(0, eq)));
+    std::string key = sdk::ascii_lower(trim(t.substr(0, eq)));
     if (!lines.emplace(std::make_pair(section, key), number).second) {
       throw ConfigError(file + ":" + std::to_string(number) + ": " + duplicate_key_error(section, key));
     }
@@ -73,7 +69,7 @@ std::string describe_parse_error(const std::string& content, const boost::proper
     std::string t = trim(line);
     if (!t.empty() && t.front() == '[' && t.back() == ']') section = trim(t.substr(1, t.size() - 2));
     if (number != e.line()) continue;
-    if (e.message() == "duplicate key name") return duplicate_key_error(section, lower(trim(t.substr(0, t.find('=')))));
+    if (e.message() == "duplicate key name") return duplicate_key_error(section, sdk::ascii_lower(trim(t.substr(0, t.find('=')))));
     if (e.message() == "duplicate section name") return "[" + section + "]: section appears twice in one file";
   }
   return e.message();
@@ -106,7 +102,7 @@ IniData IniData::read(const std::vector<std::string>& files) {
       auto& target = data.sections_[section];
       data.section_files_[section] = file;
       for (const auto& [key, value] : keys) {
-        std::string name = lower(key);
+        std::string name = sdk::ascii_lower(key);
         auto line = lines.find({section, name});
         target[name] = IniValue{value.data(), file, line == lines.end() ? 0 : line->second, name};
       }
@@ -172,7 +168,7 @@ class Interpolation {
       if (i + 1 < value.size() && value[i + 1] == '(') {
         auto close = value.find(")s", i + 2);
         if (close == std::string::npos) throw ConfigError("bad interpolation syntax in '" + value + "'");
-        std::string key = lower(value.substr(i + 2, close - i - 2));
+        std::string key = sdk::ascii_lower(value.substr(i + 2, close - i - 2));
         auto it = section_.find(key);
         if (it == section_.end()) throw ConfigError("interpolation refers to unknown option '" + key + "'");
         std::string expanded = expand(it->second.text, depth + 1);

@@ -1,20 +1,15 @@
 #include "core/config/option_values.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdlib>
 #include <filesystem>
 #include <set>
 
 #include "core/config/config_error.hpp"
+#include "qmilter/sdk/option_text.hpp"
+#include "qmilter/sdk/text.hpp"
 
 namespace qmilter::core {
 namespace {
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
 
 bool known_type(sdk::OptionType type) {
   switch (type) {
@@ -39,82 +34,21 @@ std::string resolve_path(const std::string& text, const std::string& config_dir)
   return path.lexically_normal().string();
 }
 
-// "'x' is neither 'a' nor 'b'" reads best for two choices; a list for more.
-std::string not_a_choice(const std::string& text, const std::vector<std::string>& choices) {
-  if (choices.size() == 2) return "'" + text + "' is neither '" + choices[0] + "' nor '" + choices[1] + "'";
-  std::string list;
-  for (const std::string& choice : choices) list += (list.empty() ? "'" : ", '") + choice + "'";
-  return "'" + text + "' is not one of " + list;
-}
-
 }  // namespace
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    std::size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    std::string item = text.substr(start, comma - start);
-    auto b = item.find_first_not_of(" \t");
-    auto e = item.find_last_not_of(" \t");
-    if (b != std::string::npos) items.push_back(item.substr(b, e - b + 1));
-    start = comma + 1;
-  }
-  return items;
-}
+std::vector<std::string> split_list(const std::string& text) { return sdk::split_option_list(text); }
 
+// The SDK's conversion, with the two things only the host knows: relative paths are
+// relative to the config directory, and a refusal is a ConfigError.
 sdk::OptionValue convert_option(const sdk::OptionSpec& spec, const std::string& text, const std::string& config_dir) {
-  switch (spec.type) {
-    case sdk::OptionType::string: {
-      if (spec.choices.empty()) return text;
-      std::string value = lower(text);
-      for (const std::string& choice : spec.choices) {
-        if (lower(choice) == value) return value;
-      }
-      throw ConfigError(not_a_choice(text, spec.choices));
-    }
-    case sdk::OptionType::integer: {
-      errno = 0;
-      char* end = nullptr;
-      long long value = std::strtoll(text.c_str(), &end, 10);
-      if (text.empty() || *end != '\0' || errno == ERANGE) throw ConfigError("'" + text + "' is not an integer");
-      if (value < spec.min || value > spec.max) {
-        if (spec.max == sdk::no_maximum) throw ConfigError("must be at least " + std::to_string(spec.min));
-        if (spec.min == sdk::no_minimum) throw ConfigError("must be at most " + std::to_string(spec.max));
-        throw ConfigError("must be from " + std::to_string(spec.min) + " to " + std::to_string(spec.max));
-      }
-      return static_cast<std::int64_t>(value);
-    }
-    case sdk::OptionType::boolean: {
-      std::string v = lower(text);
-      if (v == "1" || v == "yes" || v == "true" || v == "on") return true;
-      if (v == "0" || v == "no" || v == "false" || v == "off") return false;
-      throw ConfigError("'" + text + "' is not a boolean (yes/no, true/false, on/off, 1/0)");
-    }
-    case sdk::OptionType::path:
-      return resolve_path(text, config_dir);
-    case sdk::OptionType::list:
-      return split_list(text);
-    case sdk::OptionType::octal_mode: {
-      // One reading for every mode option: 0640, 640 and Python's 0o640 alike.
-      std::string digits = lower(text).rfind("0o", 0) == 0 ? text.substr(2) : text;
-      std::int64_t value = 0;
-      bool ok = !digits.empty() && digits.size() <= 4;
-      for (char c : digits) {
-        if (c < '0' || c > '7') ok = false;
-        value = value * 8 + (c - '0');
-      }
-      if (!ok || value > 0777) throw ConfigError("'" + text + "' is not an octal mode");
-      return value;
-    }
-    case sdk::OptionType::path_list: {
-      std::vector<std::string> paths = split_list(text);
-      for (std::string& path : paths) path = resolve_path(path, config_dir);
-      return paths;
-    }
+  sdk::Result<sdk::OptionValue> value = sdk::parse_option_text(spec, text);
+  if (!value) throw ConfigError(value.error().message);
+  if (spec.type == sdk::OptionType::path) return resolve_path(text, config_dir);
+  if (spec.type == sdk::OptionType::path_list) {
+    auto& paths = std::get<std::vector<std::string>>(value.value());
+    for (std::string& path : paths) path = resolve_path(path, config_dir);
   }
-  throw ConfigError("unknown option type " + std::to_string(static_cast<int>(spec.type)));
+  return std::move(value).value();
 }
 
 std::vector<std::string> schema_mistakes(const std::vector<sdk::OptionSpec>& schema) {

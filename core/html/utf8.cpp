@@ -4,35 +4,15 @@
 
 #include <cstdint>
 
+#include "qmilter/sdk/text.hpp"
+
 namespace qmilter::html {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid.
-std::size_t valid_sequence_length(std::string_view s, std::size_t i, char32_t& code_point) {
-  const auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(s[i + k]); };
-  const std::uint8_t b0 = byte(0);
-  std::size_t length = 0;
-  char32_t min = 0;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    length = 2, code_point = b0 & 0x1Fu, min = 0x80;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    length = 3, code_point = b0 & 0x0Fu, min = 0x800;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    length = 4, code_point = b0 & 0x07u, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + length > s.size()) return 0;
-  for (std::size_t k = 1; k < length; ++k) {
-    if ((byte(k) & 0xC0u) != 0x80u) return 0;
-    code_point = (code_point << 6) | (byte(k) & 0x3Fu);
-  }
-  if (code_point < min || code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF))
-    return 0;
-  return length;
-}
+// U+FFFE and U+FFFF are noncharacters: valid UTF-8, but libxml2 refuses them in markup.
+bool is_noncharacter(std::string_view sequence) { return sequence == "\xEF\xBF\xBE" || sequence == "\xEF\xBF\xBF"; }
 
 }  // namespace
 
@@ -69,9 +49,8 @@ void append_repaired_utf8(std::string& out, std::string_view input, Utf8Repair m
       }
       continue;
     }
-    char32_t code_point = 0;
-    const std::size_t length = valid_sequence_length(input, i, code_point);
-    if (length == 0 || (markup && (code_point == 0xFFFE || code_point == 0xFFFF))) {
+    const std::size_t length = sdk::utf8_sequence_length(input, i);
+    if (length == 0 || (markup && is_noncharacter(input.substr(i, length)))) {
       out.append(kReplacement);
       i += length == 0 ? 1 : length;
     } else {

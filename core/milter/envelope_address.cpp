@@ -1,6 +1,7 @@
 #include "core/milter/envelope_address.hpp"
 
 #include <algorithm>
+#include "qmilter/sdk/text.hpp"
 
 namespace qmilter::core {
 
@@ -13,9 +14,7 @@ std::string normalise_envelope_address(std::string_view raw) {
     auto close = raw.rfind('>');
     raw = raw.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1);
   }
-  std::string address(raw);
-  std::transform(address.begin(), address.end(), address.begin(), [](unsigned char c) { return std::tolower(c); });
-  return address;
+  return sdk::ascii_lower(raw);
 }
 
 }  // namespace qmilter::core

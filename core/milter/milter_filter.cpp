@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/config/milter_socket.hpp"
 #include "core/dispatch/active_rules.hpp"
 #include "core/dispatch/outcome.hpp"
 #include "core/log/log_sink.hpp"
@@ -308,22 +309,18 @@ struct smfiDesc filter_description() {
 void wake_listener(const std::string& socket) {
   sockaddr_storage address{};
   socklen_t length = 0;
-  std::string spec = socket;
-  for (const char* prefix : {"unix:", "local:"}) {
-    if (spec.rfind(prefix, 0) == 0) spec = spec.substr(std::strlen(prefix));
-  }
-  if (!spec.empty() && spec[0] == '/') {
+  const std::optional<MilterSocket> spec = parse_milter_socket(socket);
+  if (!spec) return;
+  if (spec->family == MilterSocket::Family::unix_path) {
     auto* un = reinterpret_cast<sockaddr_un*>(&address);
-    if (spec.size() >= sizeof un->sun_path) return;
+    if (spec->path.empty() || spec->path.size() >= sizeof un->sun_path) return;
     un->sun_family = AF_UNIX;
-    std::memcpy(un->sun_path, spec.c_str(), spec.size() + 1);
+    std::memcpy(un->sun_path, spec->path.c_str(), spec->path.size() + 1);
     length = sizeof(sockaddr_un);
   } else {
-    bool v6 = spec.rfind("inet6:", 0) == 0;
-    if (!v6 && spec.rfind("inet:", 0) != 0) return;
-    std::string rest = spec.substr(v6 ? 6 : 5);
-    std::string port = rest.substr(0, rest.find('@'));
-    std::string host = rest.find('@') == std::string::npos ? "" : rest.substr(rest.find('@') + 1);
+    const bool v6 = spec->family == MilterSocket::Family::inet6;
+    const std::string& port = spec->port;
+    std::string host = spec->host;
     if (host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]") host = v6 ? "::1" : "127.0.0.1";
     addrinfo hints{};
     hints.ai_family = v6 ? AF_INET6 : AF_INET;
@@ -351,18 +348,9 @@ void milter_open(ConfigStore& configs, const std::string& socket, unsigned socke
   }
   smfi_setbacklog(128);
   if (smfi_opensocket(true) != MI_SUCCESS) throw std::runtime_error("cannot open socket '" + socket + "'");
-  for (const char* prefix : {"unix:", "local:"}) {
-    if (socket.rfind(prefix, 0) == 0) {
-      std::string path = socket.substr(std::strlen(prefix));
-      if (::chmod(path.c_str(), socket_mode) != 0) {
-        throw std::runtime_error("cannot set mode of socket '" + path + "': " + std::strerror(errno));
-      }
-    }
-  }
-  if (socket.find('/') == 0) {
-    if (::chmod(socket.c_str(), socket_mode) != 0) {
-      throw std::runtime_error("cannot set mode of socket '" + socket + "': " + std::strerror(errno));
-    }
+  const std::optional<MilterSocket> spec = parse_milter_socket(socket);
+  if (spec && spec->family == MilterSocket::Family::unix_path && ::chmod(spec->path.c_str(), socket_mode) != 0) {
+    throw std::runtime_error("cannot set mode of socket '" + spec->path + "': " + std::strerror(errno));
   }
 }
 
@@ -374,10 +362,8 @@ int milter_serve() {
 }
 
 void milter_remove_socket(const std::string& socket) {
-  for (const char* prefix : {"unix:", "local:"}) {
-    if (socket.rfind(prefix, 0) == 0) ::unlink(socket.substr(std::strlen(prefix)).c_str());
-  }
-  if (!socket.empty() && socket[0] == '/') ::unlink(socket.c_str());
+  const std::optional<MilterSocket> spec = parse_milter_socket(socket);
+  if (spec && spec->family == MilterSocket::Family::unix_path) ::unlink(spec->path.c_str());
 }
 
 void milter_stop(const std::string& socket) {

@@ -3,7 +3,6 @@
 // (Content-Disposition: attachment) are not text parts, the first of equals wins.
 #include "core/mime/text_part_finder.hpp"
 
-#include <cctype>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -14,6 +13,7 @@
 
 #include "core/html/utf8.hpp"
 #include "core/mime/charset_decoder.hpp"
+#include "qmilter/sdk/text.hpp"
 
 namespace qmilter::mime {
 namespace {
@@ -28,15 +28,7 @@ struct Candidate {
   int rank = std::numeric_limits<int>::max();  // lower is better
 };
 
-bool equals_ignoring_case(const char* a, std::string_view b) {
-  if (a == nullptr) return false;
-  const std::string_view view(a);
-  if (view.size() != b.size()) return false;
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(view[i])) != b[i]) return false;
-  }
-  return true;
-}
+bool equals_ignoring_case(const char* a, std::string_view b) { return a != nullptr && sdk::ascii_iequals(a, b); }
 
 // text/html, text/plain or none for a single part; no Content-Type means text/plain.
 TextPart::Kind kind_of(const mailmime* part) {
@@ -165,11 +157,7 @@ std::string charset_of(const mailmime* part, TextPart::Kind kind, std::string_vi
 constexpr std::size_t kMaxContainers = 200;
 
 bool ends_with_ignoring_case(std::string_view text, std::size_t end, std::string_view word) {
-  if (end < word.size()) return false;
-  for (std::size_t i = 0; i < word.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[end - word.size() + i])) != word[i]) return false;
-  }
-  return true;
+  return end >= word.size() && sdk::ascii_iequals(text.substr(end - word.size(), word.size()), word);
 }
 
 // An upper bound of the MIME containers (multipart/*, message/*) a message declares.

@@ -6,10 +6,10 @@
 #include <boost/dll/shared_library.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <memory>
 #include <mutex>
+#include "qmilter/sdk/text.hpp"
 
 namespace qmilter::core {
 namespace fs = std::filesystem;
@@ -25,11 +25,6 @@ struct Libraries {
 Libraries& libraries() {
   static Libraries* instance = new Libraries();
   return *instance;
-}
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
 }
 
 std::string abi_text(unsigned major, unsigned minor) { return std::to_string(major) + "." + std::to_string(minor); }
@@ -116,7 +111,7 @@ const LoadedPlugin& PluginRegistry::load_file(const fs::path& file) {
   LoadedPlugin plugin;
   plugin.file = canonical;
   plugin.kind = static_cast<sdk::PluginKind>(header->kind);
-  plugin.name = lower(header->name);
+  plugin.name = sdk::ascii_lower(header->name);
   plugin.version = header->version ? header->version : "";
   plugin.description = header->description ? header->description : "";
   plugin.abi_major = header->abi_major;
@@ -138,7 +133,7 @@ const LoadedPlugin& PluginRegistry::find(sdk::PluginKind kind, const std::string
     }
     return plugin;
   }
-  std::string name = lower(type);
+  std::string name = sdk::ascii_lower(type);
   // The conventional file name first, so a normal start loads only the plugins it uses.
   for (const fs::path& dir : search_path_) {
     fs::path conventional = dir / (std::string(kind_name(kind)) + "_" + name + ".so");

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <vector>
 
+#include "qmilter/sdk/text.hpp"
+
 namespace qmilter::core {
 
 struct Regex::Compiled {
@@ -90,37 +92,20 @@ std::string pcre2_message(int code) {
   return reinterpret_cast<const char*>(buffer);
 }
 
-// Length of the valid UTF-8 sequence at text[i], or 0 when the byte starts none.
-std::size_t utf8_sequence(std::string_view text, std::size_t i) {
-  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  unsigned char c = byte(i);
-  if (c < 0x80) return 1;
-  std::size_t length = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
-  if (length == 0 || (c >= 0xe0 && c < 0xf0 && length != 3) || i + length > text.size()) return 0;
-  for (std::size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xc0) != 0x80) return 0;
-  }
-  if (c == 0xe0 && byte(i + 1) < 0xa0) return 0;  // overlong
-  if (c == 0xed && byte(i + 1) > 0x9f) return 0;  // surrogates
-  if (c == 0xf0 && byte(i + 1) < 0x90) return 0;  // overlong
-  if (c == 0xf4 && byte(i + 1) > 0x8f) return 0;  // beyond U+10FFFF
-  return length;
-}
-
 // Headers are UTF-8 in practice but may carry raw 8-bit text in another charset. Bytes
 // that are not UTF-8 are read as Latin-1 (as Python's surrogate-free decoding of such a
 // header would show them), so `caf.` still matches "caf\xe9".
 std::string_view as_utf8(std::string_view subject, std::string& repaired) {
   std::size_t i = 0;
   while (i < subject.size()) {
-    std::size_t n = utf8_sequence(subject, i);
+    std::size_t n = sdk::utf8_sequence_length(subject, i);
     if (n == 0) break;
     i += n;
   }
   if (i == subject.size()) return subject;
   repaired.assign(subject.substr(0, i));
   while (i < subject.size()) {
-    std::size_t n = utf8_sequence(subject, i);
+    std::size_t n = sdk::utf8_sequence_length(subject, i);
     if (n > 0) {
       repaired.append(subject.substr(i, n));
       i += n;

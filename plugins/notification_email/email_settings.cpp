@@ -1,6 +1,7 @@
 #include "email_settings.hpp"
 
 #include "header_encoding.hpp"
+#include "qmilter/sdk/text.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -125,7 +126,7 @@ sdk::Result<EmailSettings> load_email_settings(const sdk::Options& options, cons
   if (settings.template_path.empty()) return sdk::Error{"notification_email_template: no file given"};
   auto body_text = read_file("notification_email_template", settings.template_path);
   if (!body_text) return body_text.error();
-  if (repair_utf8(body_text.value()) != body_text.value()) {
+  if (!sdk::is_valid_utf8(body_text.value())) {
     return sdk::Error{"notification_email_template: " + settings.template_path + ": not valid UTF-8"};
   }
   auto body = parse_template("notification_email_template", settings.template_path, body_text.value());

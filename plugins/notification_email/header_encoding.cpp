@@ -2,46 +2,17 @@
 // decoder returns a C string, which a NUL decoded from an encoded word would cut short.
 #include "header_encoding.hpp"
 
-#include <cctype>
 #include <cstdint>
 #include <optional>
 
+#include "core/html/utf8.hpp"
 #include "core/mime/charset_decoder.hpp"
+#include "qmilter/sdk/text.hpp"
 
 namespace qmilter::notification_email {
 namespace {
 
 constexpr std::string_view replacement_character = "\xEF\xBF\xBD";
-
-// Length of the valid UTF-8 sequence at text[i], or 0 when it is not one (overlongs,
-// surrogates and code points past U+10FFFF are invalid).
-std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  if (lead < 0x80) return 1;
-  std::size_t length = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;
-    if (lead == 0xED) high = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;
-    if (lead == 0xF4) high = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
-  for (std::size_t k = 2; k < length; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  }
-  return length;
-}
 
 bool is_plain_ascii(std::string_view text) {
   for (char c : text) {
@@ -88,7 +59,7 @@ std::string encoded_words(std::string_view utf8) {
   while (start < text.size()) {
     std::size_t end = start;
     while (end < text.size()) {
-      const std::size_t length = utf8_sequence_length(text, end);
+      const std::size_t length = sdk::utf8_sequence_length(text, end);
       if (end + length - start > max_bytes_per_word) break;
       end += length;
     }
@@ -193,14 +164,6 @@ std::optional<EncodedWord> parse_encoded_word(std::string_view text, std::size_t
   return word;
 }
 
-bool same_charset(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
-
 // Control characters (C0 but TAB, DEL, C1) of valid UTF-8 become U+FFFD: a NUL decoded from
 // an encoded word must not end the text early anywhere downstream, and none of them is
 // something a reader of the notification should get raw.
@@ -224,22 +187,7 @@ std::string without_control_characters(std::string_view utf8) {
 
 }  // namespace
 
-std::string repair_utf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const std::size_t length = utf8_sequence_length(text, i);
-    if (length == 0) {
-      out += replacement_character;
-      ++i;
-    } else {
-      out.append(text, i, length);
-      i += length;
-    }
-  }
-  return out;
-}
+std::string repair_utf8(std::string_view text) { return html::repair_utf8(text, html::Utf8Repair::sequences_only); }
 
 std::string without_line_breaks(std::string_view text) {
   std::string out;
@@ -276,7 +224,7 @@ std::string decode_header_value(std::string_view raw) {
       flush();
       out += repair_utf8(between);
     }
-    if (have_pending && !same_charset(pending_charset, word->charset)) flush();
+    if (have_pending && !sdk::ascii_iequals(pending_charset, word->charset)) flush();
     if (!have_pending) pending_charset = word->charset;
     // Words in one charset are joined before conversion: encoders split characters.
     pending += word->bytes;
@@ -337,7 +285,7 @@ std::string cut_display_name(std::string_view utf8) {
   constexpr std::string_view ellipsis = "\xE2\x80\xA6";
   std::size_t end = 0;
   while (end < text.size()) {
-    const std::size_t length = utf8_sequence_length(text, end);
+    const std::size_t length = sdk::utf8_sequence_length(text, end);
     if (end + length + ellipsis.size() > max_display_name_bytes) break;
     end += length;
   }

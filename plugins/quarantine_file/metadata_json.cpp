@@ -2,21 +2,15 @@
 // Python's insertion order).
 #include "metadata_json.hpp"
 
-#include <cctype>
 #include <exception>
 #include <nlohmann/json.hpp>
+#include "qmilter/sdk/text.hpp"
 
 namespace qmilter::quarantine_file {
 
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  for (char& c : result) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return result;
-}
 
 Json optional_string(const std::optional<std::string>& value) { return value ? Json(*value) : Json(nullptr); }
 
@@ -34,7 +28,7 @@ std::string metadata_json(const sdk::MessageView& message, const std::vector<std
                           const sdk::Match& match, std::int64_t date) {
   Json headers = Json::object();
   for (const sdk::Header& header : message.headers()) {
-    headers[lower(header.name)] = header.value;  // an existing key keeps its place: last value wins
+    headers[sdk::ascii_lower(header.name)] = header.value;  // an existing key keeps its place: last value wins
   }
   Json subgroups = Json::array();
   for (const auto& group : match.groups) subgroups.push_back(optional_string(group));

@@ -5,15 +5,10 @@
 #include <cctype>
 #include <optional>
 #include <vector>
+#include "qmilter/sdk/text.hpp"
 
 namespace qmilter::whitelist_db {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // ODBC attribute values holding ; { } or edge spaces must be braced, with } doubled.
 std::string odbc_value(std::string_view value) {
@@ -50,7 +45,7 @@ std::vector<OdbcAttributeSpan> split_odbc_attributes(std::string_view odbc, std:
     }
     OdbcAttributeSpan attribute;
     attribute.key = odbc.substr(i, eq - i);
-    attribute.name = lower(attribute.key);
+    attribute.name = sdk::ascii_lower(attribute.key);
     attribute.name.erase(0, attribute.name.find_first_not_of(' '));
     attribute.name.erase(attribute.name.find_last_not_of(' ') + 1);
     // The value runs to the next ';', or to the matching '}' when braced.
@@ -211,7 +206,7 @@ std::string redact_odbc_string(std::string_view odbc) {
 long sqlite_busy_timeout_ms(long timeout_seconds) { return timeout_seconds * 1000 / 3; }
 
 std::optional<std::string> odbc_attribute(std::string_view odbc, std::string_view key) {
-  const std::string wanted = lower(key);
+  const std::string wanted = sdk::ascii_lower(key);
   for (const OdbcAttributeSpan& attribute : split_odbc_attributes(odbc, nullptr)) {
     if (attribute.name != wanted) continue;
     std::string_view value = attribute.value;
@@ -222,7 +217,7 @@ std::optional<std::string> odbc_attribute(std::string_view odbc, std::string_vie
 }
 
 std::string with_odbc_attribute(std::string_view odbc, std::string_view key, std::string_view value) {
-  const std::string wanted = lower(key);
+  const std::string wanted = sdk::ascii_lower(key);
   std::string out;
   std::string_view tail;
   bool replaced = false;
@@ -255,7 +250,7 @@ std::string mask_secret(std::string text, std::string_view secret) {
 sdk::Result<ConnectionString> parse_connection_string(std::string_view value, std::string_view config_dir,
                                                       long timeout_seconds) {
   std::size_t sep = value.find("://");
-  std::string scheme = sep == std::string_view::npos ? std::string() : lower(value.substr(0, sep));
+  std::string scheme = sep == std::string_view::npos ? std::string() : sdk::ascii_lower(value.substr(0, sep));
   bool url_scheme = !scheme.empty() && std::all_of(scheme.begin(), scheme.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '+';
   });
@@ -274,7 +269,7 @@ sdk::Result<ConnectionString> parse_connection_string(std::string_view value, st
   ConnectionString out;
   out.odbc = std::string(value);
   out.redacted = redact_odbc_string(value);
-  if (lower(odbc_attribute(value, "driver").value_or("")).find("sqlite") != std::string::npos) {
+  if (sdk::ascii_lower(odbc_attribute(value, "driver").value_or("")).find("sqlite") != std::string::npos) {
     // The driver's own default waits 100 s for a locked file: whitelist_db_timeout decides.
     if (odbc_attribute(value, "timeout")) {
       return bad(out.redacted, "leave out Timeout: SQLite's busy timeout follows whitelist_db_timeout");
@@ -282,7 +277,7 @@ sdk::Result<ConnectionString> parse_connection_string(std::string_view value, st
     out.odbc = with_odbc_attribute(value, "Timeout", std::to_string(sqlite_busy_timeout_ms(timeout_seconds)));
   }
   // Remember the password so driver diagnostics that echo it can be masked.
-  std::string lowered = lower(value);
+  std::string lowered = sdk::ascii_lower(value);
   for (std::string_view key : {"pwd=", "password="}) {
     std::size_t at = lowered.find(key);
     if (at == std::string::npos) continue;

@@ -14,6 +14,8 @@
 #include "entry_address.hpp"
 #include "local_time.hpp"
 #include "sqlite_tuning.hpp"
+#include "qmilter/sdk/text.hpp"
+#include "qmilter/sdk/whitelist_entry.hpp"
 
 namespace qmilter::whitelist_db {
 namespace {
@@ -45,7 +47,7 @@ std::int64_t days_before(std::int64_t now, std::int64_t days) {
 
 std::vector<std::string> lowered_all(const std::vector<std::string>& values) {
   std::vector<std::string> out;
-  for (const std::string& value : values) out.push_back(ascii_lower(value));
+  for (const std::string& value : values) out.push_back(sdk::ascii_lower(value));
   return out;
 }
 
@@ -187,13 +189,13 @@ sdk::Result<std::set<std::string>> DbWhitelist::whitelisted(std::string_view sen
   try {
     std::set<std::string> result;
     if (recipients.empty()) return result;
-    const std::string from = strip_batv(ascii_lower(sender));
+    const std::string from = strip_batv(sdk::ascii_lower(sender));
     const std::vector<std::string> mailfroms = candidates_for(from);
     std::vector<std::string> rcpts;                          // normalised, de-duplicated
     std::map<std::string, std::vector<std::string>> rcpt_candidates;
     std::vector<std::string> all_candidates;
     for (const std::string& recipient : recipients) {
-      std::string lowered = ascii_lower(recipient);
+      std::string lowered = sdk::ascii_lower(recipient);
       if (rcpt_candidates.count(lowered) != 0) continue;
       rcpts.push_back(lowered);
       auto& mine = rcpt_candidates[lowered] = candidates_for(lowered);
@@ -215,7 +217,7 @@ sdk::Result<std::set<std::string>> DbWhitelist::whitelisted(std::string_view sen
       const CandidateRow* best = nullptr;
       int best_weight = -1;
       for (const CandidateRow& row : rows) {
-        if (std::find(mine.begin(), mine.end(), ascii_lower(row.recipient)) == mine.end()) continue;
+        if (std::find(mine.begin(), mine.end(), sdk::ascii_lower(row.recipient)) == mine.end()) continue;
         if (expired(row.last_used, row.permanent, now)) continue;
         int weight = field_weight(row.mailfrom) + field_weight(row.recipient);
         if (weight > best_weight) {  // the first (lowest id) wins a tie, as in Python
@@ -226,7 +228,7 @@ sdk::Result<std::set<std::string>> DbWhitelist::whitelisted(std::string_view sen
       if (best == nullptr) continue;
       // Keep the caller's spelling: the core compares with the recipients it passed.
       for (const std::string& recipient : recipients) {
-        if (ascii_lower(recipient) == rcpts[i]) result.insert(recipient);
+        if (sdk::ascii_lower(recipient) == rcpts[i]) result.insert(recipient);
       }
       if (std::find(heaviest_ids.begin(), heaviest_ids.end(), best->id) == heaviest_ids.end()) {
         heaviest_ids.push_back(best->id);
@@ -261,8 +263,8 @@ sdk::Result<std::vector<sdk::WhitelistEntry>> DbWhitelist::list(const sdk::White
 sdk::Result<std::vector<sdk::WhitelistEntry>> DbWhitelist::covering(std::string_view sender,
                                                                    std::string_view recipient) const {
   try {
-    const std::string from = strip_batv(ascii_lower(sender));
-    const std::string to = ascii_lower(recipient);
+    const std::string from = strip_batv(sdk::ascii_lower(sender));
+    const std::string to = sdk::ascii_lower(recipient);
     auto entries = pool_->with_connection([&](OdbcConnection& db) {
       ensure_table(db);
       return table_.entries(db, candidates_for(from), candidates_for(to));
@@ -278,10 +280,10 @@ sdk::Result<std::vector<sdk::WhitelistEntry>> DbWhitelist::covering(std::string_
 sdk::Result<std::int64_t> DbWhitelist::add(const sdk::WhitelistEntry& entry) {
   try {
     sdk::WhitelistEntry lowered = entry;
-    lowered.mailfrom = ascii_lower(entry.mailfrom);
-    lowered.recipient = ascii_lower(entry.recipient);
+    lowered.mailfrom = sdk::ascii_lower(entry.mailfrom);
+    lowered.recipient = sdk::ascii_lower(entry.recipient);
     for (const std::string* field : {&lowered.mailfrom, &lowered.recipient}) {
-      if (!is_valid_entry(*field)) {
+      if (sdk::whitelist_entry_problem(*field)) {
         return sdk::Error{"invalid whitelist entry '" + *field +
                           "': expected \"\" (anyone), @domain or an address of letters, digits and _.+-"};
       }

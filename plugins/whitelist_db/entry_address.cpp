@@ -3,31 +3,9 @@
 
 #include <algorithm>
 
+#include "qmilter/sdk/text.hpp"
+
 namespace qmilter::whitelist_db {
-namespace {
-
-bool is_local_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '+' ||
-         c == '-';
-}
-bool is_label_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'; }
-
-}  // namespace
-
-bool is_valid_entry(std::string_view value) {
-  std::size_t at = value.find('@');
-  std::string_view local = value.substr(0, at);
-  if (!std::all_of(local.begin(), local.end(), is_local_char)) return false;
-  if (at == std::string_view::npos) return true;
-  // @[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+ : a first label, a dot, then labels and dots.
-  std::string_view domain = value.substr(at + 1);
-  std::size_t dot = domain.find('.');
-  if (dot == std::string_view::npos || dot == 0 || dot + 1 >= domain.size()) return false;
-  std::string_view first = domain.substr(0, dot);
-  std::string_view rest = domain.substr(dot + 1);
-  return std::all_of(first.begin(), first.end(), is_label_char) &&
-         std::all_of(rest.begin(), rest.end(), [](char c) { return is_label_char(c) || c == '.'; });
-}
 
 std::vector<std::string> candidates_for(const std::string& address) {
   std::vector<std::string> out{""};
@@ -49,7 +27,7 @@ int field_weight(std::string_view stored) noexcept {
 std::string strip_batv(std::string_view sender) {
   // prvs=<tag>=<local>@<domain>; the tag is letters and digits only, so a local part that
   // merely starts with "prvs=" and carries no tag stays as it is.
-  if (sender.size() < 6 || ascii_lower(sender.substr(0, 5)) != "prvs=") return std::string(sender);
+  if (sender.size() < 6 || sdk::ascii_lower(sender.substr(0, 5)) != "prvs=") return std::string(sender);
   std::string_view rest = sender.substr(5);
   std::size_t eq = rest.find('=');
   std::size_t at = rest.find('@');
@@ -60,14 +38,6 @@ std::string strip_batv(std::string_view sender) {
   });
   if (!alnum || eq + 1 >= rest.size() || rest[eq + 1] == '@') return std::string(sender);
   return std::string(rest.substr(eq + 1));
-}
-
-std::string ascii_lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 }  // namespace qmilter::whitelist_db

@@ -1,6 +1,6 @@
-// The whitelist's address rules: what an entry may hold ("" = anyone, "@domain", a full
-// address), the candidate values an address is looked up under, the weight of a matching
-// field, and BATV tag stripping. Pure functions.
+// The whitelist's address rules: the candidate values an address is looked up under, the
+// weight of a matching field, and BATV tag stripping (what an entry may hold is the SDK's
+// whitelist_entry_problem). Pure functions.
 #pragma once
 
 #include <string>
@@ -8,9 +8,6 @@
 #include <vector>
 
 namespace qmilter::whitelist_db {
-
-// ^[a-zA-Z0-9_.+-]*?(@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+)?$ — the pattern the Python CLI checked.
-bool is_valid_entry(std::string_view value);
 
 // The stored values that match `address`, as the Python filter generated them:
 // {"", "@domain", address}, without duplicates ("" alone for the null sender).
@@ -21,8 +18,5 @@ int field_weight(std::string_view stored) noexcept;
 
 // prvs=TAG=user@domain → user@domain (BATV, RFC draft-levine-smtp-batv); other addresses as given.
 std::string strip_batv(std::string_view sender);
-
-// ASCII lower-casing, as the core normalises envelope addresses.
-std::string ascii_lower(std::string_view text);
 
 }  // namespace qmilter::whitelist_db

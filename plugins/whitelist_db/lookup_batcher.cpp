@@ -7,6 +7,7 @@
 
 #include "entry_address.hpp"
 #include "odbc_connection.hpp"
+#include "qmilter/sdk/text.hpp"
 
 namespace qmilter::whitelist_db {
 
@@ -116,8 +117,8 @@ void LookupBatcher::run(const Batch& batch) {
     // compare without ASCII case, as MariaDB's default collation does in the query.
     std::vector<CandidateRow> rows = query_(batch.mailfroms, batch.recipients);
     for (const CandidateRow& row : rows) {
-      const std::string mailfrom = ascii_lower(row.mailfrom);
-      const std::string recipient = ascii_lower(row.recipient);
+      const std::string mailfrom = sdk::ascii_lower(row.mailfrom);
+      const std::string recipient = sdk::ascii_lower(row.recipient);
       for (const auto& lookup : batch.lookups) {
         if (contains(lookup->mailfroms, mailfrom) && contains(lookup->recipients, recipient)) {
           lookup->rows.push_back(row);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "entry_address.hpp"
+#include "qmilter/sdk/text.hpp"
 
 namespace qmilter::whitelist_db {
 namespace {
@@ -42,12 +43,12 @@ constexpr std::size_t max_ids_per_statement = 500;
 
 bool stored_true(const std::optional<std::string>& value) {
   if (!value) return false;
-  std::string lowered = ascii_lower(*value);
+  std::string lowered = sdk::ascii_lower(*value);
   return lowered == "1" || lowered == "t" || lowered == "true" || lowered == "y" || lowered == "yes";
 }
 
 WhitelistTable::WhitelistTable(std::string table, const std::string& quarantine)
-    : table_(std::move(table)), index_("whitelistmodel_" + ascii_lower(quarantine) + "_mailfrom_recipient") {
+    : table_(std::move(table)), index_("whitelistmodel_" + sdk::ascii_lower(quarantine) + "_mailfrom_recipient") {
   // PostgreSQL truncates identifiers at 63 bytes, MariaDB refuses more than 64.
   if (index_.size() > 63) index_.resize(63);
 }

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/config/milter_socket.hpp"
 #include "loadgen/milter_protocol.hpp"
 
 namespace qmilter::bench {
@@ -31,20 +32,14 @@ std::runtime_error system_error(const std::string& what) {
 Endpoint Endpoint::parse(const std::string& spec) {
   Endpoint endpoint;
   endpoint.spec_ = spec;
+  const std::optional<core::MilterSocket> parsed = core::parse_milter_socket(spec);
   std::string path;
-  if (spec.rfind("unix:", 0) == 0) {
-    path = spec.substr(5);
-  } else if (spec.rfind("local:", 0) == 0) {
-    path = spec.substr(6);
-  } else if (!spec.empty() && spec.front() == '/') {
-    path = spec;
-  } else if (spec.rfind("inet:", 0) == 0 || spec.rfind("inet6:", 0) == 0) {
-    const bool v6 = spec.rfind("inet6:", 0) == 0;
-    const std::string rest = spec.substr(v6 ? 6 : 5);
-    const auto at = rest.find('@');
-    const std::string port = rest.substr(0, at);
-    const std::string host =
-        at == std::string::npos ? (v6 ? "::1" : "127.0.0.1") : rest.substr(at + 1);
+  if (parsed && parsed->family == core::MilterSocket::Family::unix_path) {
+    path = parsed->path;
+  } else if (parsed) {
+    const bool v6 = parsed->family == core::MilterSocket::Family::inet6;
+    const std::string& port = parsed->port;
+    const std::string host = parsed->host.empty() ? (v6 ? "::1" : "127.0.0.1") : parsed->host;
     if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos) {
       throw std::runtime_error("socket '" + spec + "': the port must be a number (inet:PORT@HOST)");
     }

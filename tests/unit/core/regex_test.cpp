@@ -57,6 +57,13 @@ TEST(Regex, SearchesHeadersThatAreNotUtf8) {
   EXPECT_TRUE(matches(Regex("CAFÉ"), "Subject: café"));  // Unicode case folding
 }
 
+// A byte past F4 starts no UTF-8 sequence: it is read as Latin-1 like any other stray byte
+// (F5 is õ), never handed to PCRE2 as the start of a three-byte character.
+TEST(Regex, ReadsLeadBytesPastF4AsLatin1) {
+  EXPECT_TRUE(matches(Regex("^Subject: \u00f5\u0080\u0080$"), std::string("Subject: \xF5\x80\x80")));
+  EXPECT_TRUE(matches(Regex("^Subject: \u00ff$"), std::string("Subject: \xFF")));
+}
+
 TEST(Regex, InvalidPatternsNameTheOffset) {
   try {
     Regex("a(b");

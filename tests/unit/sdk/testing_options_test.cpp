@@ -86,5 +86,25 @@ TEST(MakeOptions, ADefaultThatDoesNotConvertIsAnError) {
   EXPECT_THROW(make_options(bad), std::invalid_argument);
 }
 
+// The kit converts with the host's own routine, so a refusal reads as the admin would see it.
+TEST(ParseOptionText, GivesTheHostsReasons) {
+  OptionSpec count{"example_count", OptionType::integer, false, "", "", 1, 10};
+  EXPECT_EQ(parse_option_text(count, "11").error().message, "must be from 1 to 10");
+  EXPECT_EQ(parse_option_text(count, "+7").value(), OptionValue{std::int64_t{7}});
+  OptionSpec side{"example_side", OptionType::string, false, "", "", std::vector<std::string>{"left", "right"}};
+  EXPECT_EQ(parse_option_text(side, "Left").value(), OptionValue{std::string("left")});
+  EXPECT_EQ(parse_option_text(side, "up").error().message, "'up' is neither 'left' nor 'right'");
+  OptionSpec mode{"example_mode", OptionType::octal_mode, false, "", ""};
+  EXPECT_EQ(parse_option_text(mode, "0o640").value(), OptionValue{std::int64_t{0640}});
+  OptionSpec dirs{"example_dirs", OptionType::path_list, false, "", ""};
+  EXPECT_EQ(parse_option_text(dirs, " a, b ,,").value(), (OptionValue{std::vector<std::string>{"a", "b"}}));
+  try {
+    option_value_from_text(count, "x");
+    ADD_FAILURE() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "option 'example_count': 'x' is not an integer");
+  }
+}
+
 }  // namespace
 }  // namespace qmilter::sdk::testing

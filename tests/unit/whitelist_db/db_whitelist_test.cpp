@@ -18,6 +18,7 @@
 #include "db_whitelist.hpp"
 #include "local_time.hpp"
 #include "qmilter/sdk/testing/fake_message.hpp"
+#include "qmilter/sdk/text.hpp"
 
 namespace qmilter::whitelist_db {
 namespace {
@@ -44,8 +45,7 @@ class DbWhitelistTest : public ::testing::Test {
       dir_ = pattern;
       url_ = "sqlite:///" + dir_ + "/whitelist.db";
     }
-    table_ = "wl_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    for (char& c : table_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    table_ = "wl_" + sdk::ascii_lower(::testing::UnitTest::GetInstance()->current_test_info()->name());
     auto parsed = parse_connection_string(url_, "", 5);
     ASSERT_TRUE(parsed.ok()) << parsed.error().message;
     raw_ = std::make_unique<OdbcConnection>(parsed.value().odbc, 5, parsed.value().password);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "odbc_connection.hpp"
+#include "qmilter/sdk/text.hpp"
 
 namespace qmilter::whitelist_db {
 namespace {
@@ -28,9 +29,8 @@ std::vector<CandidateRow> table() {
 
 std::vector<CandidateRow> select(const std::vector<std::string>& mailfroms, const std::vector<std::string>& recipients) {
   std::vector<CandidateRow> out;
-  auto in = [](const std::vector<std::string>& values, std::string value) {
-    std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::tolower(c); });
-    return std::find(values.begin(), values.end(), value) != values.end();
+  auto in = [](const std::vector<std::string>& values, const std::string& value) {
+    return std::find(values.begin(), values.end(), sdk::ascii_lower(value)) != values.end();
   };
   for (const CandidateRow& row : table()) {
     if (in(mailfroms, row.mailfrom) && in(recipients, row.recipient)) out.push_back(row);

@@ -4,8 +4,6 @@
 // relative paths stay as given (a test has no config directory to resolve them against).
 #pragma once
 
-#include <algorithm>
-#include <charconv>
 #include <cstdint>
 #include <map>
 #include <stdexcept>
@@ -14,72 +12,17 @@
 #include <variant>
 #include <vector>
 
+#include "qmilter/sdk/option_text.hpp"
 #include "qmilter/sdk/options.hpp"
 
 namespace qmilter::sdk::testing {
 
-// The typed value of `text` for `spec`, as an INI file would give it. Throws
-// std::invalid_argument naming the option when the text does not fit the type.
+// The typed value of `text` for `spec`, converted as the host converts an INI value.
+// Throws std::invalid_argument naming the option when the text does not fit the type.
 inline OptionValue option_value_from_text(const OptionSpec& spec, const std::string& text) {
-  auto refuse = [&](const std::string& what) {
-    return std::invalid_argument("option '" + spec.name + "': '" + text + "' is not " + what);
-  };
-  auto lower = [](const std::string& value) {
-    std::string lowered;
-    for (char c : value) lowered += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    return lowered;
-  };
-  auto split = [](const std::string& value) {
-    std::vector<std::string> items;
-    std::size_t start = 0;
-    while (start <= value.size()) {
-      std::size_t comma = std::min(value.find(',', start), value.size());
-      std::string item = value.substr(start, comma - start);
-      std::size_t first = item.find_first_not_of(" \t");
-      if (first != std::string::npos) items.push_back(item.substr(first, item.find_last_not_of(" \t") - first + 1));
-      start = comma + 1;
-    }
-    return items;
-  };
-  switch (spec.type) {
-    case OptionType::string: {
-      if (spec.choices.empty()) return text;
-      for (const std::string& choice : spec.choices) {
-        if (lower(choice) == lower(text)) return lower(text);
-      }
-      throw refuse("one of the option's choices");
-    }
-    case OptionType::path:
-      return text;
-    case OptionType::integer: {
-      std::int64_t value = 0;
-      auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-      if (text.empty() || error != std::errc() || end != text.data() + text.size()) throw refuse("an integer");
-      if (value < spec.min || value > spec.max) throw refuse("within the option's bounds");
-      return value;
-    }
-    case OptionType::octal_mode: {
-      std::string digits = lower(text).rfind("0o", 0) == 0 ? text.substr(2) : text;
-      std::int64_t value = 0;
-      bool octal = !digits.empty() && digits.size() <= 4;
-      for (char c : digits) {
-        if (c < '0' || c > '7') octal = false;
-        value = value * 8 + (c - '0');
-      }
-      if (!octal || value > 0777) throw refuse("an octal mode");
-      return value;
-    }
-    case OptionType::boolean: {
-      const std::string value = lower(text);
-      if (value == "1" || value == "yes" || value == "true" || value == "on") return true;
-      if (value == "0" || value == "no" || value == "false" || value == "off") return false;
-      throw refuse("a boolean (yes/no, true/false, on/off, 1/0)");
-    }
-    case OptionType::list:
-    case OptionType::path_list:
-      return split(text);
-  }
-  throw std::invalid_argument("option '" + spec.name + "': its type is not known to make_options()");
+  Result<OptionValue> value = sdk::parse_option_text(spec, text);
+  if (!value) throw std::invalid_argument("option '" + spec.name + "': " + value.error().message);
+  return std::move(value).value();
 }
 
 // Whether a value a test gives typed has the alternative the host would hand over for `spec`.

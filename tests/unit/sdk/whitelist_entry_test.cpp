@@ -1,16 +1,16 @@
 // The linear whitelist entry check against the regex it replaces, on every short string
 // of the characters that matter, and on input far past the column's size.
-#include "core/cli/whitelist_entry_check.hpp"
+#include "qmilter/sdk/whitelist_entry.hpp"
 
 #include <gtest/gtest.h>
 
 #include <regex>
 #include <string>
 
-namespace qmilter::cli {
+namespace qmilter::sdk {
 namespace {
 
-TEST(WhitelistEntryCheck, AgreesWithThePatternOnEveryShortString) {
+TEST(WhitelistEntry, AgreesWithThePatternOnEveryShortString) {
   const std::regex pattern(R"(^[a-zA-Z0-9_.+-]*?(@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+)?$)");
   const std::string alphabet = "aZ9.@-_+ /";
   std::string text;
@@ -29,13 +29,24 @@ TEST(WhitelistEntryCheck, AgreesWithThePatternOnEveryShortString) {
   }
 }
 
-TEST(WhitelistEntryCheck, AcceptsAnyoneDomainsAndAddresses) {
+TEST(WhitelistEntry, FollowsThePythonPattern) {
+  for (const char* valid : {"", "@example.org", "user@example.org", "first.last+tag@mail.example.co.uk", "local-only",
+                            "a_b@x-y.z"}) {
+    EXPECT_FALSE(whitelist_entry_problem(valid)) << valid;
+  }
+  for (const char* invalid : {"@", "user@", "user@localhost", "@.org", "o'brien@example.org", "a b@example.org",
+                              "user@exa_mple.org", "a@b@c.org", "x\"@example.org", "'; DROP TABLE whitelist; --"}) {
+    EXPECT_TRUE(whitelist_entry_problem(invalid)) << invalid;
+  }
+}
+
+TEST(WhitelistEntry, AcceptsAnyoneDomainsAndAddresses) {
   for (const char* good : {"", "@example.org", "user@example.org", "first.last+tag@mail.example.co.uk", "local"}) {
     EXPECT_FALSE(whitelist_entry_problem(good)) << good;
   }
 }
 
-TEST(WhitelistEntryCheck, LengthIsLimitedToTheColumnWithoutRecursion) {
+TEST(WhitelistEntry, LengthIsLimitedToTheColumnWithoutRecursion) {
   EXPECT_FALSE(whitelist_entry_problem(std::string(243, 'a') + "@example.org"));  // 255
   auto problem = whitelist_entry_problem(std::string(244, 'a') + "@example.org");
   ASSERT_TRUE(problem);
