@@ -382,8 +382,13 @@ std::shared_ptr<const Config> load_config(const LoadRequest& request) {
   std::vector<std::string> names = quarantine_names(global, ini, config->warnings);
   config->preference = read_preference(ini, config->config_dir);
   config->socket = resolve_socket(global.get_as<std::string>(spec(global_schema(), "socket")), config->config_dir);
-  config->plugin_path = plugin_search_path(global.get_as<std::string>(spec(global_schema(), "plugin_dir")),
-                                           request.plugin_dir_fallback);
+  const std::string plugin_dir = global.get_as<std::string>(spec(global_schema(), "plugin_dir"));
+  std::error_code ec;
+  // A mistyped plugin_dir must not pass unnoticed because the built-in plugins still load.
+  if (!plugin_dir.empty() && !fs::is_directory(plugin_dir, ec)) {
+    throw global.error("plugin_dir", "'" + plugin_dir + "' is not a directory");
+  }
+  config->plugin_path = plugin_search_path(plugin_dir, request.plugin_dir_fallback);
   config->state_dir = global.get_as<std::string>(spec(global_schema(), "state_dir"));
   config->spool_dir = global.get_as<std::string>(spec(global_schema(), "spool_dir"));
   if (config->spool_dir.empty()) config->spool_dir = fs::temp_directory_path().string();

@@ -134,13 +134,23 @@ const LoadedPlugin& PluginRegistry::find(sdk::PluginKind kind, const std::string
     return plugin;
   }
   std::string name = sdk::ascii_lower(type);
-  // The conventional file name first, so a normal start loads only the plugins it uses.
+  // Directory by directory, as scan() ranks them: an earlier directory wins, and in each the
+  // conventional file name first, so a normal start loads only the plugins it uses.
   for (const fs::path& dir : search_path_) {
     fs::path conventional = dir / (std::string(kind_name(kind)) + "_" + name + ".so");
     std::error_code ec;
     if (fs::exists(conventional, ec)) {
       const LoadedPlugin& plugin = load_file(conventional);
       if (plugin.kind == kind && plugin.name == name) return plugin;
+    }
+    for (const fs::path& file : shared_objects(dir)) {
+      if (file == conventional) continue;
+      try {
+        const LoadedPlugin& plugin = load_file(file);
+        if (plugin.kind == kind && plugin.name == name) return plugin;
+      } catch (const PluginError&) {
+        // Refused files are listed by scan() below and by qmilter -l.
+      }
     }
   }
   PluginScan found = scan();

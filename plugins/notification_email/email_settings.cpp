@@ -158,8 +158,10 @@ sdk::Result<EmailSettings> load_email_settings(const sdk::Options& options, cons
   settings.preview_max = static_cast<std::size_t>(options.integer("notification_email_preview_max"));
 
   // The quarantine's relay unless notifications have their own.
-  settings.relay.host = options.has("notification_email_smtp_host") ? options.string("notification_email_smtp_host")
-                                                                    : context.relay.host;
+  // An empty value means "not set", as it did when the default came from smtp_host.
+  settings.relay.host = options.has("notification_email_smtp_host") && !options.string("notification_email_smtp_host").empty()
+                            ? options.string("notification_email_smtp_host")
+                            : context.relay.host;
   if (settings.relay.host.empty()) return sdk::Error{"smtp_host: no relay for notifications (set smtp_host)"};
   settings.relay.port = options.has("notification_email_smtp_port") ? options.integer("notification_email_smtp_port")
                                                                     : context.relay.port;

@@ -136,6 +136,15 @@ def test_plugin_dir_in_global_is_searched_before_the_built_in_plugins(rig_dir):
     assert result.returncode == 0, result.stderr
 
 
+def test_a_plugin_dir_that_is_no_directory_is_an_error(rig_dir):
+    # Only the built-in plugins in use: the typo would otherwise pass unnoticed.
+    missing = os.path.join(rig_dir, "no-such-plugins")
+    path = write(rig_dir, "plugin-dir-typo.conf", rig.simple_config(plugin_dir=missing))
+    result = rig.run_qmilter(["-t", "-c", path])
+    assert result.returncode != 0
+    assert f"[global] plugin_dir: '{missing}' is not a directory" in result.stderr, result.stderr
+
+
 def test_list_plugins_names_each_refused_file_and_why(rig_dir):
     own = os.path.join(rig_dir, "refused-plugins")
     os.makedirs(own, exist_ok=True)

@@ -2,6 +2,8 @@
 // file, the section and the option; defaults, overrides and paths behave as qmilter.conf(5) says.
 #include <gtest/gtest.h>
 
+#include "qmilter/sdk/testing/fake_message.hpp"
+
 #include "core/config/config.hpp"
 #include "core/config/config_error.hpp"
 #include "test_files.hpp"
@@ -279,6 +281,18 @@ TEST_F(ConfigLoaderTest, AdminPluginDirIsSearchedBeforeTheBuiltInPlugins) {
   auto config = load(kGlobal + "plugin_dir = own\n" + spam_with("action", "twin"));
   EXPECT_EQ(config->quarantines[0].action.plugin_name, "twin");
   EXPECT_EQ(config->quarantines[0].store.plugin_name, "none");  // still found among the built-in plugins
+}
+
+// The admin's plugin_dir comes first even when the built-in plugins hold the conventional
+// file name (action_discard.so) and the admin's file is named otherwise.
+TEST_F(ConfigLoaderTest, AnAdminPluginWinsOverTheBuiltInOneOfTheSameName) {
+  std::filesystem::create_directories(dir_.path() / "own");
+  std::filesystem::copy_file(QMILTER_TEST_FIXTURE_DIR "/test_plugin_own_discard.so", dir_.path() / "own/mine.so");
+  auto config = load(kGlobal + "plugin_dir = own\n" + spam_with("action", "discard"));
+  sdk::testing::FakeMessage message;
+  auto verdict = config->quarantines[0].action.instance->decide(message);
+  ASSERT_TRUE(verdict.ok());
+  EXPECT_EQ(verdict.value().kind, sdk::Verdict::Kind::accept) << "the built-in discard was loaded";
 }
 
 TEST_F(ConfigLoaderTest, TwoFilesDeclaringOneKindAndNameAreAWarningOfTheCheck) {

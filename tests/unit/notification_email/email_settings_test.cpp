@@ -83,6 +83,15 @@ TEST_F(EmailSettingsTest, NotificationRelayOverridesTheQuarantineRelay) {
   EXPECT_EQ(loaded.value().relay.port, 587);
 }
 
+TEST_F(EmailSettingsTest, AnEmptyNotificationRelayMeansTheQuarantineRelay) {
+  auto values = base();
+  values["notification_email_smtp_host"] = std::string("");
+  auto loaded = load(values);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(loaded.value().relay.port, 2525);
+  EXPECT_FALSE(loaded.value().relay.host.empty());
+}
+
 TEST_F(EmailSettingsTest, ErrorsNameTheOptionAndTheFile) {
   auto values = base();
   values["notification_email_template"] = (dir_ / "missing.template").string();
