@@ -91,16 +91,29 @@ QMILTER_PLUGIN(EagerNotifier, "eager", "1.0.0", "declares its override noexcept"
 """
 
 
-def test_a_noexcept_override_does_not_build(rig_dir):
+# The same plugin, changed so that the override hides from the check, or the factory is noexcept.
+NOEXCEPT_VARIANTS = {
+    "override": (NOEXCEPT_PLUGIN, "Notifier::notify override must not be noexcept"),
+    "private override": (NOEXCEPT_PLUGIN.replace("  bool sends_notifications", " private:\n  bool sends_notifications"),
+                         "Notifier overrides must be public"),
+    "create": (NOEXCEPT_PLUGIN.replace("const PluginContext&) {", "const PluginContext&) noexcept {")
+               .replace("const Match&) noexcept override", "const Match&) override"),
+               "create() must not be noexcept"),
+}
+
+
+@pytest.mark.parametrize("variant", list(NOEXCEPT_VARIANTS))
+def test_a_noexcept_override_does_not_build(rig_dir, variant):
+    text, error = NOEXCEPT_VARIANTS[variant]
     source = os.path.join(rig_dir, "noexcept_notifier.cpp")
     with open(source, "w") as f:
-        f.write(NOEXCEPT_PLUGIN)
+        f.write(text)
     result = subprocess.run(
         ["c++", "-std=c++20", "-shared", "-fPIC", "-fvisibility=hidden", f"-I{SDK_INCLUDE}",
          "-o", os.path.join(rig_dir, "noexcept_notifier.so"), source],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
-    assert result.returncode != 0, "a plugin whose throwing override is noexcept was built"
-    assert "Notifier::notify override must not be noexcept" in result.stdout, result.stdout
+    assert result.returncode != 0, f"a plugin with a noexcept {variant} was built"
+    assert error in result.stdout, result.stdout
 
 
 def test_plugin_built_for_sdk_1_is_refused_naming_the_devel_package(rig_dir):

@@ -137,11 +137,17 @@ class GuardedAction final : public Action {
 };
 
 // The compile-time half of the rule above, one assertion per method so the error names it.
-// `{ call } noexcept` asks about the override the guard calls. An override the guard cannot
-// name here (private) is not checked.
+// `{ call } noexcept` asks about the override the guard calls; overrides must be public so
+// that the question can be asked (a private noexcept override would slip through). The
+// static option_schema() and create() are checked where QMILTER_PLUGIN uses them.
 template <class Impl>
 constexpr bool reject_noexcept_overrides() {
   if constexpr (std::is_base_of_v<QuarantineStore, Impl>) {
+    static_assert(requires(Impl& p, const MessageView& m, const std::vector<std::string>& r, const Match& x,
+                           const EntryFilter& f, const std::string& id, const ChunkVisitor& v) {
+                    p.keeps_messages(); p.store(m, r, x); p.find(f); p.entry(id); p.read(id, v);
+                    p.remove_recipient(id, id); p.remove(id); },
+                  "QuarantineStore overrides must be public (see qmilter/sdk/guard.hpp)");
     static_assert(!requires(const Impl& c) { { c.keeps_messages() } noexcept; },
                   "QuarantineStore::keeps_messages override must not be noexcept (see qmilter/sdk/guard.hpp)");
     static_assert(!requires(Impl& p, const MessageView& m, const std::vector<std::string>& r, const Match& x) {
@@ -158,12 +164,19 @@ constexpr bool reject_noexcept_overrides() {
     static_assert(!requires(Impl& p, const std::string& id) { { p.remove(id) } noexcept; },
                   "QuarantineStore::remove override must not be noexcept (see qmilter/sdk/guard.hpp)");
   } else if constexpr (std::is_base_of_v<Notifier, Impl>) {
+    static_assert(requires(Impl& p, const MessageView& m, const std::vector<std::string>& r, std::string_view id,
+                           const Match& x) { p.sends_notifications(); p.notify(m, r, id, x); },
+                  "Notifier overrides must be public (see qmilter/sdk/guard.hpp)");
     static_assert(!requires(const Impl& c) { { c.sends_notifications() } noexcept; },
                   "Notifier::sends_notifications override must not be noexcept (see qmilter/sdk/guard.hpp)");
     static_assert(!requires(Impl& p, const MessageView& m, const std::vector<std::string>& r, std::string_view id,
                             const Match& x) { { p.notify(m, r, id, x) } noexcept; },
                   "Notifier::notify override must not be noexcept (see qmilter/sdk/guard.hpp)");
   } else if constexpr (std::is_base_of_v<Whitelist, Impl>) {
+    static_assert(requires(Impl& p, std::string_view s, const std::vector<std::string>& r, const WhitelistFilter& f,
+                           const WhitelistEntry& e, std::int64_t id) {
+                    p.whitelisted(s, r); p.list(f); p.covering(s, s); p.add(e); p.remove(id); p.purge(); },
+                  "Whitelist overrides must be public (see qmilter/sdk/guard.hpp)");
     static_assert(!requires(Impl& p, std::string_view s, const std::vector<std::string>& r) {
                     { p.whitelisted(s, r) } noexcept; },
                   "Whitelist::whitelisted override must not be noexcept (see qmilter/sdk/guard.hpp)");
@@ -178,6 +191,8 @@ constexpr bool reject_noexcept_overrides() {
     static_assert(!requires(Impl& p) { { p.purge() } noexcept; },
                   "Whitelist::purge override must not be noexcept (see qmilter/sdk/guard.hpp)");
   } else if constexpr (std::is_base_of_v<Action, Impl>) {
+    static_assert(requires(Impl& p, const MessageView& m) { p.decide(m); },
+                  "Action::decide override must be public (see qmilter/sdk/guard.hpp)");
     static_assert(!requires(Impl& p, const MessageView& m) { { p.decide(m) } noexcept; },
                   "Action::decide override must not be noexcept (see qmilter/sdk/guard.hpp)");
   }

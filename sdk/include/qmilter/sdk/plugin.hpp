@@ -103,6 +103,10 @@ template <class Impl>
 class FactoryFor final : public Factory<interface_of<Impl>> {
   using Interface = interface_of<Impl>;
   static_assert(reject_noexcept_overrides<Impl>());
+  // Both run inside the guard below; declared noexcept, a throw would end the daemon there.
+  static_assert(!noexcept(Impl::option_schema()), "option_schema() must not be noexcept (see qmilter/sdk/guard.hpp)");
+  static_assert(!noexcept(Impl::create(std::declval<const Options&>(), std::declval<const PluginContext&>())),
+                "create() must not be noexcept (see qmilter/sdk/guard.hpp)");
 
  public:
   Result<std::vector<OptionSpec>> options() const noexcept override {
