@@ -6,6 +6,7 @@
 
 #include "core/config/config.hpp"
 #include "core/config/config_error.hpp"
+#include "core/config/option_values.hpp"
 #include "test_files.hpp"
 
 namespace qmilter::core {
@@ -250,6 +251,32 @@ TEST_F(ConfigLoaderTest, EachOptionSchemaMistakeIsRefusedNamingPluginFileAndOpti
     EXPECT_NE(error.find(plugin), std::string::npos) << error;
     EXPECT_NE(error.find(reason), std::string::npos) << error;
   }
+}
+
+// The mistakes a schema can make on its own, one entry each, straight against the check the
+// loader runs (the fixture plugins above show that its findings reach the admin).
+TEST(SchemaMistakes, EachMistakeIsNamedWithItsOption) {
+  using sdk::OptionSpec;
+  using sdk::OptionType;
+  const std::pair<std::vector<OptionSpec>, const char*> cases[] = {
+      {{{"limit", OptionType::string, false, "", "bounded text", 1, 9}}, "option 'limit': min/max on a non-integer option"},
+      {{{"limit", OptionType::integer, false, "", "upside down", 9, 1}}, "option 'limit': min is greater than max"},
+      {{{"mode", OptionType::integer, false, "", "picky", std::vector<std::string>{"a", "b"}}},
+       "option 'mode': choices on a non-string option"},
+      {{{"twice", OptionType::string, false, "", "one"}, {"twice", OptionType::string, false, "", "two"}},
+       "option 'twice': declared twice"},
+      {{{"needed", OptionType::string, true, "x", "required yet defaulted"}},
+       "option 'needed': a required option cannot have a default"},
+      {{{"limit", OptionType::integer, false, "10", "default too big", 1, 9}}, "option 'limit': default "},
+      {{{"mode", OptionType::string, false, "c", "default not a choice", std::vector<std::string>{"a", "b"}}},
+       "option 'mode': default "},
+  };
+  for (const auto& [schema, reason] : cases) {
+    auto mistakes = schema_mistakes(schema);
+    ASSERT_EQ(mistakes.size(), 1u) << reason;
+    EXPECT_EQ(mistakes[0].rfind(reason, 0), 0u) << mistakes[0];
+  }
+  EXPECT_TRUE(schema_mistakes({{"fine", OptionType::integer, false, "5", "in range", 1, 9}}).empty());
 }
 
 TEST_F(ConfigLoaderTest, TwoPluginsDeclaringOneOptionDifferentlyAreRefused) {
