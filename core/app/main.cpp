@@ -42,9 +42,9 @@ int list_plugins(const std::vector<std::string>& files) {
   std::cout << "plugins in " << dirs << ":\n";
   std::vector<core::RefusedPlugin> refused = scan.refused;
   for (const core::LoadedPlugin* plugin : scan.plugins) {
-    std::vector<std::string> mistakes = core::schema_mistakes(plugin->options);
-    if (!mistakes.empty()) {
-      refused.push_back({plugin->file, plugin->file.string() + ": bad option schema: " + mistakes.front()});
+    std::vector<std::string> problems = core::plugin_schema_problems(plugin->options);
+    if (!problems.empty()) {
+      refused.push_back({plugin->file, plugin->file.string() + ": bad option schema: " + problems.front()});
       continue;
     }
     std::cout << "  " << core::kind_name(plugin->kind) << " " << plugin->name << " " << plugin->version << " — "

@@ -89,6 +89,10 @@ std::shared_ptr<const Config> load_config(const LoadRequest& request);
 // directory), for listing plugins when the rest of the config may not load. Throws ConfigError.
 std::vector<std::string> configured_plugin_path(const LoadRequest& request);
 
+// What is wrong with a plugin's option schema on its own or beside the core's options (the
+// loader refuses such a plugin; qmilter -l lists it as refused).
+std::vector<std::string> plugin_schema_problems(const std::vector<sdk::OptionSpec>& schema);
+
 // The core's own option schemas: [global], and each quarantine section ([global] defaults).
 const std::vector<sdk::OptionSpec>& global_options();
 const std::vector<sdk::OptionSpec>& quarantine_options();

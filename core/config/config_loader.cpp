@@ -248,13 +248,9 @@ bool is_core_option(const std::string& name) {
 void check_plugin_schema(const PluginBuild& build, const LoadedPlugin& plugin, const std::string& type_option) {
   const std::string who = std::string(kind_name(plugin.kind)) + " plugin '" + plugin.name + "' (" + plugin.file.string() + ")";
   if (!build.declared.plugins.insert(&plugin).second) return;  // checked already
-  std::vector<std::string> mistakes = schema_mistakes(plugin.options);
-  if (!mistakes.empty()) throw build.view.error(type_option, who + ": bad option schema: " + mistakes.front());
+  std::vector<std::string> problems = plugin_schema_problems(plugin.options);
+  if (!problems.empty()) throw build.view.error(type_option, who + ": bad option schema: " + problems.front());
   for (const OptionSpec& option : plugin.options) {
-    if (is_core_option(option.name)) {
-      throw build.view.error(type_option, who + ": option '" + option.name +
-                                              "' is one of qmilter's own options; a plugin cannot declare it");
-    }
     auto [it, fresh] = build.declared.options.emplace(option.name, std::make_pair(option, &plugin));
     if (!fresh && it->second.second != &plugin && !same_declaration(it->second.first, option)) {
       throw build.view.error(type_option, who + ": option '" + option.name + "' is declared differently by " +
@@ -358,6 +354,16 @@ void warn_unknown_options(const IniData& ini, const std::vector<std::string>& se
 }
 
 }  // namespace
+
+std::vector<std::string> plugin_schema_problems(const std::vector<OptionSpec>& schema) {
+  std::vector<std::string> problems = schema_mistakes(schema);
+  for (const OptionSpec& option : schema) {
+    if (is_core_option(option.name)) {
+      problems.push_back("option '" + option.name + "' is one of qmilter's own options; a plugin cannot declare it");
+    }
+  }
+  return problems;
+}
 
 const std::vector<OptionSpec>& global_options() { return global_schema(); }
 const std::vector<OptionSpec>& quarantine_options() { return quarantine_schema(); }

@@ -164,6 +164,14 @@ def test_list_plugins_names_each_refused_file_and_why(rig_dir):
     assert "whitelist_db_timeout (integer, 1 to 300, default 5)" in out, out
     assert "quarantine_file_mode (octal mode, default 0600)" in out, out
 
+    # A plugin declaring one of the core's options is refused at load, so here too.
+    core_only = os.path.join(rig_dir, "core-option-plugins")
+    os.makedirs(core_only, exist_ok=True)
+    shutil.copy(fixture_plugin("test_plugin_schema_core_option.so"), os.path.join(core_only, "core.so"))
+    result = rig.run_qmilter(["-l", "-c", write(rig_dir, "list-core.conf", rig.simple_config(plugin_dir=core_only))])
+    assert "core.so: bad option schema: option 'smtp_host' is one of qmilter's own options" in result.stdout, \
+        result.stdout
+
 
 def test_an_option_schema_that_throws_refuses_the_configuration(rig_dir):
     plugin = fixture_plugin("test_plugin_schema_throws.so")
