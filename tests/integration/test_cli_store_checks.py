@@ -6,7 +6,6 @@ smtp-sink.
 """
 
 import os
-import subprocess
 import time
 import uuid
 
@@ -20,8 +19,7 @@ TRAVERSAL_IDS = ["../etc/passwd", "/etc/passwd", "a/b", "..", ".hidden", "a b", 
 
 
 def qmilterctl(*args):
-    binary = os.path.join(rig.build_dir(), "bin", "qmilterctl")
-    return subprocess.run([binary, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    return rig.run_qmilterctl(args)
 
 
 def misbehaving_plugin() -> str:
@@ -71,8 +69,8 @@ def store(rig_dir, smtp_sink):
 
 
 def ok(proc):
-    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
-    return proc.stdout.decode()
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
 
 
 def test_purge_deletes_nothing_young_although_the_store_ignores_the_age(store):
@@ -82,7 +80,7 @@ def test_purge_deletes_nothing_young_although_the_store_ignores_the_age(store):
     proc = store.ctl("purge", "-o", "30", "-b")
     assert ok(proc).split() == ["old"]
     assert store.ids() == ["today", "young"]
-    assert "do not match the filter" in proc.stderr.decode()
+    assert "do not match the filter" in proc.stderr
     assert "find " in store.calls(), "the store was never asked: the test shows nothing"
 
 
@@ -110,7 +108,7 @@ def test_an_id_that_is_not_a_plain_name_never_reaches_the_store(store, command):
     assert store.calls() == [], "the store was asked for a refused id"
     for bad, proc in answers.items():
         assert proc.returncode == 1, (bad, proc.stdout, proc.stderr)
-        assert f"invalid quarantine id '{bad}'" in proc.stderr.decode(), proc.stderr
+        assert f"invalid quarantine id '{bad}'" in proc.stderr, proc.stderr
     assert store.ids() == ["kept"]
     # the same command with a good id does reach the store
     store.ctl(command[0], "kept", *command[1:])
@@ -144,6 +142,6 @@ def test_an_invalid_id_listed_by_the_store_stops_purge_before_it_deletes_anythin
     store.add(".hidden", "s@example.org", ["a@example.com"], OLD)
     proc = store.ctl("purge", "-o", "30")
     assert proc.returncode == 1, proc.stdout
-    assert "the store listed an invalid id '.hidden'" in proc.stderr.decode(), proc.stderr
+    assert "the store listed an invalid id '.hidden'" in proc.stderr, proc.stderr
     assert store.ids() == [".hidden", "old"]
     assert not [call for call in store.calls() if call.startswith("remove")]

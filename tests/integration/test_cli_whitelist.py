@@ -6,7 +6,6 @@ unknown whitelist command is named. No MTA needed: routing is in test_whitelist_
 
 import json
 import os
-import subprocess
 import uuid
 
 import pytest
@@ -15,9 +14,7 @@ import rig
 
 
 def qmilterctl(config, *args):
-    binary = os.path.join(rig.build_dir(), "bin", "qmilterctl")
-    return subprocess.run([binary, "-c", config, *args], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, errors="replace", timeout=60)
+    return rig.run_qmilterctl(["-c", config, *args])
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ under a running qmilter, then starts it again on the same port and data.
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 import threading
 
@@ -23,9 +22,7 @@ SENDER = "friend@partner.example"
 
 
 def qmilterctl(config_path, *args):
-    binary = os.path.join(rig.build_dir(), "bin", "qmilterctl")
-    result = subprocess.run([binary, "-c", config_path, *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, errors="replace", timeout=60)
+    result = rig.run_qmilterctl(["-c", config_path, *args])
     assert result.returncode == 0, f"qmilterctl {' '.join(args)}: {result.stderr}"
     return result.stdout
 

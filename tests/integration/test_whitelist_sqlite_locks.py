@@ -12,7 +12,6 @@ connection string: the `sqlite:///` URL (which switches the file to WAL) and a r
 import json
 import os
 import sqlite3
-import subprocess
 import threading
 import time
 
@@ -28,9 +27,7 @@ CONCURRENT = 8
 
 
 def qmilterctl(config_path, *args):
-    binary = os.path.join(rig.build_dir(), "bin", "qmilterctl")
-    result = subprocess.run([binary, "-c", config_path, *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, errors="replace", timeout=60)
+    result = rig.run_qmilterctl(["-c", config_path, *args])
     assert result.returncode == 0, f"qmilterctl {' '.join(args)}: {result.stderr}"
     return result.stdout
 

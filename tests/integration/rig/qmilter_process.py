@@ -102,6 +102,12 @@ def run_qmilter(args: Sequence[str], timeout: float = 30,
                           errors="replace", env=_env(env))
 
 
+def run_qmilterctl(args: Sequence[str], timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run the built qmilterctl with `args` to completion; text stdout/stderr in the result."""
+    return subprocess.run([os.path.join(build_dir(), "bin", "qmilterctl"), *args], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=timeout, text=True, errors="replace")
+
+
 def _env(extra: Optional[Dict[str, str]]) -> Dict[str, str]:
     env = dict(os.environ)
     env.update(extra or {})
