@@ -9,6 +9,7 @@
 #include "core/cli/cli_context.hpp"
 #include "core/cli/quarantine_commands.hpp"
 #include "core/cli/unknown_command.hpp"
+#include "core/cli/web_commands.hpp"
 #include "core/cli/whitelist_commands.hpp"
 #include "core/log/log_sink.hpp"
 
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   register_quarantine_commands(app, context);
   register_whitelist_commands(app, context);
+  register_web_commands(app, context);
   // Configure logging before any command callback loads plugins.
   app.parse_complete_callback([&context] { qmilter::core::log::configure({context.debug, false, "qmilterctl"}); });
 
