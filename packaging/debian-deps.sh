@@ -8,7 +8,8 @@ build_pkgs="cmake g++ make pkg-config libmilter-dev libboost-dev libboost-filesy
   libpcre2-dev libssl-dev libmicrohttpd-dev nlohmann-json3-dev libcli11-dev libxml2-dev libetpan-dev unixodbc-dev
   unixodbc odbcinst libsqliteodbc libsqlite3-dev libgtest-dev libgmock-dev"
 test_pkgs="postfix miltertest swaks sqlite3 postgresql odbc-postgresql mariadb-server
-  odbc-mariadb rpm rpm2cpio cpio systemd openssl e2fsprogs python3 python3-pytest libclang-rt-14-dev clang-14 valgrind iproute2"
+  odbc-mariadb rpm rpm2cpio cpio systemd openssl e2fsprogs python3 python3-pytest libclang-rt-14-dev clang-14 valgrind iproute2
+  faketime chromium"
 case "$want" in
   build) pkgs=$build_pkgs ;;
   test) pkgs="$build_pkgs $test_pkgs" ;;

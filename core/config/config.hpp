@@ -63,6 +63,7 @@ struct WebSettings {
   std::string secret_file;  // "" = none configured
   std::int64_t link_days = 14;
   std::int64_t post_limit = 30;          // POSTs per client address per minute
+  std::int64_t client_timeout = 15;      // seconds of silence before a connection is closed
   std::shared_ptr<const std::string> key;  // the secret, loaded when secret_file is set
 };
 

@@ -49,6 +49,8 @@ const std::vector<OptionSpec>& global_schema() {
       {"web_link_days", OptionType::integer, false, "14", "Days a link in a notification works", 1, 3650},
       {"web_post_limit", OptionType::integer, false, "30",
        "Actions (POST requests) qmilter-web takes per client address per minute", 1, 100000},
+      {"web_client_timeout", OptionType::integer, false, "15",
+       "Seconds qmilter-web waits for a client that sends nothing before it closes the connection", 1, 3600},
   };
   return schema;
 }
@@ -269,11 +271,12 @@ WebSettings read_web_settings(const SectionView& global) {
   web.secret_file = global.get_as<std::string>(spec(global_schema(), "web_secret_file"));
   web.link_days = global.get_as<std::int64_t>(spec(global_schema(), "web_link_days"));
   web.post_limit = global.get_as<std::int64_t>(spec(global_schema(), "web_post_limit"));
-  while (!web.base_url.empty() && web.base_url.back() == '/') web.base_url.pop_back();
+  web.client_timeout = global.get_as<std::int64_t>(spec(global_schema(), "web_client_timeout"));
   if (!web.base_url.empty()) {
     if (auto problem = base_url_problem(web.base_url)) {
       throw global.error("web_base_url", "'" + web.base_url + "' " + *problem);
     }
+    while (web.base_url.back() == '/') web.base_url.pop_back();  // the host check keeps "x://h"
     if (web.secret_file.empty()) throw global.error("web_base_url", "links need web_secret_file to sign them");
   }
   if (!web.secret_file.empty()) {

@@ -36,8 +36,11 @@ int serve(std::shared_ptr<const core::Config> config, const web::ListenAddress& 
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
+  web::ServerLimits limits;
+  limits.idle_timeout_seconds = static_cast<unsigned>(config->web.client_timeout);
   auto service = std::make_shared<web::WebService>(std::move(config));
-  auto server = web::HttpServer::start(address, [service](const web::Request& r) { return service->handle(r); });
+  auto server =
+      web::HttpServer::start(address, [service](const web::Request& r) { return service->handle(r); }, limits);
   if (!server.ok()) {
     core::log::error("", "qmilter-web: " + server.error().message);
     return 1;
