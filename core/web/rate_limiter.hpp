@@ -1,6 +1,7 @@
 // How many actions one client address may take: a token bucket per address that holds
 // `per_minute` tokens and refills at that rate. Memory stays bounded whatever the number of
-// addresses: buckets that are full again are forgotten. Thread-safe.
+// addresses: buckets that are full again are forgotten, and a flood of addresses resets
+// them all. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -30,6 +31,7 @@ class RateLimiter {
   const double per_minute_;
   std::mutex mutex_;
   std::unordered_map<std::string, Bucket> buckets_;
+  std::size_t next_prune_ = 10000;  // map size at which full buckets are next dropped
 };
 
 }  // namespace qmilter::web
