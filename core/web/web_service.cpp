@@ -89,10 +89,12 @@ bool can_whitelist(const core::Quarantine& quarantine, const sdk::StoredEntry& e
          !sdk::whitelist_entry_problem(entry.mailfrom);
 }
 
-void log_action(const Request& request, const sdk::StoredEntry& entry,
-                const std::string& quarantine, const std::string& recipient, std::string_view what) {
-  core::log::info(entry.queue_id, "qmilter-web: quarantine '" + quarantine + "', entry '" + entry.id + "', recipient <" +
-                                      recipient + ">, client " + request.client + ": " + std::string(what));
+// One line per action, naming what the admin needs to find it again.
+void log_action(const Request& request, const sdk::StoredEntry& entry, const std::string& quarantine,
+                const std::string& recipient, std::string_view what, sdk::LogLevel level = sdk::LogLevel::info) {
+  core::log::write(level, entry.queue_id, "qmilter-web: quarantine '" + quarantine + "', entry '" + entry.id +
+                                              "', recipient <" + recipient + ">, client " + request.client + ": " +
+                                              std::string(what));
 }
 
 }  // namespace
@@ -203,6 +205,9 @@ Response WebService::act(const Link& link, const Request& request) {
   }
   auto action = form->find("action");
   if (action == form->end()) return bad_request("No action was chosen.");
+  if (action->second != "release" && action->second != "delete" && action->second != "whitelist") {
+    return bad_request("Unknown action.");
+  }
 
   // One action at a time, on the entry as it is now: a second click finds the recipient gone.
   std::lock_guard lock(action_mutex_);
@@ -213,9 +218,6 @@ Response WebService::act(const Link& link, const Request& request) {
   }
   const bool held = entry.ok() && std::find(entry.value().recipients.begin(), entry.value().recipients.end(),
                                             link.claim.recipient) != entry.value().recipients.end();
-  if (action->second != "release" && action->second != "delete" && action->second != "whitelist") {
-    return bad_request("Unknown action.");
-  }
   if (!held) {
     core::log::info("", "qmilter-web: quarantine '" + link.quarantine->name + "', entry '" + link.claim.id +
                             "', recipient <" + link.claim.recipient + ">, client " + request.client + ": " +
@@ -234,7 +236,8 @@ Response WebService::release(const Link& link, const Request& request, const sdk
   admin::ReleaseOutcome outcome = admin::release_to(quarantine, entry, recipient, left);
   if (!outcome.delivered) {
     log_action(request, entry, quarantine.name, recipient,
-               "release failed through " + outcome.relay + ": " + outcome.reply + "; the entry is kept");
+               "release failed through " + outcome.relay + ": " + outcome.reply + "; the entry is kept",
+               sdk::LogLevel::warning);
     return unavailable();
   }
   if (!outcome.removed.ok()) {
