@@ -197,7 +197,9 @@ Response WebService::show(const Link& link) const {
 }
 
 Response WebService::act(const Link& link, const Request& request) {
-  auto form = parse_form(request.body);
+  // The page's forms send exactly this; anything else is not one of them.
+  const bool urlencoded = request.content_type.rfind("application/x-www-form-urlencoded", 0) == 0;
+  auto form = urlencoded ? parse_form(request.body) : std::nullopt;
   if (!form) return bad_request("The form could not be read.");
   auto csrf = form->find("csrf");
   if (csrf == form->end() || !links::csrf_matches(*config_->web.key, link.token, csrf->second)) {

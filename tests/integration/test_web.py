@@ -256,6 +256,8 @@ def test_csrf_missing_wrong_or_from_another_link_is_refused(postfix, smtp_sink, 
     page_a = web.get(links[a])[2]
     assert web.post(links[a], {"csrf": rig.csrf_of(page_a), "action": "explode"})[0] == 400
     assert web.post(links[a], {"csrf": rig.csrf_of(page_a)})[0] == 400
+    body = f"csrf={rig.csrf_of(page_a)}&action=release".encode()
+    assert web.request("POST", links[a], body, {"Content-Type": "text/plain"})[0] == 400
     time.sleep(1)
     assert released_to(smtp_sink, a) == [] and released_to(smtp_sink, b) == []
     assert s.recipients(qid) == [a, b]
