@@ -211,12 +211,14 @@ sfsistat on_eoh(SMFICTX* ctx) {
       message.keep_body(c->config->body_memory_limit, c->config->spool_dir);
       return SMFIS_CONTINUE;
     }
-    // Nothing to keep: decide now. Only removing recipients has to wait for end of message.
+    // Nothing to keep: decide now. Removing recipients and holding the message have to wait
+    // for end of message (libmilter allows both only there).
     auto outcome = carry_out(*c->config, *message.evaluation, message);
     if (!outcome.ok()) return tempfail(ctx, message.queue_id(), outcome.error().message);
     for (const std::string& line : outcome.value().log_lines) log::info(message.queue_id(), line);
     message.outcome = std::move(outcome).value();
-    if (!message.outcome->disposition.remove.empty()) return SMFIS_CONTINUE;
+    const Disposition& disposition = message.outcome->disposition;
+    if (!disposition.remove.empty() || disposition.verdict.kind == sdk::Verdict::Kind::hold) return SMFIS_CONTINUE;
     return apply_verdict(ctx, message.outcome->disposition.verdict, message.queue_id());
   } catch (const std::exception& e) {
     return tempfail(ctx, message.queue_id(), e.what());
