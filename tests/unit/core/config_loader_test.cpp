@@ -218,7 +218,7 @@ TEST_F(ConfigLoaderTest, UnknownPluginErrorListsTheAvailableOnes) {
       << storage_error;
   std::string error = error_of(kGlobal + spam_with("action", "bounce"));
   EXPECT_NE(error.find("no action plugin named 'bounce'"), std::string::npos) << error;
-  EXPECT_NE(error.find("accept, discard, reject"), std::string::npos) << error;
+  EXPECT_NE(error.find("accept, discard, hold, reject, tempfail"), std::string::npos) << error;
 }
 
 TEST_F(ConfigLoaderTest, PluginOfTheWrongKindIsRefused) {
