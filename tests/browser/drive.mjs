@@ -67,7 +67,7 @@ async function visit(page, url) {
   const seen = watch(page);
   const response = await page.goto(url, { waitUntil: "load", timeout: 30000 });
   // Give anything scheduled (timers, meta refresh, lazy loads) a moment to show itself.
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  await new Promise((resolve) => setTimeout(resolve, 50));
   const h1 = await page.$eval("h1", (e) => e.textContent).catch(() => null);
   return {
     url,

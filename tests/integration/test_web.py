@@ -10,6 +10,7 @@ another link, rate limiting, oversize and slow requests, the relay and the store
 the configuration checks of qmilter-web -t and qmilter -t.
 """
 
+import base64
 import email
 import email.policy
 import json
@@ -225,6 +226,26 @@ def test_an_expired_link_is_gone(postfix, smtp_sink, start_qmilter, smtp, setup)
     fresh = s.link(qid, a, "--days", "1")
     assert web.get(fresh)[0] == 200
     assert s.recipients(qid) == [a]
+
+
+def test_the_documented_token_format_is_what_qmilter_web_verifies(postfix, smtp_sink, start_qmilter, smtp, setup):
+    s = setup()
+    start_qmilter(s.config)
+    web = s.start_web()
+    a = rig.unique_address()
+    qid, links = quarantine_spam(smtp, smtp_sink, s, [a])
+    expires = int(time.time()) + 3600
+    made = rig.make_token(s.secret, "spam", qid, a, expires)
+    assert web.get("/m/" + made)[0] == 200
+    issued = links[a].rsplit("/", 1)[1]
+    # The notification's token decodes to the same fields (its expiry is web_link_days away).
+    raw = base64.urlsafe_b64decode(issued + "=" * (-len(issued) % 4))
+    assert raw[0] == 1 and raw[9:].startswith(bytes([4]) + b"spam" + bytes([len(qid)]) + qid.encode())
+    days = (int.from_bytes(raw[1:9], "big") - time.time()) / 86400
+    assert 13.9 < days <= 14
+    assert issued == rig.make_token(s.secret, "spam", qid, a, int.from_bytes(raw[1:9], "big"))
+    assert web.get("/m/" + rig.make_token(s.secret, "spam", qid, a, int(time.time()) - 1))[0] == 410
+    assert web.get("/m/" + rig.make_token(s.secret, "other", qid, a, expires))[0] == 404
 
 
 def test_a_recipient_no_longer_held_gets_gone(postfix, smtp_sink, start_qmilter, smtp, setup):

@@ -7,8 +7,12 @@ raises on 4xx/5xx, which is what most of these tests look at).
     status, headers, body = web.post(path, {"csrf": ..., "action": "release"})
 """
 
+import base64
+import hashlib
+import hmac
 import http.client
 import os
+import struct
 import re
 import signal
 import subprocess
@@ -37,6 +41,20 @@ def run_web(args: List[str], timeout: float = 30) -> subprocess.CompletedProcess
 def links_in(text: str) -> List[str]:
     """Every qmilter-web link in a notification's HTML (entities as the template writes them)."""
     return [link.replace("&amp;", "&") for link in LINK.findall(text)]
+
+
+def make_token(secret_path: str, quarantine: str, entry_id: str, recipient: str, expires: int) -> str:
+    """A link token made the way qmilter-web(8) documents it, independently of the C++ code:
+    version 1, expiry (8 bytes big-endian), three length-prefixed fields, HMAC-SHA256 under
+    the secret file's whole content with the label "qmilter-web link\n", base64url."""
+    with open(secret_path, "rb") as f:
+        key = f.read()
+    payload = b"\x01" + struct.pack(">Q", expires)
+    for field in (quarantine, entry_id, recipient):
+        data = field.encode()
+        payload += bytes([len(data)]) + data
+    mac = hmac.new(key, b"qmilter-web link\n" + payload, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(payload + mac).rstrip(b"=").decode()
 
 
 def csrf_of(page: str) -> str:
