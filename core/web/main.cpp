@@ -1,6 +1,7 @@
 // qmilter-web: the recipients' HTTP service. Loads the same configuration and plugins as
 // qmilterctl (admin role), serves <web_base_url>/m/<token> on web_listen until SIGTERM or
-// SIGINT. -t checks the configuration, the secret and the listen address, and exits.
+// SIGINT; SIGHUP reloads the configuration. -t checks the configuration, the secret and the
+// listen address, and exits.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -27,7 +28,8 @@ std::shared_ptr<const core::Config> load(const std::vector<std::string>& files, 
   return config;
 }
 
-int serve(std::shared_ptr<const core::Config> config, const web::ListenAddress& address) {
+int serve(const std::vector<std::string>& files, std::shared_ptr<const core::Config> config,
+          const web::ListenAddress& address) {
   // Blocked before any thread starts, so that every thread inherits the mask and sigwait
   // below is the only place these arrive.
   sigset_t signals;
@@ -50,8 +52,15 @@ int serve(std::shared_ptr<const core::Config> config, const web::ListenAddress& 
     int received = 0;
     sigwait(&signals, &received);
     if (received == SIGHUP) {
-      core::log::warning("", "qmilter-web: SIGHUP: the configuration is read at start only; restart qmilter-web to "
-                             "apply changes");
+      // A bad configuration is refused and the running one kept, as qmilter does.
+      try {
+        auto reloaded = load(files, sdk::Role::admin);
+        for (const std::string& warning : reloaded->warnings) core::log::warning("", warning);
+        service->replace_config(std::move(reloaded));
+        core::log::info("", "qmilter-web: configuration reloaded (web_listen and web_post_limit apply at restart)");
+      } catch (const std::exception& e) {
+        core::log::error("", std::string("qmilter-web: reload refused, the running configuration is kept: ") + e.what());
+      }
       continue;
     }
     break;
@@ -96,7 +105,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   try {
-    return serve(std::move(config), address.value());
+    return serve(files, std::move(config), address.value());
   } catch (const std::exception& e) {
     core::log::error("", std::string("qmilter-web: ") + e.what());
     return 1;

@@ -15,9 +15,10 @@
 namespace qmilter::web {
 
 struct WebService::Link {
+  std::shared_ptr<const core::Config> config;  // the generation the request started on
   std::string token;
   links::LinkClaim claim;
-  const core::Quarantine* quarantine = nullptr;
+  const core::Quarantine* quarantine = nullptr;  // in *config
 };
 
 namespace {
@@ -100,7 +101,9 @@ void log_action(const Request& request, const sdk::StoredEntry& entry, const std
 }  // namespace
 
 WebService::WebService(std::shared_ptr<const core::Config> config)
-    : config_(std::move(config)), post_limiter_(config_->web.post_limit) {}
+    : config_(std::move(config)), post_limiter_(config_.load()->web.post_limit) {}
+
+void WebService::replace_config(std::shared_ptr<const core::Config> config) { config_.store(std::move(config)); }
 
 Response WebService::handle(const Request& request) {
   const bool reading = request.method == "GET" || request.method == "HEAD";
@@ -134,7 +137,8 @@ Response WebService::handle(const Request& request) {
 
 std::variant<WebService::Link, Response> WebService::resolve(const std::string& token) const {
   const auto now = static_cast<std::int64_t>(std::time(nullptr));
-  links::Verification verified = links::verify_token(*config_->web.key, token, now);
+  std::shared_ptr<const core::Config> config = config_.load();
+  links::Verification verified = links::verify_token(*config->web.key, token, now);
   if (!verified.claim) {
     if (verified.problem == links::TokenProblem::expired) {
       return notice(410, "This link has expired",
@@ -143,8 +147,8 @@ std::variant<WebService::Link, Response> WebService::resolve(const std::string& 
     }
     return forged();
   }
-  Link link{token, std::move(*verified.claim), nullptr};
-  link.quarantine = config_->find(link.claim.quarantine);
+  Link link{config, token, std::move(*verified.claim), nullptr};
+  link.quarantine = config->find(link.claim.quarantine);
   if (!link.quarantine) {
     core::log::warning("", "qmilter-web: a valid link names quarantine '" + link.claim.quarantine +
                                "', which this configuration does not have");
@@ -189,7 +193,7 @@ Response WebService::show(const Link& link) const {
   if (page.date.empty()) page.date = utc_time(held.date);
   page.matched = matched_header(quarantine, held);
   page.preview_html = mime::make_preview(raw, images_removed, max_preview_bytes).html;
-  page.csrf = links::csrf_value(*config_->web.key, link.token);
+  page.csrf = links::csrf_value(*link.config->web.key, link.token);
   page.can_whitelist = can_whitelist(quarantine, held);
   Response response;
   response.body = render_message_page(page);
@@ -202,7 +206,7 @@ Response WebService::act(const Link& link, const Request& request) {
   auto form = urlencoded ? parse_form(request.body) : std::nullopt;
   if (!form) return bad_request("The form could not be read.");
   auto csrf = form->find("csrf");
-  if (csrf == form->end() || !links::csrf_matches(*config_->web.key, link.token, csrf->second)) {
+  if (csrf == form->end() || !links::csrf_matches(*link.config->web.key, link.token, csrf->second)) {
     return notice(403, "This form is not valid", "Open the link from your notification again and use its buttons.");
   }
   auto action = form->find("action");

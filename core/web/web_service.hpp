@@ -8,9 +8,12 @@
 // or relay is down (nothing is changed, the message stays). Details go to the log.
 //
 // Thread-safe: the server calls handle() from a thread per connection. Actions run one at a
-// time, each re-reading the entry first, so two clicks on Release deliver once.
+// time, each re-reading the entry first, so two clicks on Release deliver once. A new
+// configuration (SIGHUP) serves the requests that start after it; one that started before
+// finishes on the old one, which lives as long as such a request.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -31,6 +34,9 @@ class WebService {
 
   Response handle(const Request& request);
 
+  // A reloaded configuration, with the web secret (web_post_limit keeps its first value).
+  void replace_config(std::shared_ptr<const core::Config> config);
+
  private:
   struct Link;  // a verified token and what it names
   std::variant<Link, Response> resolve(const std::string& token) const;
@@ -40,7 +46,7 @@ class WebService {
   Response remove(const Link& link, const Request& request, const sdk::StoredEntry& entry);
   Response whitelist_and_release(const Link& link, const Request& request, const sdk::StoredEntry& entry);
 
-  std::shared_ptr<const core::Config> config_;
+  std::atomic<std::shared_ptr<const core::Config>> config_;
   RateLimiter post_limiter_;
   std::mutex action_mutex_;
 };

@@ -127,6 +127,7 @@ def test_web_unit_runs_qmilter_web_as_qmilter_after_a_check():
     assert single(service, "User") == "qmilter" and single(service, "Group") == "qmilter"
     assert single(service, "ExecStartPre") == "/usr/sbin/qmilter-web -t -c /etc/qmilter/qmilter.conf"
     assert single(service, "ExecStart") == "/usr/sbin/qmilter-web -c /etc/qmilter/qmilter.conf"
+    assert re.fullmatch(r"(/usr)?/bin/kill -HUP \$MAINPID", single(service, "ExecReload"))
     assert parse_unit(WEB_UNIT_FILE)["Install"] == [("WantedBy", "multi-user.target")]
 
 

@@ -16,6 +16,7 @@ import email.policy
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -386,6 +387,32 @@ def test_oversize_and_slow_requests_are_cut_off(smtp_sink, setup):
         assert slow.recv(1024) == b""
         assert time.monotonic() - started < 8
     assert web.get("/healthz")[0] == 200
+
+
+def test_sighup_reloads_and_a_bad_configuration_is_refused(postfix, smtp_sink, start_qmilter, smtp, setup):
+    s = setup()
+    start_qmilter(s.config)
+    web = s.start_web()
+    a = rig.unique_address()
+    qid, links = quarantine_spam(smtp, smtp_sink, s, [a])
+    assert web.get(links[a])[0] == 200
+    # A new secret: every old link stops working, links made with the new one work.
+    os.unlink(s.secret)
+    assert rig.run_qmilterctl(["-c", s.config, "web", "secret"]).returncode == 0
+    mark = web.log.mark()
+    web.proc.send_signal(signal.SIGHUP)
+    web.log.wait_for("configuration reloaded", since=mark)
+    assert web.get(links[a])[0] == 403
+    fresh = s.link(qid, a)
+    assert web.get(fresh)[0] == 200
+    # A broken configuration is refused; the running one keeps serving.
+    s.sections["global"]["web_secret_file"] = os.path.join(s.base, "missing.secret")
+    rig.write_config(s.config, s.sections)
+    mark = web.log.mark()
+    web.proc.send_signal(signal.SIGHUP)
+    web.log.wait_for(r"reload refused, the running configuration is kept: .*missing\.secret", since=mark)
+    assert web.get(fresh)[0] == 200
+    assert web.running()
 
 
 def test_configuration_checks(smtp_sink, setup):
