@@ -296,13 +296,11 @@ bool is_core_option(const std::string& name) {
   return false;
 }
 
-// A plugin whose schema is wrong is the plugin author's mistake: refuse it naming its file
-// and the option, before any value of the admin's is read.
+// Two plugins in one configuration must mean the same by an option name. (A schema wrong on
+// its own never gets here: the registry refuses that plugin, naming its file and the option.)
 void check_plugin_schema(const PluginBuild& build, const LoadedPlugin& plugin, const std::string& type_option) {
   const std::string who = std::string(kind_name(plugin.kind)) + " plugin '" + plugin.name + "' (" + plugin.file.string() + ")";
   if (!build.declared.plugins.insert(&plugin).second) return;  // checked already
-  std::vector<std::string> problems = plugin_schema_problems(plugin.options);
-  if (!problems.empty()) throw build.view.error(type_option, who + ": bad option schema: " + problems.front());
   for (const OptionSpec& option : plugin.options) {
     auto [it, fresh] = build.declared.options.emplace(option.name, std::make_pair(option, &plugin));
     if (!fresh && it->second.second != &plugin && !same_declaration(it->second.first, option)) {
@@ -470,7 +468,8 @@ std::shared_ptr<const Config> load_config(const LoadRequest& request) {
 
   config->web = read_web_settings(global);
 
-  PluginRegistry registry(std::vector<fs::path>(config->plugin_path.begin(), config->plugin_path.end()));
+  PluginRegistry registry(std::vector<fs::path>(config->plugin_path.begin(), config->plugin_path.end()),
+                          plugin_schema_problems);
   Declarations declared;
   for (std::size_t i = 0; i < names.size(); ++i) {
     config->quarantines.push_back(build_quarantine(names[i], i, ini, *config, registry, request.role, declared));
