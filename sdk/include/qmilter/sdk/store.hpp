@@ -73,7 +73,8 @@ class QuarantineStore {
   // Stores the message for these recipients and returns its id ("" when nothing is kept).
   // Must be durable when it returns: the host answers the MTA right after. Called from
   // many threads at once; each call returns an id no other entry has, and that passes
-  // entry_id_problem() (else qmilterctl cannot name the entry).
+  // entry_id_problem() (else qmilterctl cannot name the entry). The host checks that: any
+  // other id is a store failure (TEMPFAIL, logged), and nobody is notified with it.
   virtual Result<std::string> store(const MessageView& message, const std::vector<std::string>& recipients,
                                     const Match& match) = 0;
 
