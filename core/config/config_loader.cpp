@@ -31,15 +31,15 @@ using sdk::OptionType;
 // Options the core itself reads from [global].
 const std::vector<OptionSpec>& global_schema() {
   static const std::vector<OptionSpec> schema{
-      {"quarantines", OptionType::list, true, "", "Ordered, comma-separated list of active quarantines"},
+      {"quarantines", OptionType::list, true, "", "Comma-separated list of the active quarantines, in precedence order"},
       {"preferred_quarantine_action", OptionType::string, true, "",
        "first or last", {"first", "last"}},
-      {"socket", OptionType::string, false, "", "libmilter socket (unix:/path, inet:port@host); -s overrides"},
+      {"socket", OptionType::string, false, "", "Where to listen (unix:/path, inet:port@host); qmilter -s overrides it"},
       {"socket_mode", OptionType::octal_mode, false, "0660", "Permissions of a unix socket"},
-      {"plugin_dir", OptionType::path, false, "", "Where plugins are looked up by name, before the built-in ones"},
-      {"state_dir", OptionType::path, false, "/var/lib/qmilter", "Durable plugin state (outboxes)"},
-      {"spool_dir", OptionType::path, false, "", "Where large bodies spill to (default: $TMPDIR or /tmp)"},
-      {"body_memory_limit", OptionType::integer, false, "1048576", "Body bytes kept in memory per message", 0},
+      {"plugin_dir", OptionType::path, false, "", "Directory of the plugins loaded by name, searched before the built-in plugins"},
+      {"state_dir", OptionType::path, false, "/var/lib/qmilter", "Where plugins keep durable state, such as the notification outbox"},
+      {"spool_dir", OptionType::path, false, "", "Where message bodies larger than body_memory_limit are spooled (default $TMPDIR or /tmp)"},
+      {"body_memory_limit", OptionType::integer, false, "1048576", "Body bytes per message kept in memory before spooling", 0},
       {"regex_time_limit", OptionType::integer, false, "2000",
        "Milliseconds all quarantine regexes together may spend on one message", 1, 3'600'000},
       {"web_listen", OptionType::string, false, "127.0.0.1:8025", "Where qmilter-web listens (host:port, [v6]:port)"},
@@ -58,22 +58,22 @@ const std::vector<OptionSpec>& global_schema() {
 // Options the core reads from each quarantine section ([global] gives defaults).
 const std::vector<OptionSpec>& quarantine_schema() {
   static const std::vector<OptionSpec> schema{
-      {"regex", OptionType::string, true, "", "Python regex tested against each header as 'Name: value'"},
+      {"regex", OptionType::string, true, "", "Regular expression in Python syntax, searched in \"Name: value\" of each header"},
       // PCRE2 takes a 32-bit limit.
-      {"regex_match_limit", OptionType::integer, false, "1000000", "PCRE2 backtracking steps per header", 1,
+      {"regex_match_limit", OptionType::integer, false, "1000000", "PCRE2 backtracking steps one header may cost", 1,
        4294967295},
       {"regex_depth_limit", OptionType::integer, false, "1000000",
-       "PCRE2 backtracking depth per header (interpreter; the JIT has its own stack)", 1, 4294967295},
+       "PCRE2 backtracking depth of the interpreter (the JIT uses an 8 MB stack per thread)", 1, 4294967295},
       {"regex_failure_action", OptionType::string, false, "tempfail",
-       "When the regex cannot decide a header: tempfail, or match (the quarantine takes the message)",
+       "What a header means that the regex cannot decide",
        {"tempfail", "match"}},
-      {"quarantine_type", OptionType::string, true, "", "Storage plugin: name or path to a .so"},
-      {"action", OptionType::string, true, "", "Action plugin: name or path to a .so"},
-      {"notification_type", OptionType::string, true, "", "Notification plugin: name or path to a .so"},
-      {"whitelist_type", OptionType::string, true, "", "Whitelist plugin: name or path to a .so"},
-      {"smtp_host", OptionType::string, true, "", "SMTP server for releases and notifications"},
-      {"smtp_port", OptionType::integer, true, "", "Its port", 1, 65535},
-      {"ignore_hosts", OptionType::list, false, "", "Clients (IPs, CIDR networks) this quarantine ignores"},
+      {"quarantine_type", OptionType::string, true, "", "The storage plugin, by name or the path of its .so"},
+      {"action", OptionType::string, true, "", "The action plugin, by name or the path of its .so"},
+      {"notification_type", OptionType::string, true, "", "The notification plugin, by name or the path of its .so"},
+      {"whitelist_type", OptionType::string, true, "", "The whitelist plugin, by name or the path of its .so"},
+      {"smtp_host", OptionType::string, true, "", "Where notifications and released messages are sent"},
+      {"smtp_port", OptionType::integer, true, "", "The port of smtp_host", 1, 65535},
+      {"ignore_hosts", OptionType::list, false, "", "IPv4/IPv6 addresses or CIDR networks whose mail this quarantine does not look at"},
   };
   return schema;
 }

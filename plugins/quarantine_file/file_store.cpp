@@ -94,8 +94,8 @@ bool contains(const std::vector<std::string>& values, const std::string& value) 
 std::vector<sdk::OptionSpec> FileStore::option_schema() {
   return {
       {"quarantine_directory", sdk::OptionType::path, true, "",
-       "Directory that holds the quarantined messages (must exist and be writable)"},
-      {"quarantine_file_mode", sdk::OptionType::octal_mode, false, "0600", "Permission bits of the stored files"},
+       "Where the messages go: it must exist and be writable"},
+      {"quarantine_file_mode", sdk::OptionType::octal_mode, false, "0600", "Permissions of the stored files, whatever the umask"},
   };
 }
 

@@ -168,8 +168,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "%F:12: [spam] action: option set twice in one file"},
         Refusal{"NoGlobal", kQuarantine, "%F: section [global] missing"},
         Refusal{"NoQuarantines", "[global]\npreferred_quarantine_action = first\n" + kQuarantine,
-                "%F: [global] quarantines: mandatory option missing (Ordered, comma-separated list of active "
-                "quarantines)"},
+                "%F: [global] quarantines: mandatory option missing (Comma-separated list of the active "
+                "quarantines, in precedence order)"},
         Refusal{"EmptyQuarantines", "[global]\nquarantines = ,\npreferred_quarantine_action = first\n",
                 "%F:2: [global] quarantines: no active quarantine listed"},
         Refusal{"DuplicateQuarantine", "[global]\nquarantines = spam, spam\npreferred_quarantine_action = first\n" + kQuarantine,
@@ -181,8 +181,8 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"BadPreference", "[global]\nquarantines = spam\npreferred_quarantine_action = middle\n" + kQuarantine,
                 "%F:3: [global] preferred_quarantine_action: 'middle' is neither 'first' nor 'last'"},
         Refusal{"MissingRegex", kGlobal + "[spam]\nquarantine_type = none\n",
-                "%F: [spam] regex: mandatory option missing (Python regex tested against each header as 'Name: "
-                "value')"},
+                "%F: [spam] regex: mandatory option missing (Regular expression in Python syntax, searched in "
+                "\"Name: value\" of each header)"},
         Refusal{"BadRegex", kGlobal + spam_with("regex", "(unclosed"),
                 "%F:5: [spam] regex: invalid regex at offset 9: missing closing parenthesis"},
         Refusal{"BadIgnoreHosts", kGlobal + spam_with("ignore_hosts", "10.0.0.0/8, not-an-ip"),
