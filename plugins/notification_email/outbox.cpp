@@ -53,22 +53,11 @@ std::string new_name() {
   return std::string(name) + std::string(suffix);
 }
 
-// A directory opened for one operation, closed at its end.
-struct OpenDirectory {
-  explicit OpenDirectory(const std::string& path) : fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {}
-  OpenDirectory(const OpenDirectory&) = delete;
-  OpenDirectory& operator=(const OpenDirectory&) = delete;
-  ~OpenDirectory() {
-    if (fd >= 0) ::close(fd);
-  }
-  const int fd;
-};
-
 // Writes one small file of failed/ (a notification or its reason) crash-safely.
 sdk::Status write_failed_file(const std::string& dir, const std::string& name, std::string_view content) {
-  const OpenDirectory open(dir);
-  if (open.fd < 0) return sdk::Error{"cannot open " + dir + ": " + errno_text()};
-  return sdk::write_file_durably(open.fd, dir, name, content, 0600);
+  const sdk::OpenDirectory open(dir);
+  if (open.fd() < 0) return sdk::Error{"cannot open " + dir + ": " + errno_text()};
+  return sdk::write_file_durably(open.fd(), dir, name, content, 0600);
 }
 
 std::string header_line(const OutboxEnvelope& envelope, const OutboxBatch& batch) {
@@ -220,9 +209,9 @@ sdk::Result<Outbox::Written> Outbox::write_file(const OutboxEnvelope& envelope, 
       }
     }
   }
-  const OpenDirectory dir(dir_);
-  if (dir.fd < 0) return sdk::Error{"outbox: cannot open " + dir_ + ": " + errno_text()};
-  auto file = sdk::DurableFile::create(dir.fd, dir_, 0600);
+  const sdk::OpenDirectory dir(dir_);
+  if (dir.fd() < 0) return sdk::Error{"outbox: cannot open " + dir_ + ": " + errno_text()};
+  auto file = sdk::DurableFile::create(dir.fd(), dir_, 0600);
   if (!file) return sdk::Error{"outbox: " + file.error().message};
   const auto fail = [](const sdk::Status& status) { return sdk::Error{"outbox: " + status.error().message}; };
   if (keep_locked && ::flock(file.value().fd(), LOCK_EX | LOCK_NB) != 0) {
@@ -241,9 +230,9 @@ sdk::Result<Outbox::Written> Outbox::write_file(const OutboxEnvelope& envelope, 
   if (auto synced = file.value().sync(); !synced) return fail(synced);
   const std::string name = new_name();
   if (auto renamed = file.value().rename_over(name); !renamed) return fail(renamed);
-  if (auto synced = sdk::sync_directory(dir.fd, dir_); !synced) {
+  if (auto synced = sdk::sync_directory(dir.fd(), dir_); !synced) {
     // Complete, but its name may not survive a crash: not durable, so not queued.
-    ::unlinkat(dir.fd, name.c_str(), 0);
+    ::unlinkat(dir.fd(), name.c_str(), 0);
     return fail(synced);
   }
   if (!keep_locked) return Written{name, -1};

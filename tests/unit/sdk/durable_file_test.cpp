@@ -101,6 +101,14 @@ TEST_F(DurableFileTest, AReleasedFileStaysOpenForItsNewOwner) {
   ::close(fd);
 }
 
+TEST_F(DurableFileTest, SyncDirectoryByPathNamesADirectoryThatIsMissing) {
+  EXPECT_TRUE(sync_directory(dir_.string()).ok());
+  Status missing = sync_directory((dir_ / "gone").string());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find((dir_ / "gone").string()), std::string::npos) << missing.error().message;
+  EXPECT_LT(OpenDirectory((dir_ / "gone").string()).fd(), 0);
+}
+
 TEST(DurableFileNames, OnlyTheTemporaryNamesAreRecognised) {
   EXPECT_TRUE(is_temporary_file_name(".qmilter-abc123.tmp"));
   EXPECT_FALSE(is_temporary_file_name("20231114221320_Q"));

@@ -47,13 +47,27 @@ inline Status sync_directory(int dir_fd, const std::string& dir) {
   return {};
 }
 
-// The same for a caller that holds only the directory's path.
+// A directory opened for one operation on the files in it, closed when the object goes.
+// fd() is negative when it could not be opened (errno says why).
+class OpenDirectory {
+ public:
+  explicit OpenDirectory(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {}
+  OpenDirectory(const OpenDirectory&) = delete;
+  OpenDirectory& operator=(const OpenDirectory&) = delete;
+  ~OpenDirectory() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int fd() const noexcept { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// sync_directory() for a caller that holds only the directory's path.
 inline Status sync_directory(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Error{"cannot open directory " + dir + ": " + std::strerror(errno)};
-  Status synced = sync_directory(fd, dir);
-  ::close(fd);
-  return synced;
+  const OpenDirectory open(dir);
+  if (open.fd() < 0) return Error{"cannot open directory " + dir + ": " + std::strerror(errno)};
+  return sync_directory(open.fd(), dir);
 }
 
 class DurableFile {
