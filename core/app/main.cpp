@@ -36,23 +36,18 @@ int list_plugins(const std::vector<std::string>& files) {
   std::cout << "qmilter options of each quarantine section (defaults from [global]):\n";
   for (const sdk::OptionSpec& option : core::quarantine_options()) print_option(option);
 
-  core::PluginScan scan = core::PluginRegistry(path).scan();
+  // The loader's own check, so that -l ranks, lists and refuses exactly as a start would.
+  core::PluginScan scan = core::PluginRegistry(path, core::plugin_schema_problems).scan();
   std::string dirs;
   for (const auto& dir : path) dirs += (dirs.empty() ? "" : ", ") + dir.string();
   std::cout << "plugins in " << dirs << ":\n";
-  std::vector<core::RefusedPlugin> refused = scan.refused;
   for (const core::LoadedPlugin* plugin : scan.plugins) {
-    std::vector<std::string> problems = core::plugin_schema_problems(plugin->options);
-    if (!problems.empty()) {
-      refused.push_back({plugin->file, plugin->file.string() + ": bad option schema: " + problems.front()});
-      continue;
-    }
     std::cout << "  " << core::kind_name(plugin->kind) << " " << plugin->name << " " << plugin->version << " — "
               << plugin->description << " (" << plugin->file.filename().string() << ")\n";
     for (const sdk::OptionSpec& option : plugin->options) print_option(option);
   }
-  if (!refused.empty()) std::cout << "refused plugin files:\n";
-  for (const core::RefusedPlugin& file : refused) std::cout << "  " << file.reason << "\n";
+  if (!scan.refused.empty()) std::cout << "refused plugin files:\n";
+  for (const core::RefusedPlugin& file : scan.refused) std::cout << "  " << file.reason << "\n";
   for (const std::string& duplicate : scan.duplicates) std::cout << "warning: " << duplicate << "\n";
   return 0;
 }

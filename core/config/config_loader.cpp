@@ -31,21 +31,21 @@ using sdk::OptionType;
 // Options the core itself reads from [global].
 const std::vector<OptionSpec>& global_schema() {
   static const std::vector<OptionSpec> schema{
-      {"quarantines", OptionType::list, true, "", "Ordered, comma-separated list of active quarantines"},
+      {"quarantines", OptionType::list, true, "", "Comma-separated list of the active quarantines, in precedence order"},
       {"preferred_quarantine_action", OptionType::string, true, "",
        "first or last", {"first", "last"}},
-      {"socket", OptionType::string, false, "", "libmilter socket (unix:/path, inet:port@host); -s overrides"},
+      {"socket", OptionType::string, false, "", "Where to listen (unix:/path, inet:port@host); qmilter -s overrides it"},
       {"socket_mode", OptionType::octal_mode, false, "0660", "Permissions of a unix socket"},
-      {"plugin_dir", OptionType::path, false, "", "Where plugins are looked up by name, before the built-in ones"},
-      {"state_dir", OptionType::path, false, "/var/lib/qmilter", "Durable plugin state (outboxes)"},
-      {"spool_dir", OptionType::path, false, "", "Where large bodies spill to (default: $TMPDIR or /tmp)"},
-      {"body_memory_limit", OptionType::integer, false, "1048576", "Body bytes kept in memory per message", 0},
+      {"plugin_dir", OptionType::path, false, "", "Directory of the plugins loaded by name, searched before the built-in plugins"},
+      {"state_dir", OptionType::path, false, "/var/lib/qmilter", "Where plugins keep durable state, such as the notification outbox"},
+      {"spool_dir", OptionType::path, false, "", "Where message bodies larger than body_memory_limit are spooled (default $TMPDIR or /tmp)"},
+      {"body_memory_limit", OptionType::integer, false, "1048576", "Body bytes per message kept in memory before spooling", 0},
       {"regex_time_limit", OptionType::integer, false, "2000",
        "Milliseconds all quarantine regexes together may spend on one message", 1, 3'600'000},
-      {"web_listen", OptionType::string, false, "127.0.0.1:8025", "Where qmilter-web listens (host:port, [v6]:port)"},
+      {"web_listen", OptionType::string, false, "127.0.0.1:8025", "Where qmilter-web listens"},
       {"web_base_url", OptionType::string, false, "",
-       "Public URL qmilter-web links start with (unset: notifications carry no links)"},
-      {"web_secret_file", OptionType::path, false, "", "Secret that signs links; qmilterctl web secret creates it"},
+       "The public URL links start with"},
+      {"web_secret_file", OptionType::path, false, "", "The secret that signs links"},
       {"web_link_days", OptionType::integer, false, "14", "Days a link in a notification works", 1, 3650},
       {"web_post_limit", OptionType::integer, false, "30",
        "Actions (POST requests) qmilter-web takes per client address per minute", 1, 100000},
@@ -58,22 +58,22 @@ const std::vector<OptionSpec>& global_schema() {
 // Options the core reads from each quarantine section ([global] gives defaults).
 const std::vector<OptionSpec>& quarantine_schema() {
   static const std::vector<OptionSpec> schema{
-      {"regex", OptionType::string, true, "", "Python regex tested against each header as 'Name: value'"},
+      {"regex", OptionType::string, true, "", "Regular expression in Python syntax, searched in \"Name: value\" of each header"},
       // PCRE2 takes a 32-bit limit.
-      {"regex_match_limit", OptionType::integer, false, "1000000", "PCRE2 backtracking steps per header", 1,
+      {"regex_match_limit", OptionType::integer, false, "1000000", "PCRE2 backtracking steps one header may cost", 1,
        4294967295},
       {"regex_depth_limit", OptionType::integer, false, "1000000",
-       "PCRE2 backtracking depth per header (interpreter; the JIT has its own stack)", 1, 4294967295},
+       "PCRE2 backtracking depth of the interpreter (the JIT uses an 8 MB stack per thread)", 1, 4294967295},
       {"regex_failure_action", OptionType::string, false, "tempfail",
-       "When the regex cannot decide a header: tempfail, or match (the quarantine takes the message)",
+       "What a header means that the regex cannot decide",
        {"tempfail", "match"}},
-      {"quarantine_type", OptionType::string, true, "", "Storage plugin: name or path to a .so"},
-      {"action", OptionType::string, true, "", "Action plugin: name or path to a .so"},
-      {"notification_type", OptionType::string, true, "", "Notification plugin: name or path to a .so"},
-      {"whitelist_type", OptionType::string, true, "", "Whitelist plugin: name or path to a .so"},
-      {"smtp_host", OptionType::string, true, "", "SMTP server for releases and notifications"},
-      {"smtp_port", OptionType::integer, true, "", "Its port", 1, 65535},
-      {"ignore_hosts", OptionType::list, false, "", "Clients (IPs, CIDR networks) this quarantine ignores"},
+      {"quarantine_type", OptionType::string, true, "", "The storage plugin, by name or the path of its .so"},
+      {"action", OptionType::string, true, "", "The action plugin, by name or the path of its .so"},
+      {"notification_type", OptionType::string, true, "", "The notification plugin, by name or the path of its .so"},
+      {"whitelist_type", OptionType::string, true, "", "The whitelist plugin, by name or the path of its .so"},
+      {"smtp_host", OptionType::string, true, "", "Where notifications and released messages are sent"},
+      {"smtp_port", OptionType::integer, true, "", "The port of smtp_host", 1, 65535},
+      {"ignore_hosts", OptionType::list, false, "", "IPv4/IPv6 addresses or CIDR networks whose mail this quarantine does not look at"},
   };
   return schema;
 }
@@ -296,13 +296,11 @@ bool is_core_option(const std::string& name) {
   return false;
 }
 
-// A plugin whose schema is wrong is the plugin author's mistake: refuse it naming its file
-// and the option, before any value of the admin's is read.
+// Two plugins in one configuration must mean the same by an option name. (A schema wrong on
+// its own never gets here: the registry refuses that plugin, naming its file and the option.)
 void check_plugin_schema(const PluginBuild& build, const LoadedPlugin& plugin, const std::string& type_option) {
   const std::string who = std::string(kind_name(plugin.kind)) + " plugin '" + plugin.name + "' (" + plugin.file.string() + ")";
   if (!build.declared.plugins.insert(&plugin).second) return;  // checked already
-  std::vector<std::string> problems = plugin_schema_problems(plugin.options);
-  if (!problems.empty()) throw build.view.error(type_option, who + ": bad option schema: " + problems.front());
   for (const OptionSpec& option : plugin.options) {
     auto [it, fresh] = build.declared.options.emplace(option.name, std::make_pair(option, &plugin));
     if (!fresh && it->second.second != &plugin && !same_declaration(it->second.first, option)) {
@@ -470,7 +468,8 @@ std::shared_ptr<const Config> load_config(const LoadRequest& request) {
 
   config->web = read_web_settings(global);
 
-  PluginRegistry registry(std::vector<fs::path>(config->plugin_path.begin(), config->plugin_path.end()));
+  PluginRegistry registry(std::vector<fs::path>(config->plugin_path.begin(), config->plugin_path.end()),
+                          plugin_schema_problems);
   Declarations declared;
   for (std::size_t i = 0; i < names.size(); ++i) {
     config->quarantines.push_back(build_quarantine(names[i], i, ini, *config, registry, request.role, declared));

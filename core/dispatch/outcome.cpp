@@ -1,6 +1,9 @@
 #include "core/dispatch/outcome.hpp"
 
+#include <optional>
+
 #include "core/log/log_sink.hpp"
+#include "qmilter/sdk/entry_id.hpp"
 
 namespace qmilter::core {
 namespace {
@@ -20,6 +23,23 @@ const char* verdict_name(sdk::Verdict::Kind kind) {
     case sdk::Verdict::Kind::hold: return "hold";
   }
   return "?";
+}
+
+// Why the id store() returned cannot name an entry, or nullopt when it can. "" means that
+// nothing was kept, which only a store that keeps no messages may say.
+std::optional<std::string> unusable_id(const sdk::QuarantineStore& store, const std::string& id) {
+  if (id.empty()) {
+    if (store.keeps_messages()) return "the store keeps messages but returned an empty id";
+    return std::nullopt;
+  }
+  return sdk::entry_id_problem(id);
+}
+
+// An id for a log line: a bad id may be long or hold control characters.
+std::string loggable(const std::string& id) {
+  std::string shown;
+  for (char c : id.substr(0, 80)) shown += (c >= 0x20 && c < 0x7f) ? c : '?';
+  return id.size() > 80 ? shown + "..." : shown;
 }
 
 }  // namespace
@@ -67,6 +87,11 @@ sdk::Result<Outcome> carry_out(const Config& config, const Evaluation& evaluatio
     const Quarantine& q = config.quarantines[assignment.quarantine];
     auto id = q.store.instance->store(message, assignment.recipients, assignment.match);
     if (!id.ok()) return fail(q, "storing", id.error());
+    // An id qmilterctl cannot name would reach the recipients and the admin: a store failure.
+    if (auto problem = unusable_id(*q.store.instance, id.value())) {
+      return fail(q, "storing", sdk::Error{"quarantine_type '" + q.store.type + "' (plugin '" + q.store.plugin_name +
+                                           "') returned the unusable id '" + loggable(id.value()) + "': " + *problem});
+    }
     stored.add(q, id.value());
     auto notified = q.notifier.instance->notify(message, assignment.recipients, id.value(), assignment.match);
     if (!notified.ok()) return fail(q, "notifying", notified.error());

@@ -2,7 +2,8 @@
 // recipients, in precedence order, store the message, notify those recipients with the
 // store's id, and ask its action; then plan which recipients leave the message and which
 // verdict the MTA gets. Any plugin error stops here as an Error (the caller answers
-// TEMPFAIL) after removing the entries this attempt stored, so retries leave no copies.
+// TEMPFAIL) after removing the entries this attempt stored, so retries leave no copies; so
+// does a store id that fails sdk::entry_id_problem(), before anyone is notified with it.
 #pragma once
 
 #include <string>

@@ -7,6 +7,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+
+#include "qmilter/sdk/durable_file.hpp"
 
 namespace qmilter::links {
 namespace {
@@ -76,22 +79,18 @@ sdk::Result<bool> create_secret(const std::string& path) {
   const std::string content = hex(random, sizeof random) + "\n";
   // Written under a temporary name and linked into place, so that a crash leaves either no
   // secret or a whole one, and a secret that already exists is never replaced.
-  const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return sdk::Error{"cannot create " + temporary + ": " + error_text(errno)};
-  bool written = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
-                 ::fsync(fd) == 0;
-  const int write_error = errno;
-  ::close(fd);
-  if (!written) {
-    ::unlink(temporary.c_str());
-    return sdk::Error{"cannot write " + temporary + ": " + error_text(write_error)};
-  }
-  const int linked = ::link(temporary.c_str(), path.c_str());
-  const int link_error = errno;
-  ::unlink(temporary.c_str());
-  if (linked != 0 && link_error == EEXIST) return false;
-  if (linked != 0) return sdk::Error{"cannot create " + path + ": " + error_text(link_error)};
+  const std::filesystem::path file(path);
+  const std::string dir = file.has_parent_path() ? file.parent_path().string() : ".";
+  const sdk::OpenDirectory directory(dir);
+  if (directory.fd() < 0) return sdk::Error{"cannot open " + dir + ": " + error_text(errno)};
+  auto temporary = sdk::DurableFile::create(directory.fd(), dir, 0600);
+  if (!temporary.ok()) return temporary.error();
+  if (auto written = temporary.value().write(content); !written.ok()) return written.error();
+  if (auto synced = temporary.value().sync(); !synced.ok()) return synced.error();
+  auto claim = temporary.value().link_as(file.filename().string());
+  if (!claim.ok()) return claim.error();
+  if (claim.value() == sdk::DurableFile::Claim::taken) return false;
+  if (auto synced = sdk::sync_directory(directory.fd(), dir); !synced.ok()) return synced.error();
   return true;
 }
 

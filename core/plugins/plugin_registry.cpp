@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include "qmilter/sdk/text.hpp"
 
 namespace qmilter::core {
@@ -123,10 +124,19 @@ const LoadedPlugin& PluginRegistry::load_file(const fs::path& file) {
   return it->second.second;
 }
 
+const LoadedPlugin& PluginRegistry::load_usable(const fs::path& file) const {
+  const LoadedPlugin& plugin = load_file(file);
+  if (schema_check_) {
+    std::vector<std::string> problems = schema_check_(plugin.options);
+    if (!problems.empty()) throw PluginError(plugin.file.string() + ": bad option schema: " + problems.front());
+  }
+  return plugin;
+}
+
 const LoadedPlugin& PluginRegistry::find(sdk::PluginKind kind, const std::string& type, const fs::path& base_dir) const {
   if (type.find('/') != std::string::npos) {
     fs::path file = (fs::path(type).is_absolute() ? fs::path(type) : base_dir / type).lexically_normal();
-    const LoadedPlugin& plugin = load_file(file);
+    const LoadedPlugin& plugin = load_usable(file);
     if (plugin.kind != kind) {
       throw PluginError(plugin.file.string() + ": is a " + kind_name(plugin.kind) + " plugin, not a " +
                         kind_name(kind) + " plugin");
@@ -134,31 +144,36 @@ const LoadedPlugin& PluginRegistry::find(sdk::PluginKind kind, const std::string
     return plugin;
   }
   std::string name = sdk::ascii_lower(type);
+  // Why the first file meant to be this plugin was refused: a better answer than the list
+  // of available plugins when no usable file follows it.
+  std::optional<std::string> refusal;
   // Directory by directory, as scan() ranks them: an earlier directory wins, and in each the
   // conventional file name first, so a normal start loads only the plugins it uses.
   for (const fs::path& dir : search_path_) {
     fs::path conventional = dir / (std::string(kind_name(kind)) + "_" + name + ".so");
-    std::error_code ec;
-    if (fs::exists(conventional, ec)) {
-      const LoadedPlugin& plugin = load_file(conventional);
-      if (plugin.kind == kind && plugin.name == name) return plugin;
-    }
-    for (const fs::path& file : shared_objects(dir)) {
-      if (file == conventional) continue;
+    std::vector<fs::path> files = shared_objects(dir);
+    std::stable_partition(files.begin(), files.end(), [&](const fs::path& file) { return file == conventional; });
+    for (const fs::path& file : files) {
+      const LoadedPlugin* plugin = nullptr;
       try {
-        const LoadedPlugin& plugin = load_file(file);
-        if (plugin.kind == kind && plugin.name == name) return plugin;
-      } catch (const PluginError&) {
-        // Refused files are listed by scan() below and by qmilter -l.
+        plugin = &load_file(file);
+      } catch (const PluginError& e) {
+        if (file == conventional && !refusal) refusal = e.what();
+        continue;  // refused files are listed by scan() and by qmilter -l
+      }
+      if (plugin->kind != kind || plugin->name != name) continue;
+      try {
+        return load_usable(file);
+      } catch (const PluginError& e) {
+        if (!refusal) refusal = e.what();
       }
     }
   }
+  if (refusal) throw PluginError(*refusal);
   PluginScan found = scan();
   std::vector<std::string> names;
   for (const LoadedPlugin* plugin : found.plugins) {
-    if (plugin->kind != kind) continue;
-    if (plugin->name == name) return *plugin;
-    names.push_back(plugin->name);
+    if (plugin->kind == kind) names.push_back(plugin->name);
   }
   std::sort(names.begin(), names.end());
   std::string list;
@@ -171,10 +186,11 @@ PluginScan PluginRegistry::scan() const {
   PluginScan result;
   std::map<std::pair<sdk::PluginKind, std::string>, const LoadedPlugin*> taken;
   for (const fs::path& dir : search_path_) {
+    // Only usable plugins are ranked: a refused file must not take the place of a good one.
     std::vector<const LoadedPlugin*> in_dir;
     for (const fs::path& file : shared_objects(dir)) {
       try {
-        in_dir.push_back(&load_file(file));
+        in_dir.push_back(&load_usable(file));
       } catch (const PluginError& e) {
         result.refused.push_back({file, e.what()});
       }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -51,7 +52,8 @@ struct RefusedPlugin {
 };
 
 // Everything the search path holds: the usable plugins (the first of a kind and name wins),
-// the refused files, and warnings about files that declare a kind and name already taken.
+// the refused files, and warnings about usable files that declare a kind and name already
+// taken. A refused file never takes a kind and name, so it cannot shadow a usable one.
 struct PluginScan {
   std::vector<const LoadedPlugin*> plugins;
   std::vector<RefusedPlugin> refused;
@@ -60,16 +62,25 @@ struct PluginScan {
 
 const char* kind_name(sdk::PluginKind kind) noexcept;
 
+// What is wrong with a plugin's option schema (empty: nothing). The configuration layer
+// supplies it, since it knows the core's own options; a plugin it finds fault with is
+// refused like a file that is no plugin, before plugins are ranked by the search path.
+using SchemaCheck = std::function<std::vector<std::string>(const std::vector<sdk::OptionSpec>&)>;
+
 class PluginRegistry {
  public:
-  // Directories in search order: the first holding a plugin of a kind and name provides it.
-  explicit PluginRegistry(std::vector<std::filesystem::path> search_path) : search_path_(std::move(search_path)) {}
+  // Directories in search order: the first holding a usable plugin of a kind and name
+  // provides it.
+  explicit PluginRegistry(std::vector<std::filesystem::path> search_path, SchemaCheck schema_check = {})
+      : search_path_(std::move(search_path)), schema_check_(std::move(schema_check)) {}
   explicit PluginRegistry(std::filesystem::path plugin_dir) : search_path_{std::move(plugin_dir)} {}
 
   const std::vector<std::filesystem::path>& search_path() const noexcept { return search_path_; }
 
-  // `type` is a plugin name (case-insensitive) or a path (relative to base_dir). Throws
-  // PluginError naming the file, or for an unknown name the plugins that are available.
+  // `type` is a plugin name (case-insensitive) or a path (relative to base_dir). By name,
+  // the plugin scan() ranks first for that kind and name. Throws PluginError naming the
+  // file (a path, or a refused file of that name when no usable one exists), or for an
+  // unknown name the plugins that are available.
   const LoadedPlugin& find(sdk::PluginKind kind, const std::string& type, const std::filesystem::path& base_dir) const;
 
   // Every plugin in the search path (files that are not plugins are skipped).
@@ -82,7 +93,11 @@ class PluginRegistry {
   static const LoadedPlugin& load_file(const std::filesystem::path& file);
 
  private:
+  // load_file() and the schema check: throws PluginError naming the file.
+  const LoadedPlugin& load_usable(const std::filesystem::path& file) const;
+
   std::vector<std::filesystem::path> search_path_;
+  SchemaCheck schema_check_;
 };
 
 // Where the daemon looks for plugins when [global] plugin_dir is not set: relative to the

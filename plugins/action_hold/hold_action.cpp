@@ -17,7 +17,7 @@ class HoldAction final : public Action {
 
   static std::vector<OptionSpec> option_schema() {
     return {{"hold_reason", OptionType::string, false, "held by qmilter",
-             "Why the message is held, as the MTA logs it"}};
+             "Why the message is held, passed to the MTA"}};
   }
   static Result<std::unique_ptr<HoldAction>> create(const Options& options, const PluginContext& context) {
     std::string reason = options.string("hold_reason");

@@ -40,10 +40,10 @@ class TempfailAction final : public Action {
   explicit TempfailAction(Verdict verdict) : verdict_(std::move(verdict)) {}
 
   static std::vector<OptionSpec> option_schema() {
-    return {{"tempfail_code", OptionType::string, false, "451", "SMTP reply code: 4xy"},
-            {"tempfail_extended_code", OptionType::string, false, "4.7.1", "Enhanced status code: 4.x.y"},
+    return {{"tempfail_code", OptionType::string, false, "451", "The SMTP reply code 4xy"},
+            {"tempfail_extended_code", OptionType::string, false, "4.7.1", "The enhanced status code 4.x.y"},
             {"tempfail_reason", OptionType::string, false, "Message deferred, try again later",
-             "Text of the reply the SMTP client gets"}};
+             "The text of the reply, one line"}};
   }
   static Result<std::unique_ptr<TempfailAction>> create(const Options& options, const PluginContext&) {
     std::string code = options.string("tempfail_code");

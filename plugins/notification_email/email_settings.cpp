@@ -88,21 +88,21 @@ std::vector<sdk::OptionSpec> email_option_schema() {
   using sdk::OptionType;
   return {
       {"notification_email_envelope_from", OptionType::string, true, "", "Envelope sender of notifications (<> for none)"},
-      {"notification_email_from", OptionType::string, true, "", "From header template of notifications"},
-      {"notification_email_subject", OptionType::string, true, "", "Subject template of notifications"},
-      {"notification_email_template", OptionType::path, true, "", "HTML body template file (read at load)"},
+      {"notification_email_from", OptionType::string, true, "", "From header template"},
+      {"notification_email_subject", OptionType::string, true, "", "Subject template"},
+      {"notification_email_template", OptionType::path, true, "", "HTML template file, read and parsed once at load"},
       {"notification_email_replacement_img", OptionType::path, false, "",
-       "Image shown instead of the original's images (empty = remove them)"},
+       "Image shown instead of images removed from the message"},
       {"notification_email_embedded_imgs", OptionType::path_list, false, "",
-       "Images attached to every notification, Content-ID = file name"},
-      {"notification_email_strip_images", OptionType::boolean, false, "false", "Remove images from the preview"},
+       "Image files attached to every notification (Content-ID = file name)"},
+      {"notification_email_strip_images", OptionType::boolean, false, "false", "Remove every image from the preview"},
       {"notification_email_preview_max", OptionType::integer, false, "262144",
-       "Largest preview (EMAIL_HTML_TEXT) in bytes; longer ones are cut with a marker", 1024, 64 * 1024 * 1024},
+       "Largest preview (EMAIL_HTML_TEXT) in bytes", 1024, 64 * 1024 * 1024},
       {"notification_email_smtp_host", OptionType::string, false, "", "Relay for notifications (default smtp_host)"},
       {"notification_email_smtp_port", OptionType::integer, false, "", "Relay port for notifications (default smtp_port)",
        1, 65535},
       {"notification_spool_dir", OptionType::path, false, "",
-       "Outbox of notifications not yet delivered (default <state_dir>/outbox/<quarantine>)"},
+       "Outbox of notifications not yet delivered (default state_dir/outbox/quarantine)"},
   };
 }
 

@@ -21,6 +21,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "qmilter/sdk/durable_file.hpp"
+
 namespace qmilter::notification_email {
 namespace {
 
@@ -31,7 +33,8 @@ constexpr std::size_t read_chunk = 64 * 1024;
 constexpr std::size_t max_envelope_line = 16 * 1024 * 1024;
 constexpr std::string_view suffix = ".msg";
 constexpr std::string_view marker_suffix = ".done";
-constexpr std::string_view temp_prefix = ".tmp-";
+// An earlier qmilter named its temporary files so; a crash may have left some behind.
+constexpr std::string_view old_temp_prefix = ".tmp-";
 
 std::string errno_text() { return std::strerror(errno); }
 
@@ -50,41 +53,11 @@ std::string new_name() {
   return std::string(name) + std::string(suffix);
 }
 
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-sdk::Status sync_dir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return sdk::Error{"cannot open " + dir + ": " + errno_text()};
-  const int rc = ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  if (rc != 0) return sdk::Error{"cannot fsync " + dir + ": " + std::strerror(saved)};
-  return {};
-}
-
-// Writes a small file crash-safely (failed/ entries and their reasons).
-sdk::Status write_small_file(const std::string& dir, const std::string& name, std::string_view content) {
-  const std::string temp = dir + "/" + std::string(temp_prefix) + name;
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return sdk::Error{"cannot create " + temp + ": " + errno_text()};
-  const bool ok = write_all(fd, content) && ::fsync(fd) == 0;
-  const int saved = errno;
-  ::close(fd);
-  if (!ok || ::rename(temp.c_str(), (dir + "/" + name).c_str()) != 0) {
-    ::unlink(temp.c_str());
-    return sdk::Error{"cannot write " + dir + "/" + name + ": " + std::strerror(ok ? errno : saved)};
-  }
-  return {};
+// Writes one small file of failed/ (a notification or its reason) crash-safely.
+sdk::Status write_failed_file(const std::string& dir, const std::string& name, std::string_view content) {
+  const sdk::OpenDirectory open(dir);
+  if (open.fd() < 0) return sdk::Error{"cannot open " + dir + ": " + errno_text()};
+  return sdk::write_file_durably(open.fd(), dir, name, content, 0600);
 }
 
 std::string header_line(const OutboxEnvelope& envelope, const OutboxBatch& batch) {
@@ -228,45 +201,42 @@ sdk::Result<std::string> ClaimedEntry::message(const Recipient& recipient) const
 sdk::Result<Outbox::Written> Outbox::write_file(const OutboxEnvelope& envelope, const OutboxBatch& batch,
                                                 bool keep_locked) const {
   if (batch.items.empty()) return sdk::Error{"outbox: nothing to queue"};
-  const std::string name = new_name();
-  const std::string temp = dir_ + "/" + std::string(temp_prefix) + name;
-  // Read-write: a caller that keeps the file locked sends from it.
-  const int fd = ::open(temp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return sdk::Error{"outbox: cannot create " + temp + ": " + errno_text()};
-  const auto fail = [&](const std::string& what) -> sdk::Error {
-    const std::string reason = errno_text();
-    ::close(fd);
-    ::unlink(temp.c_str());
-    return sdk::Error{"outbox: " + what + " " + temp + ": " + reason};
-  };
-  if (keep_locked && ::flock(fd, LOCK_EX | LOCK_NB) != 0) return fail("cannot lock");
-  if (!write_all(fd, header_line(envelope, batch))) return fail("cannot write");
-  for (const std::string& piece : batch.shared) {
-    if (!write_all(fd, piece)) return fail("cannot write");
-  }
   for (const OutboxItem& item : batch.items) {
     for (const OutboxPiece& piece : item.pieces) {
-      if (piece.shared == OutboxPiece::own && !write_all(fd, piece.bytes)) return fail("cannot write");
       if (piece.shared != OutboxPiece::own && piece.shared >= batch.shared.size()) {
-        errno = EINVAL;
-        return fail("a piece names no shared piece in");
+        return sdk::Error{"outbox: a piece names no shared piece (" + std::to_string(piece.shared) + " of " +
+                          std::to_string(batch.shared.size()) + ")"};
       }
     }
   }
-  if (::fsync(fd) != 0) return fail("cannot fsync");
-  const std::string path = dir_ + "/" + name;
-  if (::rename(temp.c_str(), path.c_str()) != 0) return fail("cannot rename");
-  if (auto synced = sync_dir(dir_); !synced) {
+  const sdk::OpenDirectory dir(dir_);
+  if (dir.fd() < 0) return sdk::Error{"outbox: cannot open " + dir_ + ": " + errno_text()};
+  auto file = sdk::DurableFile::create(dir.fd(), dir_, 0600);
+  if (!file) return sdk::Error{"outbox: " + file.error().message};
+  const auto fail = [](const sdk::Status& status) { return sdk::Error{"outbox: " + status.error().message}; };
+  if (keep_locked && ::flock(file.value().fd(), LOCK_EX | LOCK_NB) != 0) {
+    return sdk::Error{"outbox: cannot lock a new file in " + dir_ + ": " + errno_text()};
+  }
+  if (auto written = file.value().write(header_line(envelope, batch)); !written) return fail(written);
+  for (const std::string& piece : batch.shared) {
+    if (auto written = file.value().write(piece); !written) return fail(written);
+  }
+  for (const OutboxItem& item : batch.items) {
+    for (const OutboxPiece& piece : item.pieces) {
+      if (piece.shared != OutboxPiece::own) continue;
+      if (auto written = file.value().write(piece.bytes); !written) return fail(written);
+    }
+  }
+  if (auto synced = file.value().sync(); !synced) return fail(synced);
+  const std::string name = new_name();
+  if (auto renamed = file.value().rename_over(name); !renamed) return fail(renamed);
+  if (auto synced = sdk::sync_directory(dir.fd(), dir_); !synced) {
     // Complete, but its name may not survive a crash: not durable, so not queued.
-    ::unlink(path.c_str());
-    ::close(fd);
-    return sdk::Error{"outbox: " + synced.error().message};
+    ::unlinkat(dir.fd(), name.c_str(), 0);
+    return fail(synced);
   }
-  if (!keep_locked) {
-    ::close(fd);
-    return Written{name, -1};
-  }
-  return Written{name, fd};
+  if (!keep_locked) return Written{name, -1};
+  return Written{name, file.value().release()};
 }
 
 sdk::Result<std::string> Outbox::put(const OutboxEnvelope& envelope, const OutboxBatch& batch) const {
@@ -375,7 +345,7 @@ sdk::Status Outbox::mark_delivered(ClaimedEntry& entry, std::size_t position) co
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return sdk::Error{"outbox: cannot create " + path + ": " + errno_text()};
   ::close(fd);
-  if (auto synced = sync_dir(dir_); !synced) return sdk::Error{"outbox: " + synced.error().message};
+  if (auto synced = sdk::sync_directory(dir_); !synced) return sdk::Error{"outbox: " + synced.error().message};
   recipient.done = true;
   return {};
 }
@@ -393,13 +363,12 @@ sdk::Status Outbox::mark_failed(ClaimedEntry& entry, std::size_t position, std::
   text += "envelope from: <" + entry.envelope().envelope_from + ">\nrecipient: <" + recipient.address + ">\n";
   auto message = entry.message(recipient);
   if (!message) return message.error();
-  if (auto written = write_small_file(failed, base + ".eml", message.value()); !written) {
+  if (auto written = write_failed_file(failed, base + ".eml", message.value()); !written) {
     return sdk::Error{"outbox: " + written.error().message};
   }
-  if (auto written = write_small_file(failed, base + ".reason", text); !written) {
+  if (auto written = write_failed_file(failed, base + ".reason", text); !written) {
     return sdk::Error{"outbox: " + written.error().message};
   }
-  if (auto synced = sync_dir(failed); !synced) return sdk::Error{"outbox: " + synced.error().message};
   return mark_delivered(entry, position);
 }
 
@@ -407,7 +376,7 @@ sdk::Status Outbox::remove(ClaimedEntry entry) const {
   const std::string path = dir_ + "/" + entry.name();
   // The file first: markers without their file are harmless (cleaned up at start).
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return sdk::Error{"outbox: cannot remove " + path + ": " + errno_text()};
-  if (auto synced = sync_dir(dir_); !synced) return sdk::Error{"outbox: " + synced.error().message};
+  if (auto synced = sdk::sync_directory(dir_); !synced) return sdk::Error{"outbox: " + synced.error().message};
   for (const ClaimedEntry::Recipient& recipient : entry.recipients()) ::unlink(marker(entry, recipient.index).c_str());
   return {};
 }
@@ -415,12 +384,12 @@ sdk::Status Outbox::remove(ClaimedEntry entry) const {
 sdk::Status Outbox::move_to_failed(const std::string& name, std::string_view reason) const {
   const std::string failed = dir_ + "/failed";
   if (::mkdir(failed.c_str(), 0700) != 0 && errno != EEXIST) return sdk::Error{"cannot create " + failed + ": " + errno_text()};
-  if (auto written = write_small_file(failed, name + ".reason", reason); !written) return written;
+  if (auto written = write_failed_file(failed, name + ".reason", reason); !written) return written;
   if (::rename((dir_ + "/" + name).c_str(), (failed + "/" + name).c_str()) != 0) {
     return sdk::Error{"cannot move " + name + " to " + failed + ": " + errno_text()};
   }
-  if (auto synced = sync_dir(failed); !synced) return synced;
-  return sync_dir(dir_);
+  if (auto synced = sdk::sync_directory(failed); !synced) return synced;
+  return sdk::sync_directory(dir_);
 }
 
 void Outbox::remove_leftovers(std::int64_t max_age_seconds) const {
@@ -432,7 +401,7 @@ void Outbox::remove_leftovers(std::int64_t max_age_seconds) const {
     const std::string_view name = entry->d_name;
     const std::string path = dir_ + "/" + std::string(name);
     struct stat info {};
-    if (name.substr(0, temp_prefix.size()) == temp_prefix) {
+    if (sdk::is_temporary_file_name(name) || name.starts_with(old_temp_prefix)) {
       if (::stat(path.c_str(), &info) == 0 && now - info.st_mtime > max_age_seconds) doomed.push_back(path);
     } else if (ends_with(name, marker_suffix)) {
       // "<file>.msg.<index>.done": gone file → stale marker.

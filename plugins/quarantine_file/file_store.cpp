@@ -18,8 +18,8 @@
 #include <unordered_set>
 
 #include "metadata_json.hpp"
+#include "qmilter/sdk/durable_file.hpp"
 #include "quarantine_id.hpp"
-#include "temp_file.hpp"
 
 namespace qmilter::quarantine_file {
 
@@ -94,8 +94,8 @@ bool contains(const std::vector<std::string>& values, const std::string& value) 
 std::vector<sdk::OptionSpec> FileStore::option_schema() {
   return {
       {"quarantine_directory", sdk::OptionType::path, true, "",
-       "Directory that holds the quarantined messages (must exist and be writable)"},
-      {"quarantine_file_mode", sdk::OptionType::octal_mode, false, "0600", "Permission bits of the stored files"},
+       "Where the messages go: it must exist and be writable"},
+      {"quarantine_file_mode", sdk::OptionType::octal_mode, false, "0600", "Permissions of the stored files, whatever the umask"},
   };
 }
 
@@ -117,7 +117,7 @@ sdk::Result<std::unique_ptr<FileStore>> FileStore::create(const sdk::Options& op
   // Writability is tested by writing, not with access(): root passes access(W_OK) on a
   // read-only file system or an immutable directory, and would then fail on every message.
   {
-    auto probe = TempFile::create(fd.get(), directory, mode);
+    auto probe = sdk::DurableFile::create(fd.get(), directory, mode);
     if (!probe.ok()) return sdk::Error{"quarantine_directory: '" + directory + "' is not writable: " + probe.error().message};
     if (auto synced = probe.value().sync(); !synced.ok()) {
       return sdk::Error{"quarantine_directory: '" + directory + "' is not writable: " + synced.error().message};
@@ -141,7 +141,7 @@ sdk::Result<std::string> FileStore::store(const sdk::MessageView& message, const
   const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
 
   // Data file: headers as "Name: value\n", an empty line, the body streamed as received.
-  auto data = TempFile::create(directory_fd_.get(), directory_, mode_);
+  auto data = sdk::DurableFile::create(directory_fd_.get(), directory_, mode_);
   if (!data.ok()) return data.error();
   std::string head;
   for (const sdk::Header& header : message.headers()) {
@@ -160,7 +160,7 @@ sdk::Result<std::string> FileStore::store(const sdk::MessageView& message, const
   if (!body_written.ok()) return body_written.error();
   if (!body_read.ok()) return sdk::Error{"cannot read the message body: " + body_read.error().message};
 
-  auto metadata = TempFile::create(directory_fd_.get(), directory_, mode_);
+  auto metadata = sdk::DurableFile::create(directory_fd_.get(), directory_, mode_);
   if (!metadata.ok()) return metadata.error();
   if (auto written = metadata.value().write(metadata_json(message, recipients, match, now)); !written.ok()) {
     return written.error();
@@ -189,14 +189,14 @@ sdk::Result<std::string> FileStore::store(const sdk::MessageView& message, const
     if (::faccessat(directory_fd_.get(), candidate_metadata.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0) continue;
     auto claim = data.value().link_as(candidate);
     if (!claim.ok()) return claim.error();
-    if (claim.value() == TempFile::Claim::done) id = std::move(candidate);
+    if (claim.value() == sdk::DurableFile::Claim::done) id = std::move(candidate);
   }
   // One directory fsync, shared with concurrent stores, makes both names durable. It needs
   // no fsync between the two names: a file system without a journal may write the metadata
   // name to disk before the data name, but an entry is listed only when both names exist
   // (find), so a crash between them leaves an unlisted, never a half, entry.
   auto claim = metadata.value().link_as(id + std::string(metadata_suffix));
-  if (!claim.ok() || claim.value() == TempFile::Claim::taken) {
+  if (!claim.ok() || claim.value() == sdk::DurableFile::Claim::taken) {
     ::unlinkat(directory_fd_.get(), id.c_str(), 0);
     return claim.ok() ? sdk::Error{"metadata file for " + id + " appeared while storing it"} : claim.error();
   }
@@ -346,12 +346,8 @@ sdk::Status FileStore::remove_recipient(const std::string& id, const std::string
 
   auto rewritten = metadata_without_recipient(id, text.value(), recipient);
   if (!rewritten.ok()) return rewritten.error();
-  auto file = TempFile::create(directory_fd_.get(), directory_, mode_);
-  if (!file.ok()) return file.error();
-  if (auto written = file.value().write(rewritten.value()); !written.ok()) return written;
-  if (auto synced = file.value().sync(); !synced.ok()) return synced;
-  if (auto renamed = file.value().rename_over(id + std::string(metadata_suffix)); !renamed.ok()) return renamed;
-  return sync_directory(directory_fd_.get(), directory_);
+  return sdk::write_file_durably(directory_fd_.get(), directory_, id + std::string(metadata_suffix), rewritten.value(),
+                                 mode_);
 }
 
 sdk::Status FileStore::remove(const std::string& id) {
@@ -371,7 +367,7 @@ sdk::Status FileStore::remove_unlocked(const std::string& id) {
   if (::unlinkat(directory_fd_.get(), id.c_str(), 0) != 0 && errno != ENOENT) {
     return sdk::Error{"cannot remove " + directory_ + "/" + id + ": " + error_text(errno)};
   }
-  return sync_directory(directory_fd_.get(), directory_);
+  return sdk::sync_directory(directory_fd_.get(), directory_);
 }
 
 void FileStore::sweep_temporary_files() const {
@@ -384,7 +380,7 @@ void FileStore::sweep_temporary_files() const {
   }
   const std::time_t now = std::time(nullptr);
   while (const dirent* item = ::readdir(listing.get())) {
-    if (!is_temporary_name(item->d_name)) continue;
+    if (!sdk::is_temporary_file_name(item->d_name)) continue;
     struct stat info {};
     if (::fstatat(directory_fd_.get(), item->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) continue;
     if (!S_ISREG(info.st_mode) || now - info.st_mtime < stale_temporary_age) continue;

@@ -59,6 +59,4 @@ std::optional<std::string> id_problem(std::string_view id) {
   return std::nullopt;
 }
 
-bool is_temporary_name(std::string_view name) { return name.substr(0, 9) == ".qmilter-"; }
-
 }  // namespace qmilter::quarantine_file

@@ -36,7 +36,4 @@ std::string id_candidate(const std::string& id, unsigned attempt);
 // and no ".metadata" suffix (that would name the other file of an entry).
 std::optional<std::string> id_problem(std::string_view id);
 
-// Whether a directory entry's name is a temporary file of an unfinished write.
-bool is_temporary_name(std::string_view name);
-
 }  // namespace qmilter::quarantine_file

@@ -56,12 +56,12 @@ std::vector<std::string> lowered_all(const std::vector<std::string>& values) {
 std::vector<sdk::OptionSpec> DbWhitelist::option_schema() {
   return {
       {"whitelist_db_connection", sdk::OptionType::string, true, "",
-       "database: sqlite:///path, postgresql://user:pass@host:port/db, mysql://user:pass@host:port/db or an ODBC string"},
-      {"whitelist_db_table", sdk::OptionType::string, true, "", "table holding the entries (created when missing)"},
+       "The database: a URL (sqlite, postgresql, mysql) or an ODBC connection string"},
+      {"whitelist_db_table", sdk::OptionType::string, true, "", "Table holding the entries, created if missing with pyquarantine's columns"},
       {"whitelist_db_timeout", sdk::OptionType::integer, false, "5",
-       "seconds a connection or query may take before the message gets TEMPFAIL", 1, 300},
+       "Seconds a connection or query may take before the message gets TEMPFAIL", 1, 300},
       {"whitelist_expire_days", sdk::OptionType::integer, false, "0",
-       "non-permanent entries unused for this many days stop matching (0 = never)", 0, 36500},
+       "Non-permanent entries unused for this many days stop matching", 0, 36500},
   };
 }
 

@@ -173,6 +173,30 @@ def test_list_plugins_names_each_refused_file_and_why(rig_dir):
         result.stdout
 
 
+def test_a_refused_file_earlier_in_the_search_path_does_not_shadow_a_good_one(rig_dir):
+    # plugin_dir comes before the built-in plugins; in it a "discard" whose schema is refused,
+    # then the admin's usable "discard". -l and the loader both pass over the refused one.
+    own = os.path.join(rig_dir, "shadow-plugins")
+    os.makedirs(own, exist_ok=True)
+    shutil.copy(fixture_plugin("test_plugin_refused_discard.so"), os.path.join(own, "a_refused.so"))
+    shutil.copy(fixture_plugin("test_plugin_own_discard.so"), os.path.join(own, "b_mine.so"))
+    path = write(rig_dir, "shadow.conf", rig.simple_config(
+        {"spam": rig.quarantine_section(action="discard")}, plugin_dir=own))
+    listed = rig.run_qmilter(["-l", "-c", path])
+    assert listed.returncode == 0, listed.stderr
+    out = listed.stdout
+    assert "a_refused.so: bad option schema: option 'Fixture_Reason'" in out.split("refused plugin files:")[-1], out
+    assert "action discard 1.0.0 — Test fixture: an admin's own discard action (b_mine.so)" in out, out
+    built_in = os.path.join(os.path.realpath(plugin_dir()), "action_discard.so")
+    used = os.path.join(os.path.realpath(own), "b_mine.so")
+    assert f"warning: {built_in}: action plugin 'discard' is also declared by {used}, which is used" in out, out
+    assert "a_refused.so, which is used" not in out, out
+
+    checked = rig.run_qmilter(["-t", "-c", path])
+    assert checked.returncode == 0, checked.stderr
+    assert f"is also declared by {used}, which is used" in checked.stderr, checked.stderr
+
+
 def test_an_option_schema_that_throws_refuses_the_configuration(rig_dir):
     plugin = fixture_plugin("test_plugin_schema_throws.so")
     path = write(rig_dir, "throws.conf", rig.simple_config({"spam": rig.quarantine_section(action=plugin)}))

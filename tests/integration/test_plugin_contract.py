@@ -8,6 +8,10 @@
   so building such a plugin against the SDK fails and names the method.
 - A plugin built for SDK ABI 1.x is refused at load, naming the file, both ABI versions and
   the qmilter-devel to rebuild it with.
+- An id from store() that qmilterctl could not name (tests/plugins/misbehaving_store returns
+  what it is told) is a store failure: TEMPFAIL, a log line naming the quarantine, the store
+  and the problem, and no notification with it (the notifier is one that fails whenever it
+  is called, so a call would show in the log).
 """
 
 import os
@@ -126,3 +130,57 @@ def test_plugin_built_for_sdk_1_is_refused_naming_the_devel_package(rig_dir):
     assert (f"{os.path.realpath(plugin)}: plugin built for SDK ABI 1.0, this qmilter has ABI {abi}: "
             f"rebuild it against this qmilter's qmilter-devel (") in result.stderr, result.stderr
     assert re.search(rf"qmilter-devel \([0-9.]+, SDK ABI {re.escape(abi)}\)", result.stderr), result.stderr
+
+
+def misbehaving_store_section(rig_dir: str, stored_id: str) -> dict:
+    store = os.path.join(rig.build_dir(), "tests", "plugins", "quarantine_misbehaving.so")
+    if not os.path.exists(store):
+        pytest.fail(f"test plugin not built: {store}")
+    directory = os.path.join(rig_dir, f"misbehaving-{abs(hash(stored_id))}")
+    os.makedirs(directory, exist_ok=True)
+    section = rig.quarantine_section(quarantine_type=store, misbehaving_directory=directory,
+                                     misbehaving_stored_id=stored_id,
+                                     notification_type=fixture("test_plugin_failing_notifier"))
+    return section, os.path.join(directory, "calls")
+
+
+def calls(path: str) -> list:
+    with open(path) as f:
+        return [line.rstrip("\n") for line in f]
+
+
+LONG_ID = "x" * 300
+
+
+@pytest.mark.parametrize("stored_id, shown, problem", [
+    ("../escape", "../escape", "it contains '/': an id is a plain entry name, not a path"),
+    ("EMPTY", "", "the store keeps messages but returned an empty id"),
+    ("a b", "a b", "it contains characters other than letters, digits, '_', '-' and '.'"),
+    (LONG_ID, "x" * 80 + "...", "the quarantine id is longer than 246 characters"),
+])
+def test_an_unusable_store_id_is_a_store_failure_and_nobody_is_notified(rig_dir, start_qmilter,
+                                                                         stored_id, shown, problem):
+    section, calls_file = misbehaving_store_section(rig_dir, stored_id)
+    qmilter = start_qmilter(rig.simple_config({"spam": section}))
+    mark = qmilter.log.mark()
+    assert "ok:" in send_matching(qmilter, "bad id", "BADID1")
+    qmilter.log.wait_for(
+        r"BADID1.*temporary failure: quarantine 'spam': storing failed: quarantine_type '[^']*"
+        r"quarantine_misbehaving\.so' \(plugin 'misbehaving'\) returned the unusable id '"
+        + re.escape(shown) + "': " + re.escape(problem), since=mark)
+    assert "notifying" not in qmilter.log.text(mark), qmilter.log.text(mark)
+    # The bad id is never handed back to the store either (no clean-up with remove()).
+    assert calls(calls_file) == ["store " + ("" if stored_id == "EMPTY" else stored_id)]
+    assert qmilter.running()
+
+
+def test_a_usable_store_id_reaches_the_notifier(rig_dir, start_qmilter):
+    # The control for the test above: with a good id the failing notifier is called, and the
+    # entry is removed again because the attempt failed.
+    section, calls_file = misbehaving_store_section(rig_dir, "20260101000000_GOODID")
+    qmilter = start_qmilter(rig.simple_config({"spam": section}))
+    mark = qmilter.log.mark()
+    assert "ok:" in send_matching(qmilter, "good id", "GOODID1")
+    qmilter.log.wait_for(r"GOODID1.*temporary failure: quarantine 'spam': notifying failed: outbox not writable",
+                         since=mark)
+    assert calls(calls_file) == ["store 20260101000000_GOODID", "remove 20260101000000_GOODID"]

@@ -74,14 +74,23 @@ def conformance_binary():
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def suite_size():
+    """How many tests the suite has: each is one TYPED_TEST_P in its header."""
+    with open(os.path.join(SOURCE_DIR, "sdk", "include", "qmilter", "sdk", "testing",
+                           "store_conformance.hpp")) as f:
+        return f.read().count("TYPED_TEST_P(QuarantineStoreConformance,")
+
+
 def test_a_store_that_keeps_the_contract_passes_the_installed_suite(conformance_binary):
     result = run([conformance_binary, "--gtest_filter=ThirdParty/*"])
     assert result.returncode == 0, result.stdout
-    assert "[  PASSED  ] 12 tests." in result.stdout, result.stdout
+    assert f"[  PASSED  ] {suite_size()} tests." in result.stdout, result.stdout
 
 
 def test_the_installed_suite_names_the_rule_a_broken_store_breaks(conformance_binary):
     result = run([conformance_binary, "--gtest_filter=Broken/*"])
     assert result.returncode != 0, result.stdout
     failed = [line for line in result.stdout.splitlines() if line.startswith("[  FAILED  ] Broken/")]
-    assert failed and all("RemovingTheLastRecipientRemovesTheEntry" in line for line in failed), result.stdout
+    # The store keeps entries with no recipients: the tests that empty an entry name it.
+    empties = ("RemovingTheLastRecipientRemovesTheEntry", "ReadersSeeWholeEntriesWhileRecipientsAreRemoved")
+    assert failed and all(any(name in line for name in empties) for line in failed), result.stdout

@@ -1,8 +1,10 @@
 // quarantine_type = <path of quarantine_misbehaving.so>: a store that breaks the store
-// contract on purpose, for the tests of what qmilterctl checks itself. find() ignores every
-// filter, remove_recipient() leaves an entry with no recipients in place, and every admin
-// call appends "<method> <id>" to <misbehaving_directory>/calls, so a test can see which
-// ids reached the store. Entries are files <id>.entry written by the test:
+// contract on purpose, for the tests of what qmilterctl and the daemon check themselves.
+// find() ignores every filter, remove_recipient() leaves an entry with no recipients in
+// place, store() returns misbehaving_stored_id whatever it is (or fails when that is
+// unset), and every call appends "<method> <id>" to <misbehaving_directory>/calls, so a
+// test can see which ids reached or came from the store. Entries are files <id>.entry
+// written by the test:
 //   from <mailfrom>
 //   date <unix time>
 //   to <recipient>          (one line per recipient)
@@ -28,19 +30,26 @@ constexpr std::string_view entry_suffix = ".entry";
 
 class MisbehavingStore final : public QuarantineStore {
  public:
-  explicit MisbehavingStore(fs::path directory) : directory_(std::move(directory)) {}
+  MisbehavingStore(fs::path directory, std::string stored_id)
+      : directory_(std::move(directory)), stored_id_(std::move(stored_id)) {}
 
   static std::vector<OptionSpec> option_schema() {
-    return {{"misbehaving_directory", OptionType::path, true, "", "where the test keeps the entries"}};
+    return {{"misbehaving_directory", OptionType::path, true, "", "where the test keeps the entries"},
+            {"misbehaving_stored_id", OptionType::string, false, "",
+             "the id store() returns, unchecked ('EMPTY': an empty id; unset: store() fails)"}};
   }
   static Result<std::unique_ptr<MisbehavingStore>> create(const Options& options, const PluginContext&) {
-    return std::make_unique<MisbehavingStore>(options.string("misbehaving_directory"));
+    return std::make_unique<MisbehavingStore>(options.string("misbehaving_directory"),
+                                              options.string("misbehaving_stored_id"));
   }
 
   bool keeps_messages() const override { return true; }
 
   Result<std::string> store(const MessageView&, const std::vector<std::string>&, const Match&) override {
-    return Error{"the misbehaving test store serves qmilterctl only"};
+    if (stored_id_.empty()) return Error{"the misbehaving test store keeps nothing unless misbehaving_stored_id is set"};
+    const std::string id = stored_id_ == "EMPTY" ? std::string() : stored_id_;
+    record("store", id);
+    return id;
   }
 
   Result<std::vector<StoredEntry>> find(const EntryFilter&) const override {
@@ -137,6 +146,7 @@ class MisbehavingStore final : public QuarantineStore {
   }
 
   fs::path directory_;
+  std::string stored_id_;
 };
 
 }  // namespace

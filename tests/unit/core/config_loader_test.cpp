@@ -43,6 +43,18 @@ class ConfigLoaderTest : public ::testing::Test {
     return {};
   }
   std::string file() const { return (dir_.path() / "q.conf").string(); }
+  // Copies the test plugin `fixture` into the directory own/, which plugin_dir can name.
+  void own_plugin(const std::string& fixture, const std::string& file_name) {
+    std::filesystem::create_directories(dir_.path() / "own");
+    std::filesystem::copy_file(QMILTER_TEST_FIXTURE_DIR "/" + fixture + ".so", dir_.path() / "own" / file_name);
+  }
+  // What the first quarantine's action answers: which file provides "discard" shows in it.
+  static sdk::Verdict::Kind action_verdict(const Config& config) {
+    sdk::testing::FakeMessage message;
+    auto verdict = config.quarantines[0].action.instance->decide(message);
+    EXPECT_TRUE(verdict.ok());
+    return verdict.ok() ? verdict.value().kind : sdk::Verdict::Kind::tempfail;
+  }
 
   test::ScratchDir dir_;
 };
@@ -156,8 +168,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "%F:12: [spam] action: option set twice in one file"},
         Refusal{"NoGlobal", kQuarantine, "%F: section [global] missing"},
         Refusal{"NoQuarantines", "[global]\npreferred_quarantine_action = first\n" + kQuarantine,
-                "%F: [global] quarantines: mandatory option missing (Ordered, comma-separated list of active "
-                "quarantines)"},
+                "%F: [global] quarantines: mandatory option missing (Comma-separated list of the active "
+                "quarantines, in precedence order)"},
         Refusal{"EmptyQuarantines", "[global]\nquarantines = ,\npreferred_quarantine_action = first\n",
                 "%F:2: [global] quarantines: no active quarantine listed"},
         Refusal{"DuplicateQuarantine", "[global]\nquarantines = spam, spam\npreferred_quarantine_action = first\n" + kQuarantine,
@@ -169,8 +181,8 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"BadPreference", "[global]\nquarantines = spam\npreferred_quarantine_action = middle\n" + kQuarantine,
                 "%F:3: [global] preferred_quarantine_action: 'middle' is neither 'first' nor 'last'"},
         Refusal{"MissingRegex", kGlobal + "[spam]\nquarantine_type = none\n",
-                "%F: [spam] regex: mandatory option missing (Python regex tested against each header as 'Name: "
-                "value')"},
+                "%F: [spam] regex: mandatory option missing (Regular expression in Python syntax, searched in "
+                "\"Name: value\" of each header)"},
         Refusal{"BadRegex", kGlobal + spam_with("regex", "(unclosed"),
                 "%F:5: [spam] regex: invalid regex at offset 9: missing closing parenthesis"},
         Refusal{"BadIgnoreHosts", kGlobal + spam_with("ignore_hosts", "10.0.0.0/8, not-an-ip"),
@@ -303,8 +315,7 @@ TEST_F(ConfigLoaderTest, CreateErrorNamesTheQuarantineNotTheGlobalLine) {
 }
 
 TEST_F(ConfigLoaderTest, AdminPluginDirIsSearchedBeforeTheBuiltInPlugins) {
-  std::filesystem::create_directories(dir_.path() / "own");
-  std::filesystem::copy_file(QMILTER_TEST_FIXTURE_DIR "/test_plugin_schema_twin.so", dir_.path() / "own/twin.so");
+  own_plugin("test_plugin_schema_twin", "twin.so");
   auto config = load(kGlobal + "plugin_dir = own\n" + spam_with("action", "twin"));
   EXPECT_EQ(config->quarantines[0].action.plugin_name, "twin");
   EXPECT_EQ(config->quarantines[0].store.plugin_name, "none");  // still found among the built-in plugins
@@ -313,19 +324,35 @@ TEST_F(ConfigLoaderTest, AdminPluginDirIsSearchedBeforeTheBuiltInPlugins) {
 // The admin's plugin_dir comes first even when the built-in plugins hold the conventional
 // file name (action_discard.so) and the admin's file is named otherwise.
 TEST_F(ConfigLoaderTest, AnAdminPluginWinsOverTheBuiltInOneOfTheSameName) {
-  std::filesystem::create_directories(dir_.path() / "own");
-  std::filesystem::copy_file(QMILTER_TEST_FIXTURE_DIR "/test_plugin_own_discard.so", dir_.path() / "own/mine.so");
+  own_plugin("test_plugin_own_discard", "mine.so");
   auto config = load(kGlobal + "plugin_dir = own\n" + spam_with("action", "discard"));
-  sdk::testing::FakeMessage message;
-  auto verdict = config->quarantines[0].action.instance->decide(message);
-  ASSERT_TRUE(verdict.ok());
-  EXPECT_EQ(verdict.value().kind, sdk::Verdict::Kind::accept) << "the built-in discard was loaded";
+  EXPECT_EQ(action_verdict(*config), sdk::Verdict::Kind::accept) << "the built-in discard was loaded";
+}
+
+// A refused file is no candidate: the loader takes the first usable file of the name, and
+// the duplicate warning names that file, as qmilter -l does.
+TEST_F(ConfigLoaderTest, ARefusedFileEarlierInTheSearchPathShadowsNoUsableOne) {
+  own_plugin("test_plugin_refused_discard", "a_refused.so");
+  own_plugin("test_plugin_own_discard", "b_mine.so");
+  auto config = load(kGlobal + "plugin_dir = own\n" + spam_with("action", "discard"));
+  EXPECT_EQ(action_verdict(*config), sdk::Verdict::Kind::accept) << "not the admin's usable discard";
+  ASSERT_EQ(config->warnings.size(), 1u);
+  EXPECT_NE(config->warnings[0].find("action_discard.so: action plugin 'discard' is also declared by "),
+            std::string::npos)
+      << config->warnings[0];
+  EXPECT_NE(config->warnings[0].find("b_mine.so, which is used"), std::string::npos) << config->warnings[0];
+}
+
+// With no usable file of the name, the refusal is the answer, not "no such plugin".
+TEST_F(ConfigLoaderTest, ARefusedFileOfTheNameIsTheReasonWhenNoUsableOneExists) {
+  own_plugin("test_plugin_schema_upper_case_name", "mistake.so");
+  std::string error = error_of(kGlobal + "plugin_dir = own\n" + spam_with("action", "schema_mistake"));
+  EXPECT_NE(error.find("mistake.so: bad option schema: option 'Fixture_Reason'"), std::string::npos) << error;
 }
 
 TEST_F(ConfigLoaderTest, TwoFilesDeclaringOneKindAndNameAreAWarningOfTheCheck) {
-  std::filesystem::create_directories(dir_.path() / "own");
-  std::filesystem::copy_file(QMILTER_TEST_FIXTURE_DIR "/test_plugin_schema_twin.so", dir_.path() / "own/a.so");
-  std::filesystem::copy_file(QMILTER_TEST_FIXTURE_DIR "/test_plugin_schema_twin_copy.so", dir_.path() / "own/b.so");
+  own_plugin("test_plugin_schema_twin", "a.so");
+  own_plugin("test_plugin_schema_twin_copy", "b.so");
   auto config = load(kGlobal + "plugin_dir = own\n" + kQuarantine);
   ASSERT_EQ(config->warnings.size(), 1u);
   EXPECT_NE(config->warnings[0].find("b.so: action plugin 'twin' is also declared by "), std::string::npos)

@@ -129,11 +129,13 @@ TEST_F(OutboxTest, TruncatedFilesAreGarbageToo) {
 
 TEST_F(OutboxTest, LeftoversAreCleanedTempFilesAreNotPending) {
   const Outbox outbox(dir_.string());
-  std::ofstream(dir_ / ".tmp-0000000000000001-deadbeef.msg") << "partial";
+  std::ofstream(dir_ / ".qmilter-abcdef123456.tmp") << "partial";
+  std::ofstream(dir_ / ".tmp-0000000000000001-deadbeef.msg") << "partial";  // an earlier qmilter's name
   std::ofstream(dir_ / "0000000000000002-deadbeef.msg.0.done");  // its file is gone
   EXPECT_TRUE(outbox.pending().value().empty());
   outbox.remove_leftovers(3600);
-  EXPECT_EQ(files(), std::vector<std::string>{".tmp-0000000000000001-deadbeef.msg"});  // too young to go
+  EXPECT_EQ(files(), (std::vector<std::string>{".qmilter-abcdef123456.tmp", ".tmp-0000000000000001-deadbeef.msg"}))
+      << "too young to go";
   outbox.remove_leftovers(-1);
   EXPECT_TRUE(files().empty());
 }
@@ -183,7 +185,8 @@ TEST_F(OutboxTest, AnUnwritableDirectoryIsAnError) {
   const Outbox missing((dir_ / "nope").string());
   auto put = missing.put(envelope_, two_);
   ASSERT_FALSE(put.ok());
-  EXPECT_NE(put.error().message.find("outbox: cannot create"), std::string::npos);
+  EXPECT_NE(put.error().message.find("outbox: cannot open " + (dir_ / "nope").string()), std::string::npos)
+      << put.error().message;
 }
 
 }  // namespace

@@ -76,10 +76,5 @@ TEST(QuarantineId, LongQueueIdsWithTheSameStartGetDifferentIds) {
   EXPECT_EQ(make_id(1700000000, start + "A"), make_id(1700000000, start + "A"));
 }
 
-TEST(QuarantineId, TemporaryNamesAreRecognised) {
-  EXPECT_TRUE(is_temporary_name(".qmilter-abc.tmp"));
-  EXPECT_FALSE(is_temporary_name("20231114221320_Q"));
-}
-
 }  // namespace
 }  // namespace qmilter::quarantine_file

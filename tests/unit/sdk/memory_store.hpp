@@ -22,6 +22,7 @@ enum class Defect {
   keeps_empty_entries,  // removing the last recipient leaves the entry
   reuses_ids,           // the id is the queue id: a second message replaces the first
   drops_recipients,     // find() lists entries without their recipients
+  crlf_headers,         // read() ends header lines with CRLF instead of LF
 };
 
 class MemoryStore final : public QuarantineStore {
@@ -49,9 +50,9 @@ class MemoryStore final : public QuarantineStore {
       std::string name;
       for (char c : header.name) name += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
       kept.entry.headers[name] = header.value;
-      kept.data += header.name + ": " + header.value + "\n";
+      kept.data += header.name + ": " + header.value + line_end();
     }
-    kept.data += "\n";
+    kept.data += line_end();
     Status read = message.read_body([&](std::string_view chunk) {
       kept.data += chunk;
       return true;
@@ -115,6 +116,7 @@ class MemoryStore final : public QuarantineStore {
     std::string data;  // headers, empty line, body
   };
 
+  std::string line_end() const { return defect_ == Defect::crlf_headers ? "\r\n" : "\n"; }
   static Error unknown(const std::string& id) { return Error{"no quarantine entry '" + id + "'", ErrorKind::not_found}; }
 
   const Defect defect_;

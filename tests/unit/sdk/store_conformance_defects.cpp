@@ -13,4 +13,5 @@ INSTANTIATE_TYPED_TEST_SUITE_P(keeps_empty_entries, QuarantineStoreConformance,
 INSTANTIATE_TYPED_TEST_SUITE_P(reuses_ids, QuarantineStoreConformance, MemoryStoreFactory<Defect::reuses_ids>);
 INSTANTIATE_TYPED_TEST_SUITE_P(drops_recipients, QuarantineStoreConformance,
                                MemoryStoreFactory<Defect::drops_recipients>);
+INSTANTIATE_TYPED_TEST_SUITE_P(crlf_headers, QuarantineStoreConformance, MemoryStoreFactory<Defect::crlf_headers>);
 }  // namespace qmilter::sdk::testing

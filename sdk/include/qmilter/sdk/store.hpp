@@ -1,7 +1,8 @@
-// Quarantine storage: keeps a quarantined message and gives it back to the admin CLI.
-// One instance per quarantine section, shared by all connections: store() is called
-// concurrently from many threads and must be safe for that. qmilterctl uses the admin side
-// (find, entry, read, remove_recipient, remove) and never reads a store's files itself.
+// Quarantine storage: keeps a quarantined message and gives it back to the admin side.
+// One instance per quarantine section, shared by all connections. Every method may be
+// called from several threads at once: store() from the milter's threads, the admin side
+// (find, entry, read, remove_recipient, remove) from qmilterctl or a service answering
+// admins concurrently, and both together. Callers never read a store's files themselves.
 // What a store must do is written at each method; testing/store_conformance.hpp checks it.
 #pragma once
 
@@ -72,7 +73,8 @@ class QuarantineStore {
   // Stores the message for these recipients and returns its id ("" when nothing is kept).
   // Must be durable when it returns: the host answers the MTA right after. Called from
   // many threads at once; each call returns an id no other entry has, and that passes
-  // entry_id_problem() (else qmilterctl cannot name the entry).
+  // entry_id_problem() (else qmilterctl cannot name the entry). The host checks that: any
+  // other id is a store failure (TEMPFAIL, logged), and nobody is notified with it.
   virtual Result<std::string> store(const MessageView& message, const std::vector<std::string>& recipients,
                                     const Match& match) = 0;
 
@@ -88,7 +90,14 @@ class QuarantineStore {
   virtual Result<std::vector<StoredEntry>> find(const EntryFilter& filter) const = 0;
   // The entry as find() would return it.
   virtual Result<StoredEntry> entry(const std::string& id) const = 0;
-  // The stored message as the data file holds it: headers, empty line, body.
+  // The message exactly as the host handed it to store(), in this form: each header in the
+  // order received as "Name: value" and LF ("\n", never CRLF), with name and value as in
+  // Header (a folded value keeps its "\n" and leading whitespace), then an empty line
+  // ("\n"), then the body bytes as read_body() gave them, unchanged (CRLF line ends, 8-bit
+  // bytes and all). This is the data file of pyquarantine's format, and the admin side finds
+  // the headers again by it, so a store must not alter a byte. A call that returns ok has
+  // given the whole message, also while other threads take recipients off the entry or
+  // remove it (then the call may fail instead).
   virtual Status read(const std::string& id, const ChunkVisitor& visit) const = 0;
   // Takes one recipient off the entry (a not_found Error when it is not one of them, so that
   // of two callers removing the same recipient at once exactly one succeeds). Removing the

@@ -1,6 +1,7 @@
 // A GoogleTest suite that checks a QuarantineStore against the contract in store.hpp:
-// store/find/entry/read/remove_recipient/remove, the sender, recipient and age filters, the
-// last-recipient rule and concurrent store() calls. Header-only; include it in one source
+// store/find/entry/read/remove_recipient/remove, the exact bytes read() gives, the sender,
+// recipient and age filters, the last-recipient rule, concurrent store() calls and readers
+// running beside a thread that removes recipients. Header-only; include it in one source
 // file of a test program and instantiate it with a factory of your store:
 //
 //   struct MyStoreFactory {
@@ -27,6 +28,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -171,6 +173,21 @@ TYPED_TEST_P(QuarantineStoreConformance, ReadGivesHeadersAnEmptyLineAndTheBody) 
   const std::string id = this->stored(this->message("s@example.org", {"a@example.com"}, body));
   EXPECT_EQ(this->read_all(id),
             "From: s@example.org\nSubject: conformance\nX-Spam-Flag: YES\n\n" + body);
+}
+
+// store.hpp's form of read(), byte for byte: LF after each header, a folded value as it came,
+// the body unchanged whatever its line ends and bytes.
+TYPED_TEST_P(QuarantineStoreConformance, ReadChangesNoByteOfTheMessage) {
+  static constexpr char odd_bytes[] = "bare LF\nlone CR\r8-bit \xE4\xFF\x01 and a NUL \0 here\r\n";
+  const std::string body = std::string(odd_bytes, sizeof odd_bytes - 1) + "no line end at the end";
+  FakeMessage m = this->message("s@example.org", {"a@example.com"}, body);
+  m.headers_value = {{"Subject", "folded\n\tsecond line"}, {"X-Empty", ""}, {"X-Latin1", "Gr\xFC\xDF"}};
+  const std::string id = this->stored(m);
+  EXPECT_EQ(this->read_all(id), "Subject: folded\n\tsecond line\nX-Empty: \nX-Latin1: Gr\xFC\xDF\n\n" + body);
+
+  FakeMessage empty = this->message("s@example.org", {"a@example.com"}, "");
+  EXPECT_EQ(this->read_all(this->stored(empty)),
+            "From: s@example.org\nSubject: conformance\nX-Spam-Flag: YES\n\n");
 }
 
 // An unknown id is an Error of kind not_found (a caller tells "gone" from "store down" by it).
@@ -340,12 +357,68 @@ TYPED_TEST_P(QuarantineStoreConformance, ConcurrentStoresGiveDistinctIdsAndIntac
   EXPECT_EQ(this->found_ids({}).size(), ids.size());
 }
 
+// An admin service calls the admin side from several threads at once: readers see each
+// entry whole (all of its message, a non-empty subset of its recipients) or not at all, and
+// an entry once gone stays gone, while another thread takes its recipients off one by one.
+TYPED_TEST_P(QuarantineStoreConformance, ReadersSeeWholeEntriesWhileRecipientsAreRemoved) {
+  constexpr int entries = 20;
+  const std::vector<std::string> recipients{"a@example.com", "b@example.com", "c@example.com"};
+  std::vector<std::pair<std::string, std::string>> kept;  // id, what read() gives
+  for (int i = 0; i < entries; ++i) {
+    FakeMessage m = this->message("s@example.org", recipients, "message " + std::to_string(i) + "\r\n");
+    const std::string id = this->stored(m);
+    ASSERT_FALSE(id.empty());
+    kept.emplace_back(id, this->read_all(id));
+  }
+  std::vector<std::string> failures(3);
+  std::thread remover([&] {
+    for (const std::string& recipient : recipients) {
+      for (const auto& [id, text] : kept) {
+        if (Status removed = this->store().remove_recipient(id, recipient); !removed.ok()) {
+          failures[0] = "remove_recipient('" + id + "', " + recipient + "): " + removed.error().message;
+          return;
+        }
+      }
+    }
+  });
+  auto reader = [&](std::string& failure) {
+    std::set<std::string> gone;
+    for (int round = 0; round < 50 && gone.size() < kept.size() && failure.empty(); ++round) {
+      for (const auto& [id, text] : kept) {
+        auto entry = this->store().entry(id);
+        std::string read;
+        Status status = this->store().read(id, [&](std::string_view chunk) {
+          read += chunk;
+          return true;
+        });
+        if (!entry.ok()) {
+          gone.insert(id);
+        } else if (gone.count(id)) {
+          failure = "entry '" + id + "' came back after it was gone";
+        } else if (entry.value().recipients.empty() || entry.value().recipients.size() > recipients.size()) {
+          failure = "entry '" + id + "' has " + std::to_string(entry.value().recipients.size()) + " recipients";
+        }
+        if (status.ok() && read != text) failure = "read('" + id + "') gave a part or another message";
+      }
+    }
+  };
+  std::thread first(reader, std::ref(failures[1]));
+  std::thread second(reader, std::ref(failures[2]));
+  remover.join();
+  first.join();
+  second.join();
+  for (const std::string& failure : failures) EXPECT_EQ(failure, "");
+  EXPECT_EQ(this->found_ids({}), std::vector<std::string>{}) << "every recipient was removed";
+}
+
 REGISTER_TYPED_TEST_SUITE_P(QuarantineStoreConformance, EntryGivesBackWhatWasStored,
-                            ReadGivesHeadersAnEmptyLineAndTheBody, UnknownIdsAreErrors,
+                            ReadGivesHeadersAnEmptyLineAndTheBody, ReadChangesNoByteOfTheMessage,
+                            UnknownIdsAreErrors,
                             FindWithoutFilterListsEveryEntry, FindFiltersBySenderAndRecipient,
                             FindByAgeNeverListsAYoungEntry, FindByAgeListsOldEntries,
                             RemoveRecipientKeepsTheOthers, RemovingSomeoneWhoIsNoRecipientIsAnError,
                             RemovingTheLastRecipientRemovesTheEntry, RemoveRemovesOnlyThatEntry,
-                            ConcurrentStoresGiveDistinctIdsAndIntactData);
+                            ConcurrentStoresGiveDistinctIdsAndIntactData,
+                            ReadersSeeWholeEntriesWhileRecipientsAreRemoved);
 
 }  // namespace qmilter::sdk::testing
