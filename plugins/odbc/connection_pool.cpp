@@ -3,27 +3,33 @@
 
 #include <map>
 #include <optional>
+#include <tuple>
 
 #include "connection_string.hpp"
 
-namespace qmilter::whitelist_db {
+namespace qmilter::odbc {
 
 std::shared_ptr<ConnectionPool> ConnectionPool::for_string(const std::string& odbc, long timeout_seconds,
-                                                           const std::string& password) {
+                                                           const std::string& password,
+                                                           const std::string& timeout_option) {
   // weak_ptr: the pool (and its connections) goes away with the last instance using it,
-  // e.g. when a reload drops a whitelist.
+  // e.g. when a reload drops a whitelist. Keyed by the option name too, so that an error
+  // names the option of the plugin that made the pool.
   static std::mutex registry_mutex;
-  static std::map<std::pair<std::string, long>, std::weak_ptr<ConnectionPool>> registry;
+  static std::map<std::tuple<std::string, long, std::string>, std::weak_ptr<ConnectionPool>> registry;
   std::lock_guard lock(registry_mutex);
-  auto key = std::make_pair(odbc, timeout_seconds);
+  auto key = std::make_tuple(odbc, timeout_seconds, timeout_option);
   if (auto existing = registry[key].lock()) return existing;
-  auto pool = std::make_shared<ConnectionPool>(odbc, timeout_seconds, password);
+  auto pool = std::make_shared<ConnectionPool>(odbc, timeout_seconds, password, timeout_option);
   registry[key] = pool;
   return pool;
 }
 
-ConnectionPool::ConnectionPool(std::string odbc, long timeout_seconds, std::string password)
-    : odbc_(std::move(odbc)), timeout_seconds_(timeout_seconds), password_(std::move(password)) {}
+ConnectionPool::ConnectionPool(std::string odbc, long timeout_seconds, std::string password, std::string timeout_option)
+    : odbc_(std::move(odbc)),
+      timeout_seconds_(timeout_seconds),
+      password_(std::move(password)),
+      timeout_option_(std::move(timeout_option)) {}
 
 ConnectionPool::Taken ConnectionPool::take(bool fresh) {
   if (!fresh) {
@@ -48,7 +54,8 @@ std::unique_ptr<OdbcConnection> ConnectionPool::connect() {
   if (own == busy_ms) return connection;
   // A DSN naming the SQLite driver (URLs and Driver= strings got the timeout when parsed):
   // odbc.ini may set any busy timeout, and none means the driver's 100 s.
-  if (own) throw DatabaseError("the SQLite DSN's Timeout=" + *own + " is set: leave it out, SQLite's busy timeout follows whitelist_db_timeout");
+  if (own) throw DatabaseError("the SQLite DSN's Timeout=" + *own + " is set: leave it out, SQLite's busy timeout follows " +
+                              timeout_option_);
   {
     std::lock_guard lock(mutex_);
     odbc_ = with_odbc_attribute(odbc_, "Timeout", busy_ms);
@@ -88,4 +95,4 @@ std::size_t ConnectionPool::idle_count() const {
   return idle_.size();
 }
 
-}  // namespace qmilter::whitelist_db
+}  // namespace qmilter::odbc

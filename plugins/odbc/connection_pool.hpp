@@ -1,5 +1,5 @@
 // Database connections pooled per connection string and shared, process-wide, by every
-// whitelist instance that names the same database. Thread-safe. A lease hands one connection
+// plugin instance (whitelist or quarantine) that names the same database. Thread-safe. A lease hands one connection
 // to one thread; a connection that failed is dropped instead of returned, so the next use
 // opens a fresh one and a database restart heals without restarting qmilter. On SQLite every
 // connection waits at most the timeout for a locked file, and no thread waits for another's
@@ -17,16 +17,17 @@
 
 #include "odbc_connection.hpp"
 
-namespace qmilter::whitelist_db {
+namespace qmilter::odbc {
 
 class ConnectionPool {
  public:
   // The pool for this connection string, created on first use and kept while any instance
   // holds it. Instances with the same string share connections.
+  // `timeout_option` names the option that set the timeout, for error messages.
   static std::shared_ptr<ConnectionPool> for_string(const std::string& odbc, long timeout_seconds,
-                                                    const std::string& password);
+                                                    const std::string& password, const std::string& timeout_option);
 
-  ConnectionPool(std::string odbc, long timeout_seconds, std::string password);
+  ConnectionPool(std::string odbc, long timeout_seconds, std::string password, std::string timeout_option);
 
   // Runs `work` on a pooled connection. When it throws DatabaseError (but not DatabaseBusy) on a connection that
   // had been idle in the pool (maybe broken by a server restart), that connection and every
@@ -67,6 +68,7 @@ class ConnectionPool {
   std::string odbc_;  // under mutex_: a SQLite DSN gets the busy timeout once it shows itself
   const long timeout_seconds_;
   const std::string password_;
+  const std::string timeout_option_;
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<OdbcConnection>> idle_;
   std::atomic<bool> sqlite_{false};
@@ -121,4 +123,4 @@ void ConnectionPool::with_brief_write(Work&& work) {
   }
 }
 
-}  // namespace qmilter::whitelist_db
+}  // namespace qmilter::odbc
