@@ -1,0 +1,148 @@
+"""The db quarantine through real Postfix: two MX hosts (two Postfix instances, two qmilter
+daemons with configs naming different hosts) share one quarantine on one real PostgreSQL
+server. The other host's qmilterctl lists, releases (byte for byte what was stored) and
+deletes what a host quarantined; the database stopped under a running qmilter means 451
+(nothing accepted without being stored) and heals when it comes back, with no qmilter
+restart.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+
+import pytest
+
+import rig
+from rig.databases import PostgresServer
+
+SPAM = {"X-Spam-Flag": "YES"}
+SENDER = "sender@example.org"
+
+
+@pytest.fixture(scope="module")
+def database():
+    base = tempfile.mkdtemp(prefix="qmilter-qdb-postfix.", dir="/tmp")
+    server = PostgresServer(base)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def second_milter_socket(rig_dir) -> str:
+    sock_dir = os.path.join(rig_dir, "milter-b")
+    os.makedirs(sock_dir, exist_ok=True)
+    os.chmod(sock_dir, 0o755)
+    return os.path.join(sock_dir, "qmilter.sock")
+
+
+@pytest.fixture(scope="module")
+def second_postfix(rig_dir, smtp_sink, second_milter_socket):
+    """Host B: a Postfix of its own, relaying to the same smtp-sink."""
+    base = os.path.join(rig_dir, "host-b")
+    os.makedirs(base, exist_ok=True)
+    os.chmod(base, 0o755)
+    instance = rig.Postfix(base, smtp_sink.host, smtp_sink.port,
+                           milters=[f"unix:{second_milter_socket}"], name="b")
+    try:
+        yield instance.start()
+    finally:
+        instance.stop()
+
+
+def host_config(database, smtp_sink, host, table="spamq"):
+    # The INI is read like Python's configparser: the URL's %-escapes are written %%.
+    return rig.simple_config({"spam": rig.quarantine_section(
+        quarantine_type="db", quarantine_db_connection=database.url.replace("%", "%%"),
+        quarantine_db_table=table, quarantine_db_host=host, quarantine_db_timeout=3,
+        smtp_port=smtp_sink.port)})
+
+
+def qmilterctl(config_path, *args, check=True):
+    result = rig.run_qmilterctl(["-c", config_path, *args])
+    if check:
+        assert result.returncode == 0, f"qmilterctl {' '.join(args)}: {result.stderr}"
+    return result
+
+
+def entries(config_path):
+    return json.loads(qmilterctl(config_path, "quarantine", "spam", "list", "--json").stdout)
+
+
+def send(postfix, rcpts, body="Hello.\r\n"):
+    return rig.send_mail(postfix.smtpd_host, postfix.smtpd_port, SENDER, rcpts,
+                         rig.make_message(SPAM, body=body, to=rcpts[0]))
+
+
+def test_each_host_quarantines_and_the_other_host_lists_releases_and_deletes(
+        database, postfix, second_postfix, smtp_sink, start_qmilter, qmilter_config,
+        second_milter_socket):
+    table = "shared"
+    config_a = qmilter_config(host_config(database, smtp_sink, "mx-a.example.org", table), "host-a.conf")
+    config_b = qmilter_config(host_config(database, smtp_sink, "mx-b.example.org", table), "host-b.conf")
+    start_qmilter(config_a)
+    start_qmilter(config_b, socket_path=second_milter_socket)
+
+    on_a, on_b = rig.unique_address(), rig.unique_address()
+    body = "Release me.\r\n.starts with a dot\r\n" + "x" * 3000 + "\r\n\u00fcml\u00e4ut\r\n"
+    assert send(postfix, [on_a], body).accepted
+    assert send(second_postfix, [on_b]).accepted
+    listed = rig.wait_until(lambda: (lambda e: e if len(e) == 2 else None)(entries(config_b)),
+                            "both hosts' entries listed by host B")
+    by_rcpt = {e["recipients"][0]: e for e in listed}
+    assert set(by_rcpt) == {on_a, on_b}
+    hosts = database.sql(f"SELECT id, host FROM {table}_entries ORDER BY host")
+    assert hosts.splitlines() == [f"{by_rcpt[on_a]['id']}\tmx-a.example.org",
+                                  f"{by_rcpt[on_b]['id']}\tmx-b.example.org"], hosts
+    assert smtp_sink.messages_to(on_a) == [] and smtp_sink.messages_to(on_b) == []
+
+    # Host B releases what host A stored: byte for byte the stored message.
+    id_a = by_rcpt[on_a]["id"]
+    stored = rig.run_qmilterctl(["-c", config_b, "quarantine", "spam", "get", id_a])
+    assert stored.returncode == 0, stored.stderr
+    released = qmilterctl(config_b, "quarantine", "spam", "release", id_a, "-a")
+    assert on_a in released.stdout
+    msg = smtp_sink.wait_for_message(on_a)
+    assert msg.recipients == [on_a] and msg.mail_from == SENDER
+    # smtp-sink's dump has LF line ends; everything else is byte for byte the stored message.
+    assert msg.data == stored.stdout.encode().replace(b"\r\n", b"\n")
+    assert msg.body == body.encode().replace(b"\r\n", b"\n")
+
+    # Host A deletes what host B stored; nothing is left in any table.
+    qmilterctl(config_a, "quarantine", "spam", "delete", by_rcpt[on_b]["id"], "-a")
+    assert entries(config_a) == [] and entries(config_b) == []
+    for suffix in ("entries", "recipients", "chunks"):
+        assert database.sql(f"SELECT COUNT(*) FROM {table}_{suffix}").strip() == "0", suffix
+
+
+def test_database_outage_means_tempfail_and_heals_without_restarting_qmilter(
+        database, postfix, smtp_sink, start_qmilter, qmilter_config):
+    config = qmilter_config(host_config(database, smtp_sink, "mx-a.example.org", "outage"), "outage.conf")
+    qmilter = start_qmilter(config)
+    before = rig.unique_address()
+    assert send(postfix, [before]).accepted
+    rig.wait_until(lambda: entries(config), "the first entry")
+
+    database.stop()
+    try:
+        mark = qmilter.log.mark()
+        down_rcpt = rig.unique_address()
+        down = send(postfix, [down_rcpt], "x" * 200000 + "\r\n")
+        # TEMPFAIL: the sending MTA keeps the mail and retries; nothing was let through.
+        assert down.final is not None and down.final[0] == 451, down
+        assert qmilter.log.search(r"quarantine database", since=mark), qmilter.log.text(mark)
+        assert "S3cr" not in qmilter.log.text(), "the database password reached the log"
+        assert smtp_sink.messages_to(down_rcpt) == []
+    finally:
+        database.start()
+
+    # The same qmilter process stores again once the server is back.
+    after = rig.unique_address()
+    result = send(postfix, [after])
+    assert result.accepted, result
+    assert qmilter.running()
+    recipients = sorted(r for e in entries(config) for r in e["recipients"])
+    assert recipients == sorted([before, after]), recipients
