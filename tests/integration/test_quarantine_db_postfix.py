@@ -3,12 +3,15 @@ daemons with configs naming different hosts) share one quarantine on one real Po
 server. The other host's qmilterctl lists, releases (byte for byte what was stored) and
 deletes what a host quarantined; the database stopped under a running qmilter means 451
 (nothing accepted without being stored) and heals when it comes back, with no qmilter
-restart.
+restart. A 100 MB message is stored and released with both sides' peak memory far below
+its size.
 """
 
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 
 import pytest
@@ -18,6 +21,11 @@ from rig.databases import PostgresServer
 
 SPAM = {"X-Spam-Flag": "YES"}
 SENDER = "sender@example.org"
+
+
+@pytest.fixture(scope="module")
+def postfix_params() -> dict:
+    return {"message_size_limit": str(200 * 1024 * 1024)}
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +154,40 @@ def test_database_outage_means_tempfail_and_heals_without_restarting_qmilter(
     assert qmilter.running()
     recipients = sorted(r for e in entries(config) for r in e["recipients"])
     assert recipients == sorted([before, after]), recipients
+
+
+def peak_rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+
+
+def test_a_100_mb_message_is_stored_and_released_with_flat_memory(
+        database, postfix, smtp_sink, start_qmilter, qmilter_config):
+    config = qmilter_config(host_config(database, smtp_sink, "mx-a.example.org", "large"), "large.conf")
+    qmilter = start_qmilter(config)
+    rcpt = rig.unique_address()
+    line = "0123456789" * 9 + "abcdefgh\r\n"  # 100 bytes
+    body = line * (100 * 1024 * 1024 // len(line))
+    result = rig.send_mail(postfix.smtpd_host, postfix.smtpd_port, SENDER, [rcpt],
+                           rig.make_message(SPAM, body=body, to=rcpt), timeout=300)
+    assert result.accepted, result
+    [entry] = rig.wait_until(lambda: entries(config), "the large entry")
+    assert database.sql(f"SELECT size > 100000000, chunks FROM large_entries").split() == ["t", "101"]
+    stored_peak = peak_rss_kib(qmilter.pid)
+
+    # qmilterctl's peak, measured by a parent of its own (RUSAGE_CHILDREN of this probe
+    # counts only the qmilterctl it waited for).
+    probe = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
+             "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    run = subprocess.run([sys.executable, "-c", probe, os.path.join(rig.build_dir(), "bin", "qmilterctl"),
+                          "-c", config, "quarantine", "spam", "release", entry["id"], "-a"],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+    code, release_peak = run.stdout.split()[-2:]
+    assert code == "0", run.stdout
+    msg = smtp_sink.wait_for_message(rcpt, timeout=120)
+    assert msg.body == body.encode().replace(b"\r\n", b"\n")
+    assert entries(config) == []
+    print(f"peak RSS: qmilter {stored_peak} KiB after storing, qmilterctl {release_peak} KiB releasing")
+    # Flat: a few chunks at most, never the message (100 MiB = 102400 KiB).
+    assert stored_peak < 60 * 1024, f"qmilter peaked at {stored_peak} KiB"
+    assert int(release_peak) < 60 * 1024, f"qmilterctl peaked at {release_peak} KiB"
