@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 
 import pytest
 
@@ -191,3 +192,32 @@ def test_a_100_mb_message_is_stored_and_released_with_flat_memory(
     # Flat: a few chunks at most, never the message (100 MiB = 102400 KiB).
     assert stored_peak < 60 * 1024, f"qmilter peaked at {stored_peak} KiB"
     assert int(release_peak) < 60 * 1024, f"qmilterctl peaked at {release_peak} KiB"
+
+
+def test_qmilter_killed_mid_store_leaves_no_half_entry(
+        database, postfix, smtp_sink, start_qmilter, qmilter_config):
+    config = qmilter_config(host_config(database, smtp_sink, "mx-a.example.org", "killed"), "killed.conf")
+    qmilter = start_qmilter(config)
+    entries(config)  # the tables exist before the message comes
+    rcpt = rig.unique_address()
+    body = ("y" * 98 + "\r\n") * (60 * 1024 * 1024 // 100)
+    outcome = {}
+    sender = threading.Thread(target=lambda: outcome.setdefault("result", rig.send_mail(
+        postfix.smtpd_host, postfix.smtpd_port, SENDER, [rcpt],
+        rig.make_message(SPAM, body=body, to=rcpt), timeout=300)))
+    sender.start()
+    try:
+        # The store's transaction holds a lock on the chunk table while it writes.
+        writing = ("SELECT COUNT(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                   "WHERE c.relname = 'killed_chunks' AND l.mode = 'RowExclusiveLock'")
+        rig.wait_until(lambda: database.sql(writing).strip() != "0", "qmilter writing chunks", 120)
+        qmilter.kill()
+    finally:
+        sender.join(300)
+    result = outcome["result"]
+    assert not result.accepted, result  # the MTA keeps the mail (milter_default_action = tempfail)
+    assert entries(config) == []
+    # The server rolls the dead connection's transaction back: not a row of it stays.
+    rig.wait_until(lambda: database.sql("SELECT COUNT(*) FROM killed_chunks").strip() == "0",
+                   "the half-written chunks rolled back", 30)
+    assert database.sql("SELECT COUNT(*) FROM killed_recipients").strip() == "0"
