@@ -13,6 +13,7 @@
 #include "db_entry_id.hpp"
 #include "entry_json.hpp"
 #include "message_chunks.hpp"
+#include "qmilter/sdk/text.hpp"
 #include "sqlite_tuning.hpp"
 
 namespace qmilter::quarantine_db {
@@ -32,6 +33,15 @@ std::string system_host_name() {
   char name[HOST_NAME_MAX + 1] = {};
   if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
   return name;
+}
+
+// psqlODBC wraps every statement of a transaction in a SAVEPOINT by default (so that a failed
+// statement alone is rolled back), a round trip each. A store is all or nothing anyway:
+// Protocol=7.4-1 rolls the whole transaction back on an error and sends no savepoints.
+std::string without_savepoints(const std::string& odbc) {
+  const std::string driver = sdk::ascii_lower(odbc::odbc_attribute(odbc, "driver").value_or(""));
+  if (driver.find("postgres") == std::string::npos || odbc::odbc_attribute(odbc, "protocol")) return odbc;
+  return odbc::with_odbc_attribute(odbc, "Protocol", "7.4-1");
 }
 
 std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
@@ -57,6 +67,8 @@ std::vector<sdk::OptionSpec> DbStore::option_schema() {
        "prefix of the three tables (PREFIX_entries, PREFIX_recipients, PREFIX_chunks), created when missing"},
       {"quarantine_db_timeout", sdk::OptionType::integer, false, "10",
        "seconds a connection or statement may take before the message gets TEMPFAIL", 1, 300},
+      {"quarantine_db_connections", sdk::OptionType::integer, false, "16",
+       "most connections this process uses at once; more stores wait for one (up to the timeout)", 1, 1000},
       {"quarantine_db_host", sdk::OptionType::string, false, "",
        "the host name written with each entry (empty = this machine's host name)"},
   };
@@ -76,8 +88,11 @@ sdk::Result<std::unique_ptr<DbStore>> DbStore::create(const sdk::Options& option
   if (host.empty()) host = system_host_name();
 
   odbc::tune_sqlite_for_concurrent_lookups();  // before any connection: it only works then
-  auto pool = odbc::ConnectionPool::for_string(connection.value().odbc, timeout, connection.value().password,
-                                               odbc_options.timeout);
+  // Bounded: beyond a few connections a server only switches between its backends, while
+  // the stores that wait join the next group commit.
+  auto pool = odbc::ConnectionPool::for_string(
+      without_savepoints(connection.value().odbc), timeout, connection.value().password, odbc_options.timeout,
+      static_cast<std::size_t>(options.integer("quarantine_db_connections")));
   const std::string& shown = connection.value().redacted;
   auto store = std::make_unique<DbStore>(pool, QuarantineTables(prefix), host, shown);
   try {
