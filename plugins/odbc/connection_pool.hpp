@@ -81,10 +81,9 @@ class ConnectionPool {
   void drop_idle();
   void give_back(std::unique_ptr<OdbcConnection> connection);
 
-  // A store() holds its connection for the whole transaction, so as many connections are
-  // busy as milter threads store at once (64 and more); closing the surplus after use would
-  // cost a fresh login on every message.
-  static constexpr std::size_t max_idle_ = 128;
+  // Keep max_active_ (when set) at or below this, or the surplus is closed after each use
+  // and every message pays a fresh login.
+  static constexpr std::size_t max_idle_ = 32;
   static constexpr long brief_write_busy_ms_ = 25;
   static constexpr std::chrono::milliseconds brief_write_wait_{50};
   std::string odbc_;  // under mutex_: a SQLite DSN gets the busy timeout once it shows itself

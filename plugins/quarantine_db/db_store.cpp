@@ -68,7 +68,7 @@ std::vector<sdk::OptionSpec> DbStore::option_schema() {
       {"quarantine_db_timeout", sdk::OptionType::integer, false, "10",
        "seconds a connection or statement may take before the message gets TEMPFAIL", 1, 300},
       {"quarantine_db_connections", sdk::OptionType::integer, false, "16",
-       "most connections this process uses at once; more stores wait for one (up to the timeout)", 1, 1000},
+       "most connections this process uses at once; more stores wait for one (up to the timeout)", 1, 32},
       {"quarantine_db_host", sdk::OptionType::string, false, "",
        "the host name written with each entry (empty = this machine's host name)"},
   };
