@@ -7,6 +7,7 @@
 
 #include <climits>
 #include <ctime>
+#include <optional>
 #include <stdexcept>
 
 #include "connection_string.hpp"
@@ -149,14 +150,24 @@ sdk::Result<std::string> DbStore::store(const sdk::MessageView& message, const s
   try {
     return pool_->with_connection([&](odbc::OdbcConnection& db) -> sdk::Result<std::string> {
       ensure_tables(db);
-      odbc::Transaction transaction(db);
+      // The first chunk waits: a message that fits in it goes in as one statement on
+      // PostgreSQL. A longer one opens the transaction with its second chunk.
+      std::string first;
+      std::optional<odbc::Transaction> transaction;
+      auto open = [&] {
+        if (transaction) return;
+        transaction.emplace(db);
+        tables_.insert_chunk(db, id, 0, first);
+      };
       auto written = write_chunks(message, [&](std::uint32_t seq, std::string_view bytes) {
+        if (seq == 0) {
+          first.assign(bytes);
+          return;
+        }
+        open();
         tables_.insert_chunk(db, id, seq, bytes);
       });
-      if (!written.ok()) return written.error();  // the transaction rolls back
-      for (std::size_t i = 0; i < recipients.size(); ++i) {
-        tables_.insert_recipient(db, id, static_cast<std::int64_t>(i), recipients[i]);
-      }
+      if (!written.ok()) return written.error();  // an open transaction rolls back
       EntryRow row{id,
                    host_,
                    std::string(message.queue_id()),
@@ -167,8 +178,16 @@ sdk::Result<std::string> DbStore::store(const sdk::MessageView& message, const s
                    json.named_subgroups,
                    static_cast<std::int64_t>(written.value().bytes),
                    written.value().chunks};
+      if (!transaction && db.family() == odbc::DbmsFamily::postgresql) {
+        tables_.insert_whole_entry(db, row, recipients, first);
+        return id;
+      }
+      open();
+      for (std::size_t i = 0; i < recipients.size(); ++i) {
+        tables_.insert_recipient(db, id, static_cast<std::int64_t>(i), recipients[i]);
+      }
       tables_.insert_entry(db, row);
-      transaction.commit();
+      transaction->commit();
       return id;
     });
   } catch (const odbc::DatabaseError& e) {

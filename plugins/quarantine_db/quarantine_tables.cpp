@@ -125,6 +125,35 @@ void QuarantineTables::insert_chunk(odbc::OdbcConnection& db, const std::string&
              {SqlParam::of_text(id), SqlParam::of_integer(seq), SqlParam::of_binary(data)});
 }
 
+void QuarantineTables::insert_whole_entry(odbc::OdbcConnection& db, const EntryRow& row,
+                                          const std::vector<std::string>& recipients, std::string_view data) const {
+  std::string recipient_rows;
+  for (std::size_t i = 0; i < recipients.size(); ++i) recipient_rows += i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)";
+  std::string sql = "WITH c AS (INSERT INTO " + table(db, "_chunks") + " (" + quoted(db, "entry_id") + ", " +
+                    quoted(db, "seq") + ", " + quoted(db, "data") + ") VALUES (?, 0, ?))";
+  std::vector<SqlParam> params{SqlParam::of_text(row.id), SqlParam::of_binary(data)};
+  if (!recipients.empty()) {
+    sql += ", r AS (INSERT INTO " + table(db, "_recipients") + " (" + quoted(db, "entry_id") + ", " +
+           quoted(db, "position") + ", " + quoted(db, "recipient") + ") VALUES " + recipient_rows + ")";
+    for (std::size_t i = 0; i < recipients.size(); ++i) {
+      params.push_back(SqlParam::of_text(row.id));
+      params.push_back(SqlParam::of_integer(static_cast<std::int64_t>(i)));
+      params.push_back(SqlParam::of_text(recipients[i]));
+    }
+  }
+  sql += " INSERT INTO " + table(db, "_entries") + " (" + quoted(db, "id") + ", " + quoted(db, "host") + ", " +
+         quoted(db, "queue_id") + ", " + quoted(db, "mailfrom") + ", " + quoted(db, "date") + ", " +
+         quoted(db, "headers") + ", " + quoted(db, "subgroups") + ", " + quoted(db, "named_subgroups") + ", " +
+         quoted(db, "size") + ", " + quoted(db, "chunks") + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  for (SqlParam param : {SqlParam::of_text(row.id), SqlParam::of_text(row.host), SqlParam::of_text(row.queue_id),
+                         SqlParam::of_text(row.mailfrom), SqlParam::of_integer(row.date), SqlParam::of_text(row.headers),
+                         SqlParam::of_text(row.subgroups), SqlParam::of_text(row.named_subgroups),
+                         SqlParam::of_integer(row.size), SqlParam::of_integer(row.chunks)}) {
+    params.push_back(std::move(param));
+  }
+  db.execute(sql, params);
+}
+
 std::vector<sdk::StoredEntry> QuarantineTables::entries(odbc::OdbcConnection& db, const EntryQuery& query) const {
   auto e = [&](const char* column) { return "e." + quoted(db, column); };
   auto r = [&](const char* column) { return "r." + quoted(db, column); };

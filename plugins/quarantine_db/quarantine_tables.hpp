@@ -63,6 +63,11 @@ class QuarantineTables {
                         const std::string& recipient) const;
   void insert_chunk(odbc::OdbcConnection& db, const std::string& id, std::uint32_t seq, std::string_view data) const;
 
+  // PostgreSQL only: a message of one chunk, its recipients and its entry row in a single
+  // statement (data-modifying CTEs), atomic without BEGIN and COMMIT round trips.
+  void insert_whole_entry(odbc::OdbcConnection& db, const EntryRow& row, const std::vector<std::string>& recipients,
+                          std::string_view data) const;
+
   // Complete entries (every recipient, in the order stored) matching the query. Throws
   // DatabaseError; an entry whose JSON columns are malformed is an odbc::DatabaseError too.
   std::vector<sdk::StoredEntry> entries(odbc::OdbcConnection& db, const EntryQuery& query) const;
