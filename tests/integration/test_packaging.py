@@ -322,7 +322,7 @@ def test_packaged_daemon_checks_packaged_config(root):
 
 
 WRITTEN_OPTIONS = ("state_dir", "spool_dir", "quarantine_directory", "notification_spool_dir",
-                   "socket", "whitelist_db_connection")
+                   "socket", "whitelist_db_connection", "quarantine_db_connection")
 
 
 def test_packaged_config_writes_only_where_the_unit_allows(root):
