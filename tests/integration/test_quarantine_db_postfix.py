@@ -221,3 +221,34 @@ def test_qmilter_killed_mid_store_leaves_no_half_entry(
     rig.wait_until(lambda: database.sql("SELECT COUNT(*) FROM killed_chunks").strip() == "0",
                    "the half-written chunks rolled back", 30)
     assert database.sql("SELECT COUNT(*) FROM killed_recipients").strip() == "0"
+
+
+def test_database_stopped_mid_store_means_tempfail_and_nothing_half_stored(
+        database, postfix, smtp_sink, start_qmilter, qmilter_config):
+    config = qmilter_config(host_config(database, smtp_sink, "mx-a.example.org", "midstream"), "midstream.conf")
+    qmilter = start_qmilter(config)
+    entries(config)  # the tables exist before the message comes
+    rcpt = rig.unique_address()
+    body = ("z" * 98 + "\r\n") * (60 * 1024 * 1024 // 100)
+    outcome = {}
+    sender = threading.Thread(target=lambda: outcome.setdefault("result", rig.send_mail(
+        postfix.smtpd_host, postfix.smtpd_port, SENDER, [rcpt],
+        rig.make_message(SPAM, body=body, to=rcpt), timeout=300)))
+    sender.start()
+    try:
+        writing = ("SELECT COUNT(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                   "WHERE c.relname = 'midstream_chunks' AND l.mode = 'RowExclusiveLock'")
+        rig.wait_until(lambda: database.sql(writing).strip() != "0", "qmilter writing chunks", 120)
+        database.stop()
+        sender.join(300)
+    finally:
+        database.start()
+    result = outcome["result"]
+    assert result.final is not None and result.final[0] == 451, result
+    assert smtp_sink.messages_to(rcpt) == []
+    assert database.sql("SELECT COUNT(*) FROM midstream_chunks").strip() == "0"
+    # The same qmilter stores the next message once the server is back.
+    after = rig.unique_address()
+    assert send(postfix, [after]).accepted
+    assert [e["recipients"] for e in entries(config)] == [[after]]
+    assert qmilter.running()
