@@ -1,8 +1,9 @@
 // quarantine_type = db: quarantined mail in SQL tables reached through ODBC (PostgreSQL,
 // MariaDB, or SQLite for one host), so every MX host that names the same database shares one
 // quarantine: any host's qmilterctl lists, reads, releases and deletes what another stored.
-// store() commits one transaction before it returns; the message goes in and comes out in
-// 1 MiB chunks, so memory stays flat for large mail. remove_recipient() is a conditional
+// store() commits before it returns, all or nothing (one transaction; on PostgreSQL a message
+// of one chunk is a single statement); the message goes in and comes out in 1 MiB chunks, so
+// memory stays flat for large mail. remove_recipient() is a conditional
 // delete under a row lock: of two concurrent removals of one recipient exactly one succeeds.
 // One instance per quarantine section; immutable after create() apart from the connection
 // pool it shares, so every method may run concurrently.

@@ -4,8 +4,8 @@
 //   P_recipients  one row per entry and recipient (entry_id, position, recipient)
 //   P_chunks      the stored message (headers, empty line, body) in rows of at most 1 MiB
 //                 (entry_id, seq, data: bytea / LONGBLOB / BLOB)
-// Created when missing, in each server's own types. All values are bound parameters; the
-// prefix is checked to be a plain identifier. Immutable, so safe to share between threads;
+// Created when missing, in each server's own types (documented in qmilter.conf(5)). All values
+// are bound parameters; the prefix is checked to be a plain identifier. Immutable, so safe to share between threads;
 // each call runs on the connection it is given.
 #pragma once
 
