@@ -1,14 +1,16 @@
 #!/bin/sh
-# Installs the Debian 12 packages qmilter needs: `build` for compiling and running it,
+# Installs the Debian 12 packages qmilter needs: `build` for compiling and running it (and
+# curl, with which the quick start opens a qmilter-web page),
 # `test` for the full test suite (MTA, databases, ODBC drivers, rpmbuild). Run as root.
 # Service start-up is suppressed during the install: the tests start their own servers.
 set -eu
 want=${1:-build}
 build_pkgs="cmake g++ make pkg-config libmilter-dev libboost-dev libboost-filesystem-dev
-  libpcre2-dev nlohmann-json3-dev libcli11-dev libxml2-dev libetpan-dev unixodbc-dev
-  unixodbc odbcinst libsqliteodbc libsqlite3-dev libgtest-dev libgmock-dev"
+  libpcre2-dev libssl-dev libmicrohttpd-dev nlohmann-json3-dev libcli11-dev libxml2-dev libetpan-dev unixodbc-dev
+  unixodbc odbcinst libsqliteodbc libsqlite3-dev libgtest-dev libgmock-dev curl"
 test_pkgs="postfix miltertest swaks sqlite3 postgresql odbc-postgresql mariadb-server
-  odbc-mariadb rpm rpm2cpio cpio systemd openssl e2fsprogs python3 python3-pytest libclang-rt-14-dev clang-14 valgrind iproute2"
+  odbc-mariadb rpm rpm2cpio cpio systemd openssl e2fsprogs python3 python3-pytest libclang-rt-14-dev clang-14 valgrind iproute2
+  faketime chromium"
 case "$want" in
   build) pkgs=$build_pkgs ;;
   test) pkgs="$build_pkgs $test_pkgs" ;;

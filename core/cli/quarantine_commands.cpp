@@ -10,7 +10,8 @@
 #include "core/cli/option_checks.hpp"
 #include "core/cli/stored_message.hpp"
 #include "core/cli/table.hpp"
-#include "core/smtp/smtp_client.hpp"
+#include "core/cli/web_commands.hpp"
+#include "core/admin/quarantine_admin.hpp"
 #include "qmilter/sdk/text.hpp"
 
 namespace qmilter::cli {
@@ -18,8 +19,6 @@ namespace qmilter::cli {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-constexpr std::chrono::seconds release_timeout{60};
 
 // What the options of one command invocation hold.
 struct QuarantineArgs {
@@ -29,6 +28,8 @@ struct QuarantineArgs {
   std::vector<std::string> to;
   bool all = false;
   std::int64_t older_than_days = -1;  // -o DAYS; -1 = not given
+  std::string link_recipient;         // link -t
+  std::int64_t link_days = -1;        // link --days; -1 = web_link_days
 };
 
 std::vector<std::string> lower_all(std::vector<std::string> values) {
@@ -70,16 +71,9 @@ void print_json(CliContext& context, const Json& document) {
 
 sdk::QuarantineStore& store_of(const core::Quarantine& quarantine) { return *quarantine.store.instance; }
 
-// Every id the admin gives is checked here, before any store call: a store then never sees
-// a path such as ../etc/passwd, whatever it does with ids.
-void require_entry_id(const std::string& id) {
-  if (auto problem = sdk::entry_id_problem(id)) throw CliError("invalid quarantine id '" + id + "': " + *problem);
-}
-
 sdk::StoredEntry load_entry(const core::Quarantine& quarantine, const std::string& id) {
-  require_entry_id(id);
-  auto entry = store_of(quarantine).entry(id);
-  if (!entry.ok()) throw CliError("quarantine '" + quarantine.name + "': " + entry.error().message);
+  auto entry = admin::load_entry(quarantine, id);
+  if (!entry.ok()) throw CliError(entry.error().message);
   return std::move(entry).value();
 }
 
@@ -155,15 +149,6 @@ std::vector<sdk::StoredEntry> find_entries(CliContext& context, const core::Quar
   return matching;
 }
 
-// Takes `recipient` off the entry whose recipients the command still believes are `left`.
-// For the last one the entry is removed outright: an entry never stays with no recipients,
-// even with a store whose remove_recipient() would keep it.
-sdk::Status remove_recipient(sdk::QuarantineStore& store, const std::string& id, const std::string& recipient,
-                             std::vector<std::string>& left) {
-  std::erase(left, recipient);
-  return left.empty() ? store.remove(id) : store.remove_recipient(id, recipient);
-}
-
 void list_entries(CliContext& context, const QuarantineArgs& args) {
   const core::Quarantine& quarantine = context.quarantine(args.name);
   std::vector<sdk::StoredEntry> entries = find_entries(context, quarantine, args);
@@ -204,30 +189,23 @@ void notify(CliContext& context, const QuarantineArgs& args) {
 
 void release(CliContext& context, const QuarantineArgs& args) {
   const core::Quarantine& quarantine = context.quarantine(args.name);
-  sdk::QuarantineStore& store = store_of(quarantine);
   sdk::StoredEntry entry = load_entry(quarantine, args.id);
   std::vector<std::string> recipients = chosen_recipients(args, entry);
   std::vector<std::string> left = entry.recipients;
-
-  smtp::Server server;
-  server.host = quarantine.smtp_host;
-  server.port = quarantine.smtp_port;
-  server.timeout = release_timeout;
   std::vector<std::string> failed;
-  // One transaction per recipient: each is removed from the entry only once the server
-  // has accepted the message for it, so a failure never loses anyone.
+  // One transaction per recipient: each is removed from the entry only once the relay has
+  // accepted the message for it, so a failure never loses anyone.
   for (const std::string& recipient : recipients) {
-    smtp::Outcome outcome = smtp::send(server, entry.mailfrom, {recipient},
-                                       [&](const sdk::ChunkVisitor& visit) { return store.read(args.id, visit); });
+    admin::ReleaseOutcome outcome = admin::release_to(quarantine, entry, recipient, left);
     if (!outcome.delivered) {
-      *context.err << "qmilterctl: release of '" << args.id << "' to " << recipient << " through "
-                   << server.host << ":" << server.port << " failed: " << outcome.reply << '\n';
+      *context.err << "qmilterctl: release of '" << args.id << "' to " << recipient << " through " << outcome.relay
+                   << " failed: " << outcome.reply << '\n';
       failed.push_back(recipient);
       continue;
     }
-    if (sdk::Status removed = remove_recipient(store, args.id, recipient, left); !removed.ok()) {
+    if (!outcome.removed.ok()) {
       *context.err << "qmilterctl: released '" << args.id << "' to " << recipient
-                   << " but could not remove the recipient from the entry: " << removed.error().message << '\n';
+                   << " but could not remove the recipient from the entry: " << outcome.removed.error().message << '\n';
       failed.push_back(recipient);
       continue;
     }
@@ -241,17 +219,16 @@ void release(CliContext& context, const QuarantineArgs& args) {
 
 void delete_entry(CliContext& context, const QuarantineArgs& args) {
   const core::Quarantine& quarantine = context.quarantine(args.name);
-  sdk::QuarantineStore& store = store_of(quarantine);
   sdk::StoredEntry entry = load_entry(quarantine, args.id);
   if (args.all) {
     if (!args.to.empty()) throw CliError("give either -t RECIPIENT... or -a", exit_usage);
-    if (sdk::Status removed = store.remove(args.id); !removed.ok()) throw CliError(removed.error().message);
+    if (sdk::Status removed = store_of(quarantine).remove(args.id); !removed.ok()) throw CliError(removed.error().message);
     *context.out << "deleted '" << args.id << "'\n";
     return;
   }
   std::vector<std::string> left = entry.recipients;
   for (const std::string& recipient : chosen_recipients(args, entry)) {
-    if (sdk::Status removed = remove_recipient(store, args.id, recipient, left); !removed.ok()) {
+    if (sdk::Status removed = admin::take_recipient(quarantine, args.id, recipient, left); !removed.ok()) {
       throw CliError(removed.error().message);
     }
     *context.out << "deleted '" << args.id << "' for " << recipient << '\n';
@@ -260,7 +237,7 @@ void delete_entry(CliContext& context, const QuarantineArgs& args) {
 
 void get_message(CliContext& context, const QuarantineArgs& args) {
   const core::Quarantine& quarantine = context.quarantine(args.name);
-  require_entry_id(args.id);
+  load_entry(quarantine, args.id);  // checks the id before the store sees it
   sdk::Status read = store_of(quarantine).read(args.id, [&](std::string_view chunk) {
     context.out->write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     return static_cast<bool>(*context.out);
@@ -346,6 +323,15 @@ void register_quarantine_commands(CLI::App& root, CliContext& context) {
       ->check(age_in_days());
   purge_command->add_flag("-b,--batch", context.ids_only, "Print the ids of the deleted messages");
   purge_command->callback([&context, args] { purge(context, *args); });
+
+  CLI::App* link_command = quarantine->add_subcommand("link", "Print a recipient's qmilter-web link to the message");
+  link_command->add_option("id", args->id, "Quarantine id")->required();
+  link_command->add_option("-t,--to", args->link_recipient, "The recipient the link is for")->required();
+  link_command->add_option("--days", args->link_days, "Days the link works (default: web_link_days)")
+      ->check(CLI::Range(1, 3650));
+  link_command->callback([&context, args] {
+    print_release_link(context, args->name, args->id, args->link_recipient, args->link_days);
+  });
 }
 
 }  // namespace qmilter::cli

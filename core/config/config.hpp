@@ -18,6 +18,7 @@
 #include "qmilter/sdk/action.hpp"
 #include "qmilter/sdk/notifier.hpp"
 #include "qmilter/sdk/plugin.hpp"
+#include "qmilter/sdk/release_links.hpp"
 #include "qmilter/sdk/store.hpp"
 #include "qmilter/sdk/whitelist.hpp"
 
@@ -41,6 +42,9 @@ struct Quarantine {
   HostSet ignore_hosts;
   std::string smtp_host;
   std::int64_t smtp_port = 25;
+  // qmilter-web links for this quarantine, null without [global] web_base_url. Declared
+  // before the plugins, which may hold a pointer to it: it is destroyed after them.
+  std::unique_ptr<sdk::ReleaseLinks> release_links;
   PluginSlot<sdk::QuarantineStore> store;
   PluginSlot<sdk::Notifier> notifier;
   PluginSlot<sdk::Whitelist> whitelist;
@@ -50,6 +54,17 @@ struct Quarantine {
   bool needs_body() const noexcept {
     return store.instance->keeps_messages() || notifier.instance->sends_notifications();
   }
+};
+
+// [global] web_*: qmilter-web and the links notifications carry.
+struct WebSettings {
+  std::string listen;       // "host:port" qmilter-web binds to
+  std::string base_url;     // without a trailing '/'; "" = no links
+  std::string secret_file;  // "" = none configured
+  std::int64_t link_days = 14;
+  std::int64_t post_limit = 30;          // POSTs per client address per minute
+  std::int64_t client_timeout = 15;      // seconds of silence before a connection is closed
+  std::shared_ptr<const std::string> key;  // the secret, loaded when secret_file is set
 };
 
 struct Config {
@@ -63,6 +78,7 @@ struct Config {
   std::string spool_dir;            // where spilled bodies go
   std::chrono::milliseconds regex_time_limit{2000};  // all regexes together, per message
   Preference preference = Preference::first;
+  WebSettings web;
   std::vector<Quarantine> quarantines;  // in precedence order
   std::vector<std::string> warnings;    // e.g. unknown options; shown by qmilter -t and logged
 
@@ -88,6 +104,10 @@ std::shared_ptr<const Config> load_config(const LoadRequest& request);
 // Only the plugin search path the files give ([global] plugin_dir, then the built-in
 // directory), for listing plugins when the rest of the config may not load. Throws ConfigError.
 std::vector<std::string> configured_plugin_path(const LoadRequest& request);
+
+// Only [global] web_secret_file ("" when unset), for creating the secret the rest of the
+// configuration needs before it can load. Throws ConfigError.
+std::string configured_web_secret_file(const LoadRequest& request);
 
 // What is wrong with a plugin's option schema on its own or beside the core's options (the
 // loader refuses such a plugin; qmilter -l lists it as refused).

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "core/config/config.hpp"
@@ -14,6 +15,8 @@
 #include "core/config/ini_file.hpp"
 #include "core/config/milter_socket.hpp"
 #include "core/config/option_values.hpp"
+#include "core/links/link_issuer.hpp"
+#include "core/links/web_secret.hpp"
 #include "core/plugins/plugin_registry.hpp"
 #include "core/rules/regex_probe.hpp"
 
@@ -39,6 +42,15 @@ const std::vector<OptionSpec>& global_schema() {
       {"body_memory_limit", OptionType::integer, false, "1048576", "Body bytes kept in memory per message", 0},
       {"regex_time_limit", OptionType::integer, false, "2000",
        "Milliseconds all quarantine regexes together may spend on one message", 1, 3'600'000},
+      {"web_listen", OptionType::string, false, "127.0.0.1:8025", "Where qmilter-web listens (host:port, [v6]:port)"},
+      {"web_base_url", OptionType::string, false, "",
+       "Public URL qmilter-web links start with (unset: notifications carry no links)"},
+      {"web_secret_file", OptionType::path, false, "", "Secret that signs links; qmilterctl web secret creates it"},
+      {"web_link_days", OptionType::integer, false, "14", "Days a link in a notification works", 1, 3650},
+      {"web_post_limit", OptionType::integer, false, "30",
+       "Actions (POST requests) qmilter-web takes per client address per minute", 1, 100000},
+      {"web_client_timeout", OptionType::integer, false, "15",
+       "Seconds qmilter-web waits for a client that sends nothing before it closes the connection", 1, 3600},
   };
   return schema;
 }
@@ -232,7 +244,48 @@ struct PluginBuild {
   sdk::Role role;
   sdk::Relay relay;
   Declarations& declared;
+  const sdk::ReleaseLinks* release_links;
 };
+
+// What is wrong with a web_base_url, if anything. It is the start of every link in a
+// notification: a scheme and a host, nothing a URL would read as a query or fragment.
+std::optional<std::string> base_url_problem(const std::string& url) {
+  const std::size_t scheme_end = url.find("://");
+  const std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") return "must start with https:// (or http://)";
+  if (scheme_end + 3 >= url.size() || url[scheme_end + 3] == '/') return "has no host";
+  for (unsigned char c : url) {
+    if (c <= 0x20 || c >= 0x7F || c == '"' || c == '<' || c == '>' || c == '\\' || c == '\'') {
+      return "may hold only printable ASCII without spaces, quotes or <>";
+    }
+    if (c == '?' || c == '#') return "may not have a query or fragment (links append /m/<token>)";
+  }
+  return std::nullopt;
+}
+
+// [global] web_*: the link settings, and the secret when links are made or checked here.
+WebSettings read_web_settings(const SectionView& global) {
+  WebSettings web;
+  web.listen = global.get_as<std::string>(spec(global_schema(), "web_listen"));
+  web.base_url = global.get_as<std::string>(spec(global_schema(), "web_base_url"));
+  web.secret_file = global.get_as<std::string>(spec(global_schema(), "web_secret_file"));
+  web.link_days = global.get_as<std::int64_t>(spec(global_schema(), "web_link_days"));
+  web.post_limit = global.get_as<std::int64_t>(spec(global_schema(), "web_post_limit"));
+  web.client_timeout = global.get_as<std::int64_t>(spec(global_schema(), "web_client_timeout"));
+  if (!web.base_url.empty()) {
+    if (auto problem = base_url_problem(web.base_url)) {
+      throw global.error("web_base_url", "'" + web.base_url + "' " + *problem);
+    }
+    while (web.base_url.back() == '/') web.base_url.pop_back();  // the host check keeps "x://h"
+    if (web.secret_file.empty()) throw global.error("web_base_url", "links need web_secret_file to sign them");
+  }
+  if (!web.secret_file.empty()) {
+    auto key = links::load_secret(web.secret_file);
+    if (!key.ok()) throw global.error("web_secret_file", key.error().message);
+    web.key = std::make_shared<const std::string>(std::move(key).value());
+  }
+  return web;
+}
 
 bool is_core_option(const std::string& name) {
   for (const auto* schema : {&global_schema(), &quarantine_schema()}) {
@@ -280,7 +333,7 @@ PluginSlot<Interface> build_plugin(const PluginBuild& build, const std::string& 
   slot.plugin_name = plugin->name;
   slot.logger = std::make_unique<PluginLogger>(build.view.section() + "/" + plugin->name);
   sdk::PluginContext context{build.view.section(), build.config.config_dir, build.config.state_dir, build.role,
-                             slot.logger.get(), build.relay};
+                             slot.logger.get(), build.relay, build.release_links};
   auto& factory = static_cast<const sdk::Factory<Interface>&>(*plugin->factory);
   auto made = factory.create(sdk::Options(build.view.section(), std::move(values)), context);
   // Name the quarantine that failed, even when its plugin type is inherited from [global].
@@ -318,7 +371,11 @@ Quarantine build_quarantine(const std::string& name, std::size_t index, const In
   q.smtp_host = view.get_as<std::string>(spec(quarantine_schema(), "smtp_host"));
   q.smtp_port = view.get_as<std::int64_t>(spec(quarantine_schema(), "smtp_port"));
 
-  PluginBuild build{registry, view, config, role, sdk::Relay{q.smtp_host, q.smtp_port}, declared};
+  if (config.web.key && !config.web.base_url.empty()) {
+    q.release_links = std::make_unique<links::LinkIssuer>(config.web.key, config.web.base_url, name, config.web.link_days);
+  }
+  PluginBuild build{registry, view,     config, role, sdk::Relay{q.smtp_host, q.smtp_port},
+                    declared, q.release_links.get()};
   q.store = build_plugin<sdk::QuarantineStore>(build, "quarantine_type");
   q.notifier = build_plugin<sdk::Notifier>(build, "notification_type");
   q.whitelist = build_plugin<sdk::Whitelist>(build, "whitelist_type");
@@ -377,6 +434,13 @@ std::vector<std::string> configured_plugin_path(const LoadRequest& request) {
                             request.plugin_dir_fallback);
 }
 
+std::string configured_web_secret_file(const LoadRequest& request) {
+  std::vector<std::string> files = config_files(request.files);
+  IniData ini = IniData::read(files);
+  SectionView global(ini, "global", fs::absolute(files.back()).parent_path().string());
+  return global.get_as<std::string>(spec(global_schema(), "web_secret_file"));
+}
+
 std::shared_ptr<const Config> load_config(const LoadRequest& request) {
   auto config = std::make_shared<Config>();
   config->files = config_files(request.files);
@@ -403,6 +467,8 @@ std::shared_ptr<const Config> load_config(const LoadRequest& request) {
       static_cast<std::uint64_t>(global.get_as<std::int64_t>(spec(global_schema(), "body_memory_limit")));
   config->regex_time_limit =
       std::chrono::milliseconds(global.get_as<std::int64_t>(spec(global_schema(), "regex_time_limit")));
+
+  config->web = read_web_settings(global);
 
   PluginRegistry registry(std::vector<fs::path>(config->plugin_path.begin(), config->plugin_path.end()));
   Declarations declared;

@@ -28,6 +28,7 @@ namespace qmilter::notification_email {
 namespace {
 
 constexpr std::string_view html_text_variable = "EMAIL_HTML_TEXT";
+constexpr std::string_view release_url_variable = "EMAIL_RELEASE_URL";
 
 class EmailNotifier final : public sdk::Notifier {
  public:
@@ -37,14 +38,29 @@ class EmailNotifier final : public sdk::Notifier {
                                                             const sdk::PluginContext& context) {
     auto settings = load_email_settings(options, context);
     if (!settings) return settings.error();
+    // A template with a link nobody can make would send every recipient a dead link.
+    if (!context.release_links && uses_release_url(settings.value())) {
+      return sdk::Error{"the notification templates use {EMAIL_RELEASE_URL}, which needs qmilter-web: set [global] "
+                        "web_base_url and web_secret_file"};
+    }
     return std::unique_ptr<EmailNotifier>(new EmailNotifier(std::move(settings).value(), context));
   }
 
   bool sends_notifications() const override { return true; }
 
  private:
+  static bool uses_release_url(const EmailSettings& settings) {
+    return settings.body_template.references(release_url_variable) ||
+           settings.subject_template.references(release_url_variable) ||
+           settings.from_template.references(release_url_variable);
+  }
+
   EmailNotifier(EmailSettings settings, const sdk::PluginContext& context)
-      : settings_(std::move(settings)), outbox_(settings_.outbox_dir), role_(context.role), logger_(context.logger) {
+      : settings_(std::move(settings)),
+        outbox_(settings_.outbox_dir),
+        role_(context.role),
+        logger_(context.logger),
+        release_links_(context.release_links) {
     needs_preview_ = settings_.body_template.references(html_text_variable) ||
                      settings_.subject_template.references(html_text_variable) ||
                      settings_.from_template.references(html_text_variable);
@@ -93,7 +109,9 @@ class EmailNotifier final : public sdk::Notifier {
     // The preview is encoded once and stored once, whatever the recipient count.
     NotificationBatchBuilder builder(facts.html_text);
     for (const std::string& recipient : recipients) {
-      if (auto added = builder.add(content_for(facts, recipient, image_replaced)); !added) {
+      auto link = release_url(quarantine_id, recipient);
+      if (!link) return sdk::Error{"notification to <" + recipient + ">: " + link.error().message};
+      if (auto added = builder.add(content_for(facts, recipient, link.value(), image_replaced)); !added) {
         return sdk::Error{"notification to <" + recipient + ">: " + added.error().message};
       }
     }
@@ -116,8 +134,15 @@ class EmailNotifier final : public sdk::Notifier {
   }
 
  private:
-  NotificationContent content_for(const MessageFacts& facts, const std::string& recipient, bool image_replaced) const {
-    const TemplateVariables variables(facts, recipient);
+  // The recipient's qmilter-web link; "" when qmilter-web is not set up or nothing was stored.
+  sdk::Result<std::string> release_url(std::string_view quarantine_id, const std::string& recipient) const {
+    if (!release_links_ || quarantine_id.empty()) return std::string();
+    return release_links_->url(quarantine_id, recipient);
+  }
+
+  NotificationContent content_for(const MessageFacts& facts, const std::string& recipient,
+                                  const std::string& release_url, bool image_replaced) const {
+    const TemplateVariables variables(facts, recipient, release_url);
     NotificationContent content;
     content.html = settings_.body_template.render_around([&](std::string_view name) { return variables.html(name); },
                                                          html_text_variable);
@@ -158,6 +183,7 @@ class EmailNotifier final : public sdk::Notifier {
   const Outbox outbox_;
   const sdk::Role role_;
   sdk::Logger* const logger_;
+  const sdk::ReleaseLinks* const release_links_;  // null without qmilter-web
   bool needs_preview_ = true;
   std::unique_ptr<OutboxSender> sender_;  // daemon role only; declared last, stopped first
 };

@@ -1,6 +1,6 @@
-// Header text for notifications: reading the original message's headers (RFC 2047 decoding,
-// unfolding, UTF-8 repair) and writing the notification's own (RFC 2047 encoded words,
-// phrases that fold within the line limits).
+// Header text for notifications: writing the notification's own headers (RFC 2047 encoded
+// words, phrases that fold within the line limits), and reading the original's (from
+// core/mime/header_text.hpp).
 // Pure functions, safe from any thread.
 #pragma once
 
@@ -8,21 +8,14 @@
 #include <string>
 #include <string_view>
 
+#include "core/mime/header_text.hpp"
+
 namespace qmilter::notification_email {
 
-// Replaces each byte sequence that is not valid UTF-8 by U+FFFD, so that what we hand to
-// the HTML body and to "charset=UTF-8" headers never lies about its encoding.
-std::string repair_utf8(std::string_view text);
-
-// Drops every CR and LF: a folded header becomes one line, and no value taken from the
-// original message can start a new header line in the notification.
-std::string without_line_breaks(std::string_view text);
-
-// An original header value as a person reads it: unfolded, RFC 2047 encoded words decoded
-// from their charset, the result valid UTF-8. Raw 8-bit values are taken as UTF-8. Control
-// characters but TAB (a NUL or CR an encoded word decodes to, ...) become U+FFFD: replaced,
-// never cut at, so nothing after them is lost.
-std::string decode_header_value(std::string_view raw);
+// The reading side lives with the MIME helpers (qmilter-web decodes headers the same way).
+using mime::decode_header_value;
+using mime::repair_utf8;
+using mime::without_line_breaks;
 
 // Unstructured header text (Subject) for the notification: kept as it is when it is
 // printable ASCII; otherwise the whole text as UTF-8 "B" encoded words of at most 75

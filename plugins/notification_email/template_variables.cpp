@@ -21,7 +21,8 @@ MessageFacts collect_facts(const sdk::MessageView& message, std::string_view qua
   return facts;
 }
 
-TemplateVariables::TemplateVariables(const MessageFacts& facts, std::string_view recipient)
+TemplateVariables::TemplateVariables(const MessageFacts& facts, std::string_view recipient,
+                                     std::string_view release_url)
     : html_text_(&facts.html_text) {
   // Named groups first, so that the built-in names below replace any that collide.
   for (const auto& [name, value] : facts.named) values_[name] = repair_utf8(value.value_or(""));
@@ -37,6 +38,7 @@ TemplateVariables::TemplateVariables(const MessageFacts& facts, std::string_view
   with_url("EMAIL_TO", repair_utf8(recipient));
   with_url("EMAIL_SUBJECT", facts.header_subject);
   with_url("EMAIL_QUARANTINE_ID", facts.quarantine_id);
+  values_["EMAIL_RELEASE_URL"] = std::string(release_url);  // a URL already: not encoded again
 }
 
 std::string TemplateVariables::html(std::string_view name) const {

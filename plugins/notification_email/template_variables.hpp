@@ -33,8 +33,9 @@ class TemplateVariables {
  public:
   // EMAIL_* (+ *_URL for the address, subject and id variables), SUBGROUP_0..n-1 (SUBGROUP_0
   // is regex group 1; a group that did not match is empty) and each named group by name.
-  // The built-in names win over a named group of the same name. Keeps a reference to facts.
-  TemplateVariables(const MessageFacts& facts, std::string_view recipient);
+  // The built-in names win over a named group of the same name. EMAIL_RELEASE_URL is the
+  // recipient's qmilter-web link ("" when there is none). Keeps a reference to facts.
+  TemplateVariables(const MessageFacts& facts, std::string_view recipient, std::string_view release_url = {});
 
   // For the HTML body: every value HTML-escaped except EMAIL_HTML_TEXT; unknown → "".
   std::string html(std::string_view name) const;

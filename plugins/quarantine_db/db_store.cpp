@@ -137,7 +137,8 @@ sdk::Error DbStore::failure(const std::string& what, const std::exception& e) co
 }
 
 sdk::Error DbStore::unknown(const std::string& id) const {
-  return sdk::Error{"no quarantine entry '" + id + "' in table '" + tables_.entries_table() + "'"};
+  return sdk::Error{"no quarantine entry '" + id + "' in table '" + tables_.entries_table() + "'",
+                    sdk::ErrorKind::not_found};
 }
 
 sdk::Result<std::string> DbStore::store(const sdk::MessageView& message, const std::vector<std::string>& recipients,
@@ -275,7 +276,8 @@ sdk::Status DbStore::remove_recipient(const std::string& id, const std::string& 
         const bool exists = row_locks || tables_.chunk_count(db, id).has_value();
         transaction.rollback();
         if (!exists) return unknown(id);
-        return sdk::Error{"'" + recipient + "' is not (or no longer) a recipient of quarantine entry '" + id + "'"};
+        return sdk::Error{"'" + recipient + "' is not (or no longer) a recipient of quarantine entry '" + id + "'",
+                          sdk::ErrorKind::not_found};
       }
       if (tables_.recipient_count(db, id) == 0) tables_.delete_entry(db, id);
       transaction.commit();

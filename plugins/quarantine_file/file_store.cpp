@@ -204,12 +204,16 @@ sdk::Result<std::string> FileStore::store(const sdk::MessageView& message, const
   return id;
 }
 
+sdk::Error FileStore::unknown_id(const std::string& id) const {
+  return sdk::Error{"unknown quarantine id '" + id + "' (no such entry in " + directory_ + ")", sdk::ErrorKind::not_found};
+}
+
 sdk::Result<std::string> FileStore::metadata_text(const std::string& id) const {
   if (auto problem = id_problem(id)) return sdk::Error{"invalid quarantine id '" + id + "': " + *problem};
   int error = 0;
   auto text = read_small_file(directory_fd_.get(), id + std::string(metadata_suffix), error);
   if (!text.ok()) {
-    if (error == ENOENT) return sdk::Error{"unknown quarantine id '" + id + "' (no such entry in " + directory_ + ")"};
+    if (error == ENOENT) return unknown_id(id);
     return sdk::Error{"cannot read metadata of '" + id + "' in " + directory_ + ": " + text.error().message};
   }
   return text;
@@ -313,6 +317,7 @@ sdk::Status FileStore::read(const std::string& id, const sdk::ChunkVisitor& visi
   auto text = metadata_text(id);  // only listed entries are readable
   if (!text.ok()) return text.error();
   UniqueFd fd(::openat(directory_fd_.get(), id.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd.valid() && errno == ENOENT) return unknown_id(id);  // removed since the metadata was read
   if (!fd.valid()) return sdk::Error{"cannot open data file of '" + id + "' in " + directory_ + ": " + error_text(errno)};
   std::string buffer(read_chunk_size, '\0');
   for (;;) {
@@ -334,7 +339,8 @@ sdk::Status FileStore::remove_recipient(const std::string& id, const std::string
   if (!entry.ok()) return entry.error();
   const auto& recipients = entry.value().recipients;
   if (!contains(recipients, recipient)) {
-    return sdk::Error{"'" + recipient + "' is not a recipient of quarantine entry '" + id + "'"};
+    return sdk::Error{"'" + recipient + "' is not a recipient of quarantine entry '" + id + "'",
+                      sdk::ErrorKind::not_found};
   }
   if (recipients.size() == 1) return remove_unlocked(id);
 
@@ -359,7 +365,7 @@ sdk::Status FileStore::remove_unlocked(const std::string& id) {
   // leaves an unlisted data file rather than an entry without its message.
   const std::string metadata_name = id + std::string(metadata_suffix);
   if (::unlinkat(directory_fd_.get(), metadata_name.c_str(), 0) != 0) {
-    if (errno == ENOENT) return sdk::Error{"unknown quarantine id '" + id + "' (no such entry in " + directory_ + ")"};
+    if (errno == ENOENT) return unknown_id(id);
     return sdk::Error{"cannot remove " + directory_ + "/" + metadata_name + ": " + error_text(errno)};
   }
   if (::unlinkat(directory_fd_.get(), id.c_str(), 0) != 0 && errno != ENOENT) {

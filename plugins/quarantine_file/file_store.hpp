@@ -37,6 +37,7 @@ class FileStore final : public sdk::QuarantineStore {
 
  private:
   // The metadata text of entry `id`, after checking that `id` is a plain entry name.
+  sdk::Error unknown_id(const std::string& id) const;  // ErrorKind::not_found
   sdk::Result<std::string> metadata_text(const std::string& id) const;
   sdk::Status remove_unlocked(const std::string& id);
   void sweep_temporary_files() const;

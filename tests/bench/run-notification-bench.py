@@ -29,6 +29,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from filter_process import FilterProcess  # noqa: E402
+from web_secret import make_web_secret  # noqa: E402
 from loadgen import run_load  # noqa: E402
 
 MATCH_HEADER = "X-Spam-Flag: YES"
@@ -39,6 +40,8 @@ BASE = """\
 quarantines = spam
 preferred_quarantine_action = first
 state_dir = {state}
+web_base_url = https://quarantine.bench.example
+web_secret_file = {secret}
 
 [spam]
 regex = ^X-Spam-Flag: YES
@@ -98,7 +101,7 @@ def write_configs(args, work, port):
     for name, store, extra in CASES:
         qdir = os.path.join(work, f"quarantine-{name}")
         os.makedirs(qdir)
-        text = (BASE.format(state=os.path.join(work, f"state-{name}"), port=port)
+        text = (BASE.format(state=os.path.join(work, f"state-{name}"), port=port, secret=make_web_secret(work))
                 + store.format(qdir=qdir)
                 + extra.format(template=os.path.join(args.source, "templates", "notification.template"),
                                image=os.path.join(args.source, "templates", "removed.png")))

@@ -27,6 +27,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from filter_process import FilterProcess  # noqa: E402
+from web_secret import make_web_secret  # noqa: E402
 from loadgen import run_load  # noqa: E402
 
 MATCH_HEADER = "X-Spam-Flag: YES"
@@ -36,6 +37,8 @@ CONFIG = """\
 quarantines = spam
 preferred_quarantine_action = first
 state_dir = {state}
+web_base_url = https://quarantine.bench.example
+web_secret_file = {secret}
 
 [spam]
 regex = ^X-Spam-Flag: YES
@@ -105,7 +108,7 @@ def measure_one(args, work, eml, recipients):
     os.makedirs(state)
     config = os.path.join(case, "qmilter.conf")
     with open(config, "w") as f:
-        f.write(CONFIG.format(state=state, port=closed_port(),
+        f.write(CONFIG.format(state=state, port=closed_port(), secret=make_web_secret(case),
                               template=os.path.join(args.source, "templates", "notification.template"),
                               image=os.path.join(args.source, "templates", "removed.png")))
     socket_path = os.path.join(case, "qmilter.sock")

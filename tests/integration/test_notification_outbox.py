@@ -32,6 +32,11 @@ def outbox_config(base, relay_port):
     os.makedirs(qdir, exist_ok=True)
     shutil.copy(os.path.join(rig.source_dir(), "templates", "notification.template"),
                 os.path.join(base, "notification.template"))
+    # The shipped template carries each recipient's qmilter-web link: it needs the secret.
+    secret = os.path.join(base, "web.secret")
+    if not os.path.exists(secret):
+        with open(os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+            f.write("0123456789abcdef" * 4 + "\n")
     return rig.simple_config({"spam": rig.quarantine_section(
         r"^X-Spam-Flag: YES", "discard",
         quarantine_type="file", quarantine_directory=qdir,
@@ -43,7 +48,7 @@ def outbox_config(base, relay_port):
         notification_email_template=os.path.join(base, "notification.template"),
         notification_email_replacement_img="",
         notification_spool_dir=os.path.join(base, "outbox"),
-    )})
+    )}, web_base_url="https://quarantine.rig.test", web_secret_file=secret)
 
 
 def queued(base):

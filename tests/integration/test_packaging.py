@@ -31,11 +31,13 @@ SOURCE_DIR = os.environ.get("QMILTER_SOURCE_DIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
 PACKAGING = os.path.join(SOURCE_DIR, "packaging")
 UNIT_FILE = os.path.join(PACKAGING, "qmilter.service")
+WEB_UNIT_FILE = os.path.join(PACKAGING, "qmilter-web.service")
 
 PLUGIN_DIR = "/usr/lib64/qmilter/plugins"
 # Directories the package installs into; anything outside them is a packaging mistake.
-PACKAGE_AREAS = ("/usr/sbin/qmilter", "/usr/bin/qmilterctl", "/usr/lib64/qmilter",
+PACKAGE_AREAS = ("/usr/sbin/qmilter", "/usr/sbin/qmilter-web", "/usr/bin/qmilterctl", "/usr/lib64/qmilter",
                  "/etc/qmilter", "/usr/share/qmilter", "/usr/lib/systemd/system/qmilter.service",
+                 "/usr/lib/systemd/system/qmilter-web.service",
                  "/usr/lib/sysusers.d/qmilter.conf", "/usr/lib/tmpfiles.d/qmilter.conf",
                  "/run/qmilter", "/var/lib/qmilter", "/usr/share/man/", "/usr/share/doc/qmilter",
                  "/usr/lib/.build-id")
@@ -120,8 +122,17 @@ def test_unit_runs_the_daemon_as_qmilter_with_check_reload_and_runtime_dir():
     assert parse_unit(UNIT_FILE)["Install"] == [("WantedBy", "multi-user.target")]
 
 
-def test_unit_is_hardened():
-    service = parse_unit(UNIT_FILE)["Service"]
+def test_web_unit_runs_qmilter_web_as_qmilter_after_a_check():
+    service = parse_unit(WEB_UNIT_FILE)["Service"]
+    assert single(service, "User") == "qmilter" and single(service, "Group") == "qmilter"
+    assert single(service, "ExecStartPre") == "/usr/sbin/qmilter-web -t -c /etc/qmilter/qmilter.conf"
+    assert single(service, "ExecStart") == "/usr/sbin/qmilter-web -c /etc/qmilter/qmilter.conf"
+    assert parse_unit(WEB_UNIT_FILE)["Install"] == [("WantedBy", "multi-user.target")]
+
+
+@pytest.mark.parametrize("unit_file", [UNIT_FILE, WEB_UNIT_FILE], ids=os.path.basename)
+def test_unit_is_hardened(unit_file):
+    service = parse_unit(unit_file)["Service"]
     for key in ("NoNewPrivileges", "PrivateTmp", "ProtectHome", "PrivateDevices",
                 "ProtectKernelTunables", "ProtectKernelModules", "ProtectControlGroups",
                 "RestrictSUIDSGID", "LockPersonality"):
@@ -201,8 +212,9 @@ def test_source_tarball_and_source_rpm_hold_the_tree(rpms):
 
 def test_main_package_layout(rpms):
     files = file_list(rpms["main"])
-    for path in ("/usr/sbin/qmilter", "/usr/bin/qmilterctl", PLUGIN_DIR,
-                 "/usr/lib/systemd/system/qmilter.service", "/usr/lib/sysusers.d/qmilter.conf",
+    for path in ("/usr/sbin/qmilter", "/usr/sbin/qmilter-web", "/usr/bin/qmilterctl", PLUGIN_DIR,
+                 "/usr/lib/systemd/system/qmilter.service", "/usr/lib/systemd/system/qmilter-web.service",
+                 "/usr/lib/sysusers.d/qmilter.conf",
                  "/usr/lib/tmpfiles.d/qmilter.conf", "/usr/share/qmilter/templates",
                  "/run/qmilter", "/var/lib/qmilter"):
         assert path in files, f"{path} missing from {sorted(files)}"
@@ -212,7 +224,7 @@ def test_main_package_layout(rpms):
         if path.startswith(PLUGIN_DIR + "/"):
             # 0755 like every shared object on RPM systems (stripped, build-id links).
             assert (mode, user) == ("-rwxr-xr-x", "root"), (path, mode, user)
-    for page in ("man8/qmilter.8", "man8/qmilterctl.8", "man5/qmilter.conf.5"):
+    for page in ("man8/qmilter.8", "man8/qmilterctl.8", "man8/qmilter-web.8", "man5/qmilter.conf.5"):
         assert [p for p in files if p.startswith(f"/usr/share/man/{page}")], f"{page} missing"
     strays = [p for p in files if not p.startswith(PACKAGE_AREAS)]
     assert not strays, f"files outside qmilter's directories: {strays}"
@@ -361,11 +373,12 @@ def test_unit_verifies_against_the_payload(root):
                 shutil.copy2(src, target, follow_symlinks=False)
     os.makedirs(os.path.join(root, "bin"), exist_ok=True)
     shutil.copy2(shutil.which("kill") or "/bin/kill", os.path.join(root, "bin/kill"))
-    result = run(["systemd-analyze", "verify", "--man=no", f"--root={root}", "qmilter.service"])
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    # Unknown keys and bad values are only warnings ("..., ignoring"): refuse them too.
-    assert "ignoring" not in output and "Unknown" not in output, output
+    for unit in ("qmilter.service", "qmilter-web.service"):
+        result = run(["systemd-analyze", "verify", "--man=no", f"--root={root}", unit])
+        output = result.stdout + result.stderr
+        assert result.returncode == 0, output
+        # Unknown keys and bad values are only warnings ("..., ignoring"): refuse them too.
+        assert "ignoring" not in output and "Unknown" not in output, output
 
 
 SPAM_MESSAGE_SCRIPT = """

@@ -12,10 +12,11 @@ from .qmilter_process import (MilterProcess, Qmilter, build_dir, qmilter_binary,
 from .smtp_client import SmtpResult, make_message, send_mail, unique_address
 from .smtp_sink import SinkMessage, SmtpSink
 from .waiting import wait_until
+from .web_process import WebProcess, csrf_of, links_in, run_web
 
 __all__ = [
     "HoldingRelay", "LogFile", "MilterProcess", "Postfix", "Qmilter", "SinkMessage", "SmtpResult", "SmtpSink",
     "build_dir", "free_port", "ipv6_loopback_available", "make_message", "qmilter_binary",
     "quarantine_section", "render_config", "run_miltertest", "run_qmilter", "run_qmilterctl", "send_mail", "simple_config",
-    "source_dir", "unique_address", "wait_until", "write_config",
+    "source_dir", "unique_address", "wait_until", "write_config", "WebProcess", "csrf_of", "links_in", "run_web",
 ]

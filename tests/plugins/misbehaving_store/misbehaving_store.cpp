@@ -6,7 +6,9 @@
 //   from <mailfrom>
 //   date <unix time>
 //   to <recipient>          (one line per recipient)
-// Ids are matched against the directory listing, never opened as paths.
+// Ids are matched against the directory listing, never opened as paths. While a file
+// <misbehaving_directory>/down exists, every admin call fails as a store that cannot be
+// reached would (a failure, not "no such entry").
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -59,6 +61,7 @@ class MisbehavingStore final : public QuarantineStore {
 
   Status read(const std::string& id, const ChunkVisitor& visit) const override {
     record("read", id);
+    if (is_down()) return down();
     if (!known(id)) return unknown(id);
     visit("Subject: kept by the misbehaving store\n\nbody of " + id + "\r\n");
     return {};
@@ -80,6 +83,7 @@ class MisbehavingStore final : public QuarantineStore {
 
   Status remove(const std::string& id) override {
     record("remove", id);
+    if (is_down()) return down();
     if (!known(id)) return unknown(id);
     std::error_code error;
     fs::remove(directory_ / (id + std::string(entry_suffix)), error);
@@ -111,9 +115,13 @@ class MisbehavingStore final : public QuarantineStore {
     return false;
   }
 
-  static Error unknown(const std::string& id) { return Error{"no quarantine entry '" + id + "'"}; }
+  static Error unknown(const std::string& id) { return Error{"no quarantine entry '" + id + "'", ErrorKind::not_found}; }
+
+  bool is_down() const { return fs::exists(directory_ / "down"); }
+  static Error down() { return Error{"the misbehaving store is down (the test made it so)"}; }
 
   Result<StoredEntry> load(const std::string& id) const {
+    if (is_down()) return down();
     if (!known(id)) return unknown(id);
     std::ifstream in(directory_ / (id + std::string(entry_suffix)));
     StoredEntry entry;

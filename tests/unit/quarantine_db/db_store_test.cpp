@@ -170,6 +170,7 @@ TEST(DbStore, RemovingARecipientAlreadyGoneIsAnErrorSayingSo) {
   ASSERT_TRUE(store->remove_recipient(id, "a@example.com").ok());
   sdk::Status again = store->remove_recipient(id, "a@example.com");
   ASSERT_FALSE(again.ok());
+  EXPECT_TRUE(again.error().not_found()) << "the second releaser learns the recipient is gone, not that the store failed";
   EXPECT_NE(again.error().message.find("is not (or no longer) a recipient"), std::string::npos) << again.error().message;
 }
 
@@ -241,6 +242,9 @@ TEST(DbStore, AnUnreachableServerIsNamedWithoutItsPassword) {
   FakeMessage m = message();
   auto id = daemon.value()->store(m, m.recipients_value, {});
   ASSERT_FALSE(id.ok());
+  auto listed = daemon.value()->entry("20261202000000_X_0000000000000000");
+  ASSERT_FALSE(listed.ok());
+  EXPECT_FALSE(listed.error().not_found()) << "a store that cannot answer must not say 'gone'";
   EXPECT_EQ(id.error().message.find("TopSecret99"), std::string::npos) << id.error().message;
   for (const std::string& line : db.logger().lines()) EXPECT_EQ(line.find("TopSecret99"), std::string::npos) << line;
 }

@@ -92,7 +92,7 @@ class MemoryStore final : public QuarantineStore {
     auto it = entries_.find(id);
     if (it == entries_.end()) return unknown(id);
     std::vector<std::string>& recipients = it->second.entry.recipients;
-    if (std::erase(recipients, recipient) == 0) return Error{"'" + recipient + "' is not a recipient of '" + id + "'"};
+    if (std::erase(recipients, recipient) == 0) return Error{"'" + recipient + "' is not a recipient of '" + id + "'", ErrorKind::not_found};
     if (recipients.empty() && defect_ != Defect::keeps_empty_entries) entries_.erase(it);
     return {};
   }
@@ -115,7 +115,7 @@ class MemoryStore final : public QuarantineStore {
     std::string data;  // headers, empty line, body
   };
 
-  static Error unknown(const std::string& id) { return Error{"no quarantine entry '" + id + "'"}; }
+  static Error unknown(const std::string& id) { return Error{"no quarantine entry '" + id + "'", ErrorKind::not_found}; }
 
   const Defect defect_;
   mutable std::mutex mutex_;

@@ -26,6 +26,7 @@
 #include "qmilter/sdk/logger.hpp"
 #include "qmilter/sdk/notifier.hpp"
 #include "qmilter/sdk/options.hpp"
+#include "qmilter/sdk/release_links.hpp"
 #include "qmilter/sdk/result.hpp"
 #include "qmilter/sdk/store.hpp"
 #include "qmilter/sdk/whitelist.hpp"
@@ -63,6 +64,9 @@ struct PluginContext {
   Role role = Role::daemon;
   Logger* logger = nullptr;  // never null; outlives the instance
   Relay relay;
+  // Makes qmilter-web links for this quarantine; null when qmilter-web is not set up.
+  // Outlives the instance.
+  const ReleaseLinks* release_links = nullptr;
 };
 
 class PluginFactory {

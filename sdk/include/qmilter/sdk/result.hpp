@@ -1,6 +1,9 @@
 // Result types: how a plugin reports failure without letting an exception cross the
 // shared-object boundary. An Error carries a message for the admin; the core logs it with
-// the queue id and answers TEMPFAIL for the message.
+// the queue id and answers TEMPFAIL for the message. Its kind tells "there is no such thing"
+// (an unknown quarantine id, a recipient no longer on an entry) from a failure to find out
+// (a disk or database error), so that qmilter-web can answer "gone" for the one and
+// "try again later" for the other.
 #pragma once
 
 #include <string>
@@ -9,8 +12,13 @@
 
 namespace qmilter::sdk {
 
+enum class ErrorKind { failure, not_found };
+
 struct Error {
   std::string message;
+  ErrorKind kind = ErrorKind::failure;
+
+  bool not_found() const noexcept { return kind == ErrorKind::not_found; }
 };
 
 // Either a value or an Error. Deliberately small: ok(), value(), error().
@@ -36,16 +44,16 @@ class [[nodiscard]] Result {
 class [[nodiscard]] Status {
  public:
   Status() = default;
-  Status(Error error) : error_(std::move(error.message)), failed_(true) {}  // NOLINT
+  Status(Error error) : error_(std::move(error)), failed_(true) {}  // NOLINT
 
   static Status success() { return {}; }
 
   bool ok() const noexcept { return !failed_; }
   explicit operator bool() const noexcept { return ok(); }
-  Error error() const { return Error{error_}; }
+  const Error& error() const noexcept { return error_; }
 
  private:
-  std::string error_;
+  Error error_;
   bool failed_ = false;
 };
 

@@ -10,6 +10,7 @@
 #include "qmilter/sdk/option_text.hpp"
 #include "qmilter/sdk/options.hpp"
 #include "qmilter/sdk/plugin.hpp"
+#include "qmilter/sdk/release_links.hpp"
 #include "qmilter/sdk/result.hpp"
 #include "qmilter/sdk/store.hpp"
 #include "qmilter/sdk/text.hpp"

@@ -78,7 +78,8 @@ class QuarantineStore {
 
   // Admin side. Stores that keep nothing answer every call with an Error saying so. Every
   // id passed here has passed entry_id_problem(); a store may check again but never needs
-  // to treat an id as a path. An unknown id is an Error naming it.
+  // to treat an id as a path. An unknown id is an Error of kind ErrorKind::not_found naming
+  // it; a failure to find out (disk, database) is of kind failure, never not_found.
   //
   // Exactly the entries that match `filter` (entry_matches), each complete (its id, all of
   // its recipients), in any order. qmilterctl applies entry_matches again to what comes back
@@ -89,7 +90,8 @@ class QuarantineStore {
   virtual Result<StoredEntry> entry(const std::string& id) const = 0;
   // The stored message as the data file holds it: headers, empty line, body.
   virtual Status read(const std::string& id, const ChunkVisitor& visit) const = 0;
-  // Takes one recipient off the entry (an Error when it is not one of them). Removing the
+  // Takes one recipient off the entry (a not_found Error when it is not one of them, so that
+  // of two callers removing the same recipient at once exactly one succeeds). Removing the
   // last recipient removes the entry, as remove() would: an entry never stays with no
   // recipients. qmilterctl calls remove() itself for the last recipient, so an entry it
   // empties is gone even with a store that gets this wrong; other callers rely on the rule.

@@ -173,12 +173,22 @@ TYPED_TEST_P(QuarantineStoreConformance, ReadGivesHeadersAnEmptyLineAndTheBody) 
             "From: s@example.org\nSubject: conformance\nX-Spam-Flag: YES\n\n" + body);
 }
 
+// An unknown id is an Error of kind not_found (a caller tells "gone" from "store down" by it).
 TYPED_TEST_P(QuarantineStoreConformance, UnknownIdsAreErrors) {
   this->stored(this->message("s@example.org", {"a@example.com"}));
-  EXPECT_FALSE(this->store().entry("no-such-entry").ok());
-  EXPECT_FALSE(this->store().read("no-such-entry", [](std::string_view) { return true; }).ok());
-  EXPECT_FALSE(this->store().remove_recipient("no-such-entry", "a@example.com").ok());
-  EXPECT_FALSE(this->store().remove("no-such-entry").ok());
+  const auto is_not_found = [](const Error& error) { return error.not_found(); };
+  auto entry = this->store().entry("no-such-entry");
+  ASSERT_FALSE(entry.ok());
+  EXPECT_TRUE(is_not_found(entry.error())) << "entry(): " << entry.error().message;
+  Status read = this->store().read("no-such-entry", [](std::string_view) { return true; });
+  ASSERT_FALSE(read.ok());
+  EXPECT_TRUE(is_not_found(read.error())) << "read(): " << read.error().message;
+  Status taken = this->store().remove_recipient("no-such-entry", "a@example.com");
+  ASSERT_FALSE(taken.ok());
+  EXPECT_TRUE(is_not_found(taken.error())) << "remove_recipient(): " << taken.error().message;
+  Status removed = this->store().remove("no-such-entry");
+  ASSERT_FALSE(removed.ok());
+  EXPECT_TRUE(is_not_found(removed.error())) << "remove(): " << removed.error().message;
 }
 
 TYPED_TEST_P(QuarantineStoreConformance, FindWithoutFilterListsEveryEntry) {
@@ -260,7 +270,9 @@ TYPED_TEST_P(QuarantineStoreConformance, RemoveRecipientKeepsTheOthers) {
 
 TYPED_TEST_P(QuarantineStoreConformance, RemovingSomeoneWhoIsNoRecipientIsAnError) {
   const std::string id = this->stored(this->message("s@example.org", {"a@example.com"}));
-  EXPECT_FALSE(this->store().remove_recipient(id, "z@example.com").ok());
+  Status taken = this->store().remove_recipient(id, "z@example.com");
+  ASSERT_FALSE(taken.ok());
+  EXPECT_TRUE(taken.error().not_found()) << taken.error().message;
   auto entry = this->store().entry(id);
   ASSERT_TRUE(entry.ok()) << entry.error().message;
   EXPECT_EQ(entry.value().recipients, std::vector<std::string>{"a@example.com"});

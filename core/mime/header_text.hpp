@@ -1,0 +1,25 @@
+// Header values of a received message as a person reads them: RFC 2047 decoding,
+// unfolding, UTF-8 repair. For notifications and the qmilter-web page alike.
+// Pure functions, safe from any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace qmilter::mime {
+
+// Replaces each byte sequence that is not valid UTF-8 by U+FFFD, so that what we hand to
+// an HTML page and to "charset=UTF-8" headers never lies about its encoding.
+std::string repair_utf8(std::string_view text);
+
+// Drops every CR and LF: a folded header becomes one line, and no value taken from the
+// original message can start a new header line elsewhere.
+std::string without_line_breaks(std::string_view text);
+
+// An original header value as a person reads it: unfolded, RFC 2047 encoded words decoded
+// from their charset, the result valid UTF-8. Raw 8-bit values are taken as UTF-8. Control
+// characters but TAB (a NUL or CR an encoded word decodes to, ...) become U+FFFD: replaced,
+// never cut at, so nothing after them is lost.
+std::string decode_header_value(std::string_view raw);
+
+}  // namespace qmilter::mime

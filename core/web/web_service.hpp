@@ -1,0 +1,48 @@
+// What qmilter-web answers: GET /m/<token> shows the recipient their quarantined message,
+// POST /m/<token> releases, deletes or whitelists it for that recipient alone, GET /healthz
+// says the service runs. A GET never changes anything (link scanners fetch every link).
+//
+// Status codes say only what the visitor may know: 403 a link or form that does not verify,
+// 404 an unknown path or a quarantine this host does not serve, 410 an expired link or a
+// message no longer held for that recipient, 429 too many actions, 503 the store, whitelist
+// or relay is down (nothing is changed, the message stays). Details go to the log.
+//
+// Thread-safe: the server calls handle() from a thread per connection. Actions run one at a
+// time, each re-reading the entry first, so two clicks on Release deliver once.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <variant>
+
+#include "core/config/config.hpp"
+#include "core/web/http_exchange.hpp"
+#include "core/web/rate_limiter.hpp"
+
+namespace qmilter::web {
+
+class WebService {
+ public:
+  // The configuration must hold the web secret (web_secret_file).
+  explicit WebService(std::shared_ptr<const core::Config> config);
+
+  Response handle(const Request& request);
+
+ private:
+  struct Link;  // a verified token and what it names
+  std::variant<Link, Response> resolve(const std::string& token) const;
+  Response show(const Link& link) const;
+  Response act(const Link& link, const Request& request);
+  Response release(const Link& link, const Request& request, const sdk::StoredEntry& entry);
+  Response remove(const Link& link, const Request& request, const sdk::StoredEntry& entry);
+  Response whitelist_and_release(const Link& link, const Request& request, const sdk::StoredEntry& entry);
+
+  std::shared_ptr<const core::Config> config_;
+  RateLimiter post_limiter_;
+  std::mutex action_mutex_;
+};
+
+}  // namespace qmilter::web
