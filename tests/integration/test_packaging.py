@@ -74,9 +74,10 @@ def sdk_abi() -> Tuple[int, int]:
 
 
 def registered_plugins() -> List[str]:
-    """The plugins the tree builds: plugins/CMakeLists.txt's add_subdirectory(<kind>_<name>)."""
+    """The plugins the tree builds: plugins/CMakeLists.txt's add_subdirectory(<kind>_<name>)
+    (other folders there, such as odbc, are libraries the plugins share)."""
     with open(os.path.join(SOURCE_DIR, "plugins/CMakeLists.txt")) as f:
-        return re.findall(r"^add_subdirectory\((\w+)\)", f.read(), re.M)
+        return re.findall(r"^add_subdirectory\(((?:quarantine|notification|whitelist|action)_\w+)\)", f.read(), re.M)
 
 
 # --- the unit file (no build needed) ----------------------------------------------------
