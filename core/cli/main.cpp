@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "core/cli/cli_context.hpp"
+#include "core/cli/import_command.hpp"
 #include "core/cli/quarantine_commands.hpp"
 #include "core/cli/unknown_command.hpp"
 #include "core/cli/web_commands.hpp"
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("-V,--version", QMILTER_VERSION);
   app.require_subcommand(1);
   register_quarantine_commands(app, context);
+  register_import_command(app, context);
   register_whitelist_commands(app, context);
   register_web_commands(app, context);
   // Configure logging before any command callback loads plugins.

@@ -20,6 +20,7 @@
 namespace qmilter::whitelist_db {
 namespace {
 
+const odbc::OptionNames odbc_options{"whitelist_db_connection", "whitelist_db_timeout"};
 constexpr std::int64_t seconds_per_day = 86400;
 constexpr std::int64_t touch_interval_seconds = 60;
 constexpr std::size_t touched_prune_size = 10000;
@@ -75,21 +76,23 @@ sdk::Result<std::unique_ptr<DbWhitelist>> DbWhitelist::create(const sdk::Options
   // Ranges and defaults come from the schema, checked by the host.
   const std::int64_t timeout = options.integer("whitelist_db_timeout");
   const std::int64_t expire_days = options.integer("whitelist_expire_days");
-  auto connection = parse_connection_string(options.string("whitelist_db_connection"), context.config_dir, static_cast<long>(timeout));
+  auto connection = odbc::parse_connection_string(options.string("whitelist_db_connection"), context.config_dir,
+                                                  static_cast<long>(timeout), odbc_options);
   if (!connection.ok()) return connection.error();
 
-  tune_sqlite_for_concurrent_lookups();  // before any connection: it only works then
-  auto pool = ConnectionPool::for_string(connection.value().odbc, static_cast<long>(timeout), connection.value().password);
+  odbc::tune_sqlite_for_concurrent_lookups();  // before any connection: it only works then
+  auto pool = odbc::ConnectionPool::for_string(connection.value().odbc, static_cast<long>(timeout),
+                                               connection.value().password, odbc_options.timeout);
   auto whitelist = std::make_unique<DbWhitelist>(pool, WhitelistTable(table_name, context.quarantine),
                                                  connection.value().redacted, expire_days, context.logger);
   const std::string& shown = connection.value().redacted;
   try {
     if (context.role == sdk::Role::check) {
       // Reachability only: `qmilter -t` changes nothing in the database.
-      pool->with_connection([](OdbcConnection&) {});
+      pool->with_connection([](odbc::OdbcConnection&) {});
       return whitelist;
     }
-    pool->with_connection([&](OdbcConnection& db) { whitelist->ensure_table(db); });
+    pool->with_connection([&](odbc::OdbcConnection& db) { whitelist->ensure_table(db); });
   } catch (const std::exception& e) {
     std::string why = "whitelist_db_connection '" + shown + "': " + e.what();
     if (context.role != sdk::Role::daemon) return sdk::Error{why};
@@ -106,7 +109,7 @@ sdk::Result<std::unique_ptr<DbWhitelist>> DbWhitelist::create(const sdk::Options
   return whitelist;
 }
 
-DbWhitelist::DbWhitelist(std::shared_ptr<ConnectionPool> pool, WhitelistTable table, std::string redacted_connection,
+DbWhitelist::DbWhitelist(std::shared_ptr<odbc::ConnectionPool> pool, WhitelistTable table, std::string redacted_connection,
                          std::int64_t expire_days, sdk::Logger* logger)
     : pool_(std::move(pool)),
       table_(std::move(table)),
@@ -124,13 +127,13 @@ DbWhitelist::DbWhitelist(std::shared_ptr<ConnectionPool> pool, WhitelistTable ta
 
 std::vector<CandidateRow> DbWhitelist::query_candidates(const std::vector<std::string>& mailfroms,
                                                         const std::vector<std::string>& recipients) const {
-  return pool_->with_connection([&](OdbcConnection& db) {
+  return pool_->with_connection([&](odbc::OdbcConnection& db) {
     ensure_table(db);
     return table_.candidates(db, mailfroms, recipients);
   });
 }
 
-void DbWhitelist::ensure_table(OdbcConnection& db) const {
+void DbWhitelist::ensure_table(odbc::OdbcConnection& db) const {
   if (table_ready_.load(std::memory_order_acquire)) return;
   table_.ensure(db);
   table_ready_.store(true, std::memory_order_release);
@@ -165,9 +168,9 @@ void DbWhitelist::touch(const std::vector<std::int64_t>& ids, std::int64_t now) 
   if (ids.empty()) return;
   try {
     const std::string stamp = local_timestamp_now();
-    pool_->with_brief_write([&](OdbcConnection& db) { table_.touch(db, ids, stamp); });
+    pool_->with_brief_write([&](odbc::OdbcConnection& db) { table_.touch(db, ids, stamp); });
     remember_touches(ids, now);
-  } catch (const DatabaseError& e) {
+  } catch (const odbc::DatabaseError& e) {
     // The answer stands: the entries matched. Not remembered, so the next message using
     // them writes the date.
     if (logger_ != nullptr) {
@@ -236,14 +239,14 @@ sdk::Result<std::set<std::string>> DbWhitelist::whitelisted(std::string_view sen
     }
     touch(stale_touches(heaviest_ids, now), now);
     return result;
-  } catch (const DatabaseError& e) {
+  } catch (const odbc::DatabaseError& e) {
     return failure("lookup failed", e);
   }
 }
 
 sdk::Result<std::vector<sdk::WhitelistEntry>> DbWhitelist::list(const sdk::WhitelistFilter& filter) const {
   try {
-    auto entries = pool_->with_connection([&](OdbcConnection& db) {
+    auto entries = pool_->with_connection([&](odbc::OdbcConnection& db) {
       ensure_table(db);
       return table_.entries(db, lowered_all(filter.from), lowered_all(filter.to));
     });
@@ -255,7 +258,7 @@ sdk::Result<std::vector<sdk::WhitelistEntry>> DbWhitelist::list(const sdk::White
       });
     }
     return entries;
-  } catch (const DatabaseError& e) {
+  } catch (const odbc::DatabaseError& e) {
     return failure("listing failed", e);
   }
 }
@@ -265,14 +268,14 @@ sdk::Result<std::vector<sdk::WhitelistEntry>> DbWhitelist::covering(std::string_
   try {
     const std::string from = strip_batv(sdk::ascii_lower(sender));
     const std::string to = sdk::ascii_lower(recipient);
-    auto entries = pool_->with_connection([&](OdbcConnection& db) {
+    auto entries = pool_->with_connection([&](odbc::OdbcConnection& db) {
       ensure_table(db);
       return table_.entries(db, candidates_for(from), candidates_for(to));
     });
     const std::int64_t now = now_seconds();
     std::erase_if(entries, [&](const sdk::WhitelistEntry& entry) { return expired(entry.last_used, entry.permanent, now); });
     return entries;
-  } catch (const DatabaseError& e) {
+  } catch (const odbc::DatabaseError& e) {
     return failure("lookup failed", e);
   }
 }
@@ -289,7 +292,7 @@ sdk::Result<std::int64_t> DbWhitelist::add(const sdk::WhitelistEntry& entry) {
       }
     }
     std::optional<std::int64_t> existing;
-    std::optional<std::int64_t> id = pool_->with_connection([&](OdbcConnection& db) -> std::optional<std::int64_t> {
+    std::optional<std::int64_t> id = pool_->with_connection([&](odbc::OdbcConnection& db) -> std::optional<std::int64_t> {
       ensure_table(db);
       existing = table_.find_id(db, lowered.mailfrom, lowered.recipient);
       if (existing) return std::nullopt;
@@ -302,20 +305,20 @@ sdk::Result<std::int64_t> DbWhitelist::add(const sdk::WhitelistEntry& entry) {
     }
     if (!id) return sdk::Error{"the new entry was not found after inserting it"};
     return *id;
-  } catch (const DatabaseError& e) {
+  } catch (const odbc::DatabaseError& e) {
     return failure("adding the entry failed", e);
   }
 }
 
 sdk::Status DbWhitelist::remove(std::int64_t id) {
   try {
-    std::int64_t removed = pool_->with_connection([&](OdbcConnection& db) {
+    std::int64_t removed = pool_->with_connection([&](odbc::OdbcConnection& db) {
       ensure_table(db);
       return table_.remove(db, {id});
     });
     if (removed == 0) return sdk::Error{"no whitelist entry with id " + std::to_string(id) + " in table '" + table_.name() + "'"};
     return {};
-  } catch (const DatabaseError& e) {
+  } catch (const odbc::DatabaseError& e) {
     return failure("deleting the entry failed", e);
   }
 }
@@ -323,7 +326,7 @@ sdk::Status DbWhitelist::remove(std::int64_t id) {
 sdk::Result<std::int64_t> DbWhitelist::purge() {
   try {
     if (expire_days_ == 0) return std::int64_t{0};  // nothing expires
-    return pool_->with_connection([&](OdbcConnection& db) {
+    return pool_->with_connection([&](odbc::OdbcConnection& db) {
       ensure_table(db);
       const std::int64_t now = now_seconds();
       std::vector<std::int64_t> stale;
@@ -332,7 +335,7 @@ sdk::Result<std::int64_t> DbWhitelist::purge() {
       }
       return table_.remove(db, stale);
     });
-  } catch (const DatabaseError& e) {
+  } catch (const odbc::DatabaseError& e) {
     return failure("purging expired entries failed", e);
   }
 }

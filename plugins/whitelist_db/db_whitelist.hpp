@@ -26,7 +26,7 @@ class DbWhitelist final : public sdk::Whitelist {
   static std::vector<sdk::OptionSpec> option_schema();
   static sdk::Result<std::unique_ptr<DbWhitelist>> create(const sdk::Options& options, const sdk::PluginContext& context);
 
-  DbWhitelist(std::shared_ptr<ConnectionPool> pool, WhitelistTable table, std::string redacted_connection,
+  DbWhitelist(std::shared_ptr<odbc::ConnectionPool> pool, WhitelistTable table, std::string redacted_connection,
               std::int64_t expire_days, sdk::Logger* logger);
 
   sdk::Result<std::set<std::string>> whitelisted(std::string_view sender,
@@ -40,7 +40,7 @@ class DbWhitelist final : public sdk::Whitelist {
 
  private:
   // Creates the table on first use when create() could not reach the database.
-  void ensure_table(OdbcConnection& db) const;
+  void ensure_table(odbc::OdbcConnection& db) const;
   // The rows matching these lists, on a pooled connection of its own.
   std::vector<CandidateRow> query_candidates(const std::vector<std::string>& mailfroms,
                                              const std::vector<std::string>& recipients) const;
@@ -54,7 +54,7 @@ class DbWhitelist final : public sdk::Whitelist {
   void touch(const std::vector<std::int64_t>& ids, std::int64_t now) const;
   sdk::Error failure(std::string_view what, const std::exception& e) const;
 
-  std::shared_ptr<ConnectionPool> pool_;
+  std::shared_ptr<odbc::ConnectionPool> pool_;
   const WhitelistTable table_;
   const std::string redacted_connection_;  // the only form of the connection string that is logged
   const std::int64_t expire_days_;         // 0 = entries never expire

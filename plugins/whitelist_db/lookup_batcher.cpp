@@ -90,7 +90,7 @@ std::vector<CandidateRow> LookupBatcher::candidates(const std::vector<std::strin
     if (finished_.wait_until(lock, deadline) == std::cv_status::timeout && !own->done) {
       // Left behind: a query that later takes it still fills it in, harmlessly.
       std::erase(waiting_, own);
-      throw DatabaseError("no answer within " + std::to_string(max_wait_.count()) +
+      throw odbc::DatabaseError("no answer within " + std::to_string(max_wait_.count()) +
                           " ms: the queries ahead of this lookup have not finished");
     }
   }

@@ -16,16 +16,16 @@ std::string placeholders(std::size_t count) {
   return out;
 }
 
-void add_texts(std::vector<SqlParam>& params, const std::vector<std::string>& values) {
-  for (const std::string& value : values) params.push_back(SqlParam::of_text(value));
+void add_texts(std::vector<odbc::SqlParam>& params, const std::vector<std::string>& values) {
+  for (const std::string& value : values) params.push_back(odbc::SqlParam::of_text(value));
 }
 
 std::int64_t to_id(const std::optional<std::string>& value) {
-  if (!value) throw DatabaseError("the table holds an entry without id");
+  if (!value) throw odbc::DatabaseError("the table holds an entry without id");
   try {
     return std::stoll(*value);
   } catch (const std::exception&) {
-    throw DatabaseError("the table holds a non-numeric id '" + *value + "'");
+    throw odbc::DatabaseError("the table holds a non-numeric id '" + *value + "'");
   }
 }
 
@@ -61,19 +61,19 @@ bool WhitelistTable::valid_table_name(const std::string& table) {
   });
 }
 
-std::string WhitelistTable::quoted(const OdbcConnection& db, const std::string& identifier) const {
+std::string WhitelistTable::quoted(const odbc::OdbcConnection& db, const std::string& identifier) const {
   // Identifiers are checked to hold no quote characters, so no escaping is needed.
-  if (db.family() == DbmsFamily::mysql) return "`" + identifier + "`";
+  if (db.family() == odbc::DbmsFamily::mysql) return "`" + identifier + "`";
   return "\"" + identifier + "\"";
 }
 
-std::string WhitelistTable::select_columns(const OdbcConnection& db, const char* const* columns, std::size_t count) const {
+std::string WhitelistTable::select_columns(const odbc::OdbcConnection& db, const char* const* columns, std::size_t count) const {
   std::string out = "SELECT ";
   for (std::size_t i = 0; i < count; ++i) out += (i == 0 ? "" : ", ") + quoted(db, columns[i]);
   return out + " FROM " + quoted(db, table_);
 }
 
-void WhitelistTable::ensure(OdbcConnection& db) const {
+void WhitelistTable::ensure(odbc::OdbcConnection& db) const {
   std::string t = quoted(db, table_);
   // Asking the table itself finds exactly the one the statements will use (catalog listings
   // also report same-named tables of other schemas or databases). When this fails for another
@@ -81,20 +81,20 @@ void WhitelistTable::ensure(OdbcConnection& db) const {
   try {
     db.execute("SELECT " + quoted(db, "id") + " FROM " + t + " WHERE 1 = 0");
     return;
-  } catch (const DatabaseBusy&) {
+  } catch (const odbc::DatabaseBusy&) {
     throw;  // a locked file: CREATE would wait as long again, and fail the same way
-  } catch (const DatabaseError&) {
+  } catch (const odbc::DatabaseError&) {
   }
   auto q = [&](const char* column) { return quoted(db, column); };
   std::string create;
   switch (db.family()) {
-    case DbmsFamily::postgresql:
+    case odbc::DbmsFamily::postgresql:
       create = "CREATE TABLE IF NOT EXISTS " + t + " (" + q("id") + " SERIAL NOT NULL PRIMARY KEY, " + q("mailfrom") +
                " VARCHAR(255) NOT NULL, " + q("recipient") + " VARCHAR(255) NOT NULL, " + q("created") +
                " TIMESTAMP NOT NULL, " + q("last_used") + " TIMESTAMP NOT NULL, " + q("comment") + " TEXT NOT NULL, " +
                q("permanent") + " BOOLEAN NOT NULL)";
       break;
-    case DbmsFamily::mysql:
+    case odbc::DbmsFamily::mysql:
       create = "CREATE TABLE IF NOT EXISTS " + t + " (" + q("id") + " INTEGER NOT NULL AUTO_INCREMENT PRIMARY KEY, " +
                q("mailfrom") + " VARCHAR(255) NOT NULL, " + q("recipient") + " VARCHAR(255) NOT NULL, " + q("created") +
                " DATETIME(6) NOT NULL, " + q("last_used") + " DATETIME(6) NOT NULL, " + q("comment") + " TEXT NOT NULL, " +
@@ -113,7 +113,7 @@ void WhitelistTable::ensure(OdbcConnection& db) const {
              q("recipient") + ")");
 }
 
-std::vector<CandidateRow> WhitelistTable::candidates(OdbcConnection& db, std::vector<std::string> mailfroms,
+std::vector<CandidateRow> WhitelistTable::candidates(odbc::OdbcConnection& db, std::vector<std::string> mailfroms,
                                                      std::vector<std::string> recipients) const {
   static const char* const columns[] = {"id", "mailfrom", "recipient", "last_used", "permanent"};
   // Shared lookups (LookupBatcher) make lists of every length, and each length pair is a
@@ -124,11 +124,11 @@ std::vector<CandidateRow> WhitelistTable::candidates(OdbcConnection& db, std::ve
   std::string sql = select_columns(db, columns, std::size(columns)) + " WHERE " + quoted(db, "mailfrom") + " IN (" +
                     placeholders(mailfroms.size()) + ") AND " + quoted(db, "recipient") + " IN (" +
                     placeholders(recipients.size()) + ")";
-  std::vector<SqlParam> params;
+  std::vector<odbc::SqlParam> params;
   add_texts(params, mailfroms);
   add_texts(params, recipients);
   std::vector<CandidateRow> out;
-  for (Row& row : db.execute(sql, params)) {
+  for (odbc::Row& row : db.execute(sql, params)) {
     out.push_back(CandidateRow{to_id(row[0]), row[1].value_or(""), row[2].value_or(""), row[3].value_or(""),
                                stored_true(row[4])});
   }
@@ -138,22 +138,22 @@ std::vector<CandidateRow> WhitelistTable::candidates(OdbcConnection& db, std::ve
   return out;
 }
 
-void WhitelistTable::touch(OdbcConnection& db, const std::vector<std::int64_t>& ids, const std::string& now) const {
+void WhitelistTable::touch(odbc::OdbcConnection& db, const std::vector<std::int64_t>& ids, const std::string& now) const {
   for (std::size_t start = 0; start < ids.size(); start += max_ids_per_statement) {
     std::size_t count = std::min(max_ids_per_statement, ids.size() - start);
-    std::vector<SqlParam> params{SqlParam::of_timestamp(now)};
-    for (std::size_t i = 0; i < count; ++i) params.push_back(SqlParam::of_integer(ids[start + i]));
+    std::vector<odbc::SqlParam> params{odbc::SqlParam::of_timestamp(now)};
+    for (std::size_t i = 0; i < count; ++i) params.push_back(odbc::SqlParam::of_integer(ids[start + i]));
     db.execute("UPDATE " + quoted(db, table_) + " SET " + quoted(db, "last_used") + " = ? WHERE " + quoted(db, "id") +
                    " IN (" + placeholders(count) + ")",
                params);
   }
 }
 
-std::vector<sdk::WhitelistEntry> WhitelistTable::entries(OdbcConnection& db, const std::vector<std::string>& mailfroms,
+std::vector<sdk::WhitelistEntry> WhitelistTable::entries(odbc::OdbcConnection& db, const std::vector<std::string>& mailfroms,
                                                          const std::vector<std::string>& recipients) const {
   static const char* const columns[] = {"id", "mailfrom", "recipient", "created", "last_used", "comment", "permanent"};
   std::string sql = select_columns(db, columns, std::size(columns));
-  std::vector<SqlParam> params;
+  std::vector<odbc::SqlParam> params;
   std::string where;
   if (!mailfroms.empty()) {
     where += quoted(db, "mailfrom") + " IN (" + placeholders(mailfroms.size()) + ")";
@@ -166,7 +166,7 @@ std::vector<sdk::WhitelistEntry> WhitelistTable::entries(OdbcConnection& db, con
   if (!where.empty()) sql += " WHERE " + where;
   sql += " ORDER BY " + quoted(db, "id");
   std::vector<sdk::WhitelistEntry> out;
-  for (Row& row : db.execute(sql, params)) {
+  for (odbc::Row& row : db.execute(sql, params)) {
     sdk::WhitelistEntry entry;
     entry.id = to_id(row[0]);
     entry.mailfrom = row[1].value_or("");
@@ -180,29 +180,29 @@ std::vector<sdk::WhitelistEntry> WhitelistTable::entries(OdbcConnection& db, con
   return out;
 }
 
-std::optional<std::int64_t> WhitelistTable::find_id(OdbcConnection& db, const std::string& mailfrom,
+std::optional<std::int64_t> WhitelistTable::find_id(odbc::OdbcConnection& db, const std::string& mailfrom,
                                                     const std::string& recipient) const {
   auto rows = db.execute("SELECT " + quoted(db, "id") + " FROM " + quoted(db, table_) + " WHERE " + quoted(db, "mailfrom") +
                              " = ? AND " + quoted(db, "recipient") + " = ?",
-                         {SqlParam::of_text(mailfrom), SqlParam::of_text(recipient)});
+                         {odbc::SqlParam::of_text(mailfrom), odbc::SqlParam::of_text(recipient)});
   if (rows.empty()) return std::nullopt;
   return to_id(rows.front()[0]);
 }
 
-void WhitelistTable::insert(OdbcConnection& db, const sdk::WhitelistEntry& entry, const std::string& now) const {
+void WhitelistTable::insert(odbc::OdbcConnection& db, const sdk::WhitelistEntry& entry, const std::string& now) const {
   auto q = [&](const char* column) { return quoted(db, column); };
   db.execute("INSERT INTO " + quoted(db, table_) + " (" + q("mailfrom") + ", " + q("recipient") + ", " + q("created") +
                  ", " + q("last_used") + ", " + q("comment") + ", " + q("permanent") + ") VALUES (?, ?, ?, ?, ?, ?)",
-             {SqlParam::of_text(entry.mailfrom), SqlParam::of_text(entry.recipient), SqlParam::of_timestamp(now),
-              SqlParam::of_timestamp(now), SqlParam::of_text(entry.comment), SqlParam::of_boolean(entry.permanent)});
+             {odbc::SqlParam::of_text(entry.mailfrom), odbc::SqlParam::of_text(entry.recipient), odbc::SqlParam::of_timestamp(now),
+              odbc::SqlParam::of_timestamp(now), odbc::SqlParam::of_text(entry.comment), odbc::SqlParam::of_boolean(entry.permanent)});
 }
 
-std::int64_t WhitelistTable::remove(OdbcConnection& db, const std::vector<std::int64_t>& ids) const {
+std::int64_t WhitelistTable::remove(odbc::OdbcConnection& db, const std::vector<std::int64_t>& ids) const {
   std::int64_t removed = 0;
   for (std::size_t start = 0; start < ids.size(); start += max_ids_per_statement) {
     std::size_t count = std::min(max_ids_per_statement, ids.size() - start);
-    std::vector<SqlParam> params;
-    for (std::size_t i = 0; i < count; ++i) params.push_back(SqlParam::of_integer(ids[start + i]));
+    std::vector<odbc::SqlParam> params;
+    for (std::size_t i = 0; i < count; ++i) params.push_back(odbc::SqlParam::of_integer(ids[start + i]));
     std::int64_t affected = 0;
     db.execute("DELETE FROM " + quoted(db, table_) + " WHERE " + quoted(db, "id") + " IN (" + placeholders(count) + ")",
                params, &affected);

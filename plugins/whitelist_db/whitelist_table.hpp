@@ -33,24 +33,24 @@ class WhitelistTable {
 
   // Creates the table and its unique index when the table is missing; an existing table
   // (e.g. pyquarantine's) is used as it is.
-  void ensure(OdbcConnection& db) const;
+  void ensure(odbc::OdbcConnection& db) const;
 
   // Every entry whose mailfrom is one of `mailfroms` and recipient one of `recipients`
   // (neither empty), by id.
-  std::vector<CandidateRow> candidates(OdbcConnection& db, std::vector<std::string> mailfroms,
+  std::vector<CandidateRow> candidates(odbc::OdbcConnection& db, std::vector<std::string> mailfroms,
                                        std::vector<std::string> recipients) const;
-  void touch(OdbcConnection& db, const std::vector<std::int64_t>& ids, const std::string& now) const;
+  void touch(odbc::OdbcConnection& db, const std::vector<std::int64_t>& ids, const std::string& now) const;
 
   // Admin side. Empty vectors match everything.
-  std::vector<sdk::WhitelistEntry> entries(OdbcConnection& db, const std::vector<std::string>& mailfroms,
+  std::vector<sdk::WhitelistEntry> entries(odbc::OdbcConnection& db, const std::vector<std::string>& mailfroms,
                                            const std::vector<std::string>& recipients) const;
-  std::optional<std::int64_t> find_id(OdbcConnection& db, const std::string& mailfrom, const std::string& recipient) const;
-  void insert(OdbcConnection& db, const sdk::WhitelistEntry& entry, const std::string& now) const;
-  std::int64_t remove(OdbcConnection& db, const std::vector<std::int64_t>& ids) const;
+  std::optional<std::int64_t> find_id(odbc::OdbcConnection& db, const std::string& mailfrom, const std::string& recipient) const;
+  void insert(odbc::OdbcConnection& db, const sdk::WhitelistEntry& entry, const std::string& now) const;
+  std::int64_t remove(odbc::OdbcConnection& db, const std::vector<std::int64_t>& ids) const;
 
  private:
-  std::string quoted(const OdbcConnection& db, const std::string& identifier) const;
-  std::string select_columns(const OdbcConnection& db, const char* const* columns, std::size_t count) const;
+  std::string quoted(const odbc::OdbcConnection& db, const std::string& identifier) const;
+  std::string select_columns(const odbc::OdbcConnection& db, const char* const* columns, std::size_t count) const;
 
   std::string table_;
   std::string index_;

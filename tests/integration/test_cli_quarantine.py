@@ -253,7 +253,7 @@ def test_the_largest_days_purge_nothing_recent(setup):
 @pytest.mark.parametrize("words,unknown,known", [
     (["frobnicate"], "unknown command 'frobnicate'", "list, quarantine, whitelist, web"),
     (["quarantine", "spam", "frobnicate"], "unknown quarantine command 'frobnicate'",
-     "list, notify, release, delete, get, metadata, purge, link"),
+     "list, notify, release, delete, get, metadata, purge, link, import"),
 ])
 def test_an_unknown_command_is_named(setup, words, unknown, known):
     config, _, _ = setup

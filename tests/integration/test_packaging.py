@@ -74,9 +74,10 @@ def sdk_abi() -> Tuple[int, int]:
 
 
 def registered_plugins() -> List[str]:
-    """The plugins the tree builds: plugins/CMakeLists.txt's add_subdirectory(<kind>_<name>)."""
+    """The plugins the tree builds: plugins/CMakeLists.txt's add_subdirectory(<kind>_<name>)
+    (other folders there, such as odbc, are libraries the plugins share)."""
     with open(os.path.join(SOURCE_DIR, "plugins/CMakeLists.txt")) as f:
-        return re.findall(r"^add_subdirectory\((\w+)\)", f.read(), re.M)
+        return re.findall(r"^add_subdirectory\(((?:quarantine|notification|whitelist|action)_\w+)\)", f.read(), re.M)
 
 
 # --- the unit file (no build needed) ----------------------------------------------------
@@ -335,7 +336,7 @@ def test_packaged_daemon_checks_packaged_config(root):
 
 
 WRITTEN_OPTIONS = ("state_dir", "spool_dir", "quarantine_directory", "notification_spool_dir",
-                   "socket", "whitelist_db_connection")
+                   "socket", "whitelist_db_connection", "quarantine_db_connection")
 
 
 def test_packaged_config_writes_only_where_the_unit_allows(root):

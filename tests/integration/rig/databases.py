@@ -11,6 +11,10 @@ same server with the same data and port (the tests' "database restart").
         pg.url        -> postgresql://qmilter:<escaped>@127.0.0.1:<port>/qmilter
         pg.sql("SELECT 1")  -> the client's output (tab-separated, no headers)
 
+The tests run the servers with their flushes off (fast, nothing to keep); durable=True keeps
+each server's own defaults (PostgreSQL's fsync and synchronous_commit = on, InnoDB's flush at
+every commit), for benchmarks that measure what a commit costs on the disk.
+
 PostgreSQL refuses to run as root: its processes run as the `postgres` system user, so the
 base directory must be traversable by it (0755). MariaDB runs as root (--user=root).
 """
@@ -50,7 +54,8 @@ class _Server:
     title = "database"
     scheme = ""
 
-    def __init__(self, base_dir: str, name: str):
+    def __init__(self, base_dir: str, name: str, durable: bool = False):
+        self.durable = durable
         self.dir = os.path.join(base_dir, name)
         os.makedirs(self.dir, exist_ok=True)
         os.chmod(base_dir, 0o755)
@@ -111,8 +116,8 @@ class PostgresServer(_Server):
     scheme = "postgresql"
     stop_signal = signal.SIGINT  # "fast" shutdown: roll back, disconnect clients
 
-    def __init__(self, base_dir: str):
-        super().__init__(base_dir, "postgresql")
+    def __init__(self, base_dir: str, durable: bool = False):
+        super().__init__(base_dir, "postgresql", durable)
         self.data = os.path.join(self.dir, "data")
         self.socket_dir = self.dir
         shutil.chown(self.dir, "postgres", "postgres")
@@ -122,9 +127,10 @@ class PostgresServer(_Server):
             _run([f"{PG_BIN}/initdb", "-D", self.data, "-U", "postgres", "--no-sync",
                   "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
                   "--locale=C"], user="postgres")
+        fast = [] if self.durable else ["-c", "fsync=off", "-c", "synchronous_commit=off",
+                                        "-c", "full_page_writes=off"]
         self._spawn([f"{PG_BIN}/postgres", "-D", self.data, "-h", self.host, "-p", str(self.port),
-                     "-k", self.socket_dir, "-c", "fsync=off", "-c", "synchronous_commit=off",
-                     "-c", "full_page_writes=off", "-c", "max_connections=200"], user="postgres")
+                     "-k", self.socket_dir, *fast, "-c", "max_connections=200"], user="postgres")
         if not self.initialised:
             self.sql(f"CREATE ROLE {DB_USER} LOGIN PASSWORD '{DB_PASSWORD.replace(chr(39), chr(39) * 2)}'",
                      database="postgres")
@@ -154,8 +160,8 @@ class MariaDbServer(_Server):
     scheme = "mysql"
     stop_signal = signal.SIGTERM  # orderly shutdown
 
-    def __init__(self, base_dir: str):
-        super().__init__(base_dir, "mariadb")
+    def __init__(self, base_dir: str, durable: bool = False):
+        super().__init__(base_dir, "mariadb", durable)
         self.data = os.path.join(self.dir, "data")
         self.socket = os.path.join(self.dir, "mysqld.sock")
 
@@ -167,7 +173,8 @@ class MariaDbServer(_Server):
         self._spawn(["mariadbd", "--no-defaults", f"--datadir={self.data}", "--user=root",
                      f"--port={self.port}", f"--bind-address={self.host}", f"--socket={self.socket}",
                      f"--pid-file={os.path.join(self.dir, 'mariadbd.pid')}", "--skip-name-resolve",
-                     "--skip-log-bin", "--innodb-flush-log-at-trx-commit=0",
+                     "--skip-log-bin",
+                     f"--innodb-flush-log-at-trx-commit={1 if self.durable else 0}",
                      "--innodb-buffer-pool-size=64M", "--max-connections=200"])
         if not self.initialised:
             password = DB_PASSWORD.replace("\\", "\\\\").replace("'", "\\'")

@@ -46,9 +46,9 @@ class DbWhitelistTest : public ::testing::Test {
       url_ = "sqlite:///" + dir_ + "/whitelist.db";
     }
     table_ = "wl_" + sdk::ascii_lower(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    auto parsed = parse_connection_string(url_, "", 5);
+    auto parsed = odbc::parse_connection_string(url_, "", 5, {"whitelist_db_connection", "whitelist_db_timeout"});
     ASSERT_TRUE(parsed.ok()) << parsed.error().message;
-    raw_ = std::make_unique<OdbcConnection>(parsed.value().odbc, 5, parsed.value().password);
+    raw_ = std::make_unique<odbc::OdbcConnection>(parsed.value().odbc, 5, parsed.value().password);
     raw_->execute("DROP TABLE IF EXISTS " + q(table_));
   }
 
@@ -59,9 +59,9 @@ class DbWhitelistTest : public ::testing::Test {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
 
-  bool sqlite() const { return raw_->family() == DbmsFamily::sqlite; }
+  bool sqlite() const { return raw_->family() == odbc::DbmsFamily::sqlite; }
   std::string q(const std::string& identifier) const {
-    return raw_->family() == DbmsFamily::mysql ? "`" + identifier + "`" : "\"" + identifier + "\"";
+    return raw_->family() == odbc::DbmsFamily::mysql ? "`" + identifier + "`" : "\"" + identifier + "\"";
   }
 
   std::unique_ptr<DbWhitelist> make(std::int64_t expire_days = 0, Role role = Role::daemon, std::string url = {}) {
@@ -91,12 +91,12 @@ class DbWhitelistTest : public ::testing::Test {
 
   void set_last_used(std::int64_t id, const std::string& when) {
     raw_->execute("UPDATE " + q(table_) + " SET " + q("last_used") + " = ? WHERE " + q("id") + " = ?",
-                  {SqlParam::of_timestamp(when), SqlParam::of_integer(id)});
+                  {odbc::SqlParam::of_timestamp(when), odbc::SqlParam::of_integer(id)});
   }
 
   std::string last_used(std::int64_t id) {
     auto rows = raw_->execute("SELECT " + q("last_used") + " FROM " + q(table_) + " WHERE " + q("id") + " = ?",
-                              {SqlParam::of_integer(id)});
+                              {odbc::SqlParam::of_integer(id)});
     return rows.empty() ? "" : rows[0][0].value_or("");
   }
 
@@ -109,7 +109,7 @@ class DbWhitelistTest : public ::testing::Test {
   std::string url_;
   std::string dir_;
   std::string table_;
-  std::unique_ptr<OdbcConnection> raw_;
+  std::unique_ptr<odbc::OdbcConnection> raw_;
   sdk::testing::CaptureLogger logger_;
 };
 
@@ -309,10 +309,10 @@ TEST_F(DbWhitelistTest, ListFiltersByFromToAndAge) {
 }
 
 TEST_F(DbWhitelistTest, InstancesOnTheSameDatabaseShareOnePool) {
-  auto parsed = parse_connection_string(url_, "", 3);
+  auto parsed = odbc::parse_connection_string(url_, "", 3, {"whitelist_db_connection", "whitelist_db_timeout"});
   ASSERT_TRUE(parsed.ok());
-  auto a = ConnectionPool::for_string(parsed.value().odbc, 3, parsed.value().password);
-  auto b = ConnectionPool::for_string(parsed.value().odbc, 3, parsed.value().password);
+  auto a = odbc::ConnectionPool::for_string(parsed.value().odbc, 3, parsed.value().password, "whitelist_db_timeout");
+  auto b = odbc::ConnectionPool::for_string(parsed.value().odbc, 3, parsed.value().password, "whitelist_db_timeout");
   EXPECT_EQ(a.get(), b.get());
   auto wl1 = make();
   auto wl2 = make();

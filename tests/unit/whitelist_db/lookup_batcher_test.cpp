@@ -55,7 +55,7 @@ class GatedQuery {
       sizes_.push_back(mailfroms.size() + recipients.size());
       if (calls_ == 1) opened_.wait(lock, [&] { return released_; });
     }
-    if (fail_) throw DatabaseError("server gone");
+    if (fail_) throw odbc::DatabaseError("server gone");
     return select(mailfroms, recipients);
   }
   void release() {
@@ -168,7 +168,7 @@ TEST(LookupBatcher, EveryLookupOfAFailedQueryGetsTheError) {
     threads.emplace_back([&] {
       try {
         batcher.candidates(lookups()[1].mailfroms, lookups()[1].recipients);
-      } catch (const DatabaseError& e) {
+      } catch (const odbc::DatabaseError& e) {
         if (std::string(e.what()) == "server gone") ++failures;
       }
     });
@@ -191,7 +191,7 @@ TEST(LookupBatcher, LookupsQueuedBehindAHungQueryGiveUpAfterMaxWait) {
   try {
     batcher.candidates(lookups()[1].mailfroms, lookups()[1].recipients);
     ADD_FAILURE() << "a lookup behind a hung query returned";
-  } catch (const DatabaseError& e) {
+  } catch (const odbc::DatabaseError& e) {
     EXPECT_NE(std::string(e.what()).find("no answer within 200 ms"), std::string::npos) << e.what();
   }
   EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(200));

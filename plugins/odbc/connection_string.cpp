@@ -7,7 +7,7 @@
 #include <vector>
 #include "qmilter/sdk/text.hpp"
 
-namespace qmilter::whitelist_db {
+namespace qmilter::odbc {
 namespace {
 
 // ODBC attribute values holding ; { } or edge spaces must be braced, with } doubled.
@@ -90,8 +90,9 @@ std::optional<std::string> percent_decode(std::string_view text) {
   return out;
 }
 
+// "'<value as shown>': why"; parse_connection_string puts the option's name in front.
 sdk::Error bad(std::string_view shown, std::string_view why) {
-  return sdk::Error{"whitelist_db_connection '" + std::string(shown) + "': " + std::string(why)};
+  return sdk::Error{"'" + std::string(shown) + "': " + std::string(why)};
 }
 
 // sqlite:///relative.db, sqlite:////absolute.db (as the Python ORM reads them).
@@ -247,8 +248,10 @@ std::string mask_secret(std::string text, std::string_view secret) {
   return text;
 }
 
-sdk::Result<ConnectionString> parse_connection_string(std::string_view value, std::string_view config_dir,
-                                                      long timeout_seconds) {
+namespace {
+
+sdk::Result<ConnectionString> parse_any(std::string_view value, std::string_view config_dir, long timeout_seconds,
+                                        const OptionNames& names) {
   std::size_t sep = value.find("://");
   std::string scheme = sep == std::string_view::npos ? std::string() : sdk::ascii_lower(value.substr(0, sep));
   bool url_scheme = !scheme.empty() && std::all_of(scheme.begin(), scheme.end(), [](char c) {
@@ -270,9 +273,9 @@ sdk::Result<ConnectionString> parse_connection_string(std::string_view value, st
   out.odbc = std::string(value);
   out.redacted = redact_odbc_string(value);
   if (sdk::ascii_lower(odbc_attribute(value, "driver").value_or("")).find("sqlite") != std::string::npos) {
-    // The driver's own default waits 100 s for a locked file: whitelist_db_timeout decides.
+    // The driver's own default waits 100 s for a locked file: the timeout option decides.
     if (odbc_attribute(value, "timeout")) {
-      return bad(out.redacted, "leave out Timeout: SQLite's busy timeout follows whitelist_db_timeout");
+      return bad(out.redacted, "leave out Timeout: SQLite's busy timeout follows " + names.timeout);
     }
     out.odbc = with_odbc_attribute(value, "Timeout", std::to_string(sqlite_busy_timeout_ms(timeout_seconds)));
   }
@@ -290,4 +293,13 @@ sdk::Result<ConnectionString> parse_connection_string(std::string_view value, st
   return out;
 }
 
-}  // namespace qmilter::whitelist_db
+}  // namespace
+
+sdk::Result<ConnectionString> parse_connection_string(std::string_view value, std::string_view config_dir,
+                                                      long timeout_seconds, const OptionNames& names) {
+  auto parsed = parse_any(value, config_dir, timeout_seconds, names);
+  if (!parsed.ok()) return sdk::Error{names.connection + " " + parsed.error().message};
+  return parsed;
+}
+
+}  // namespace qmilter::odbc

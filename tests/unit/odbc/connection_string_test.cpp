@@ -1,19 +1,22 @@
-// whitelist_db_connection: the Python ORM's URLs map to ODBC strings; passwords never show.
+// A plugin's *_db_connection: the Python ORM's URLs map to ODBC strings; passwords never
+// show, and errors name the option of the plugin that asked.
 #include <gtest/gtest.h>
 
 #include "connection_string.hpp"
 
-namespace qmilter::whitelist_db {
+namespace qmilter::odbc {
 namespace {
 
+const OptionNames names{"whitelist_db_connection", "whitelist_db_timeout"};
+
 ConnectionString parsed(const std::string& value, const std::string& config_dir = "/etc/qmilter") {
-  auto result = parse_connection_string(value, config_dir, 5);
+  auto result = parse_connection_string(value, config_dir, 5, names);
   EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().message);
   return result.ok() ? result.value() : ConnectionString{};
 }
 
 std::string error_of(const std::string& value) {
-  auto result = parse_connection_string(value, "/etc/qmilter", 5);
+  auto result = parse_connection_string(value, "/etc/qmilter", 5, names);
   EXPECT_FALSE(result.ok()) << value;
   return result.ok() ? "" : result.error().message;
 }
@@ -93,4 +96,21 @@ TEST(ConnectionString, MaskSecretReplacesEveryOccurrence) {
 }
 
 }  // namespace
-}  // namespace qmilter::whitelist_db
+}  // namespace qmilter::odbc
+
+namespace qmilter::odbc {
+namespace {
+
+TEST(ConnectionString, ErrorsNameTheOptionOfThePluginThatAsked) {
+  auto result = parse_connection_string("ftp://u:secret@h/db", "/etc/qmilter", 5,
+                                        {"quarantine_db_connection", "quarantine_db_timeout"});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().message.rfind("quarantine_db_connection 'ftp://u:***@h/db': ", 0), 0u) << result.error().message;
+  auto timeout = parse_connection_string("Driver=SQLite3;Database=/q.db;Timeout=5", "/", 5,
+                                         {"quarantine_db_connection", "quarantine_db_timeout"});
+  ASSERT_FALSE(timeout.ok());
+  EXPECT_NE(timeout.error().message.find("follows quarantine_db_timeout"), std::string::npos) << timeout.error().message;
+}
+
+}  // namespace
+}  // namespace qmilter::odbc

@@ -1,5 +1,5 @@
 // Database connections pooled per connection string and shared, process-wide, by every
-// whitelist instance that names the same database. Thread-safe. A lease hands one connection
+// plugin instance (whitelist or quarantine) that names the same database. Thread-safe. A lease hands one connection
 // to one thread; a connection that failed is dropped instead of returned, so the next use
 // opens a fresh one and a database restart heals without restarting qmilter. On SQLite every
 // connection waits at most the timeout for a locked file, and no thread waits for another's
@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -17,16 +18,21 @@
 
 #include "odbc_connection.hpp"
 
-namespace qmilter::whitelist_db {
+namespace qmilter::odbc {
 
 class ConnectionPool {
  public:
   // The pool for this connection string, created on first use and kept while any instance
   // holds it. Instances with the same string share connections.
+  // `timeout_option` names the option that set the timeout, for error messages.
+  // `max_active` bounds the connections in use at once (0 = no bound): a caller beyond it
+  // waits up to the timeout for one to come free, then gets a DatabaseError.
   static std::shared_ptr<ConnectionPool> for_string(const std::string& odbc, long timeout_seconds,
-                                                    const std::string& password);
+                                                    const std::string& password, const std::string& timeout_option,
+                                                    std::size_t max_active = 0);
 
-  ConnectionPool(std::string odbc, long timeout_seconds, std::string password);
+  ConnectionPool(std::string odbc, long timeout_seconds, std::string password, std::string timeout_option,
+                 std::size_t max_active = 0);
 
   // Runs `work` on a pooled connection. When it throws DatabaseError (but not DatabaseBusy) on a connection that
   // had been idle in the pool (maybe broken by a server restart), that connection and every
@@ -50,24 +56,44 @@ class ConnectionPool {
   bool sqlite() const noexcept { return sqlite_.load(std::memory_order_relaxed); }
 
  private:
+  // One connection in use, and its place among the max_active: the place is freed when the
+  // Taken goes, on every way out of with_connection().
   struct Taken {
+    Taken(ConnectionPool* pool, std::unique_ptr<OdbcConnection> taken, bool was_idle)
+        : connection(std::move(taken)), reused(was_idle), pool_(pool) {}
+    ~Taken() {
+      if (pool_ != nullptr) pool_->release_place();
+    }
+    Taken(const Taken&) = delete;
+    Taken& operator=(const Taken&) = delete;
     std::unique_ptr<OdbcConnection> connection;
     bool reused = false;
+
+   private:
+    ConnectionPool* pool_;
   };
   Taken take(bool fresh);
+  void take_place();  // waits for a place among max_active_; throws DatabaseError after the timeout
+  void release_place();
   std::unique_ptr<OdbcConnection> connect();
   OdbcConnection& brief_writer();  // with brief_write_mutex_ held
   std::string odbc() const;
   void drop_idle();
   void give_back(std::unique_ptr<OdbcConnection> connection);
 
+  // Keep max_active_ (when set) at or below this, or the surplus is closed after each use
+  // and every message pays a fresh login.
   static constexpr std::size_t max_idle_ = 32;
   static constexpr long brief_write_busy_ms_ = 25;
   static constexpr std::chrono::milliseconds brief_write_wait_{50};
   std::string odbc_;  // under mutex_: a SQLite DSN gets the busy timeout once it shows itself
   const long timeout_seconds_;
   const std::string password_;
+  const std::string timeout_option_;
+  const std::size_t max_active_;
   mutable std::mutex mutex_;
+  std::condition_variable place_free_;
+  std::size_t active_ = 0;  // under mutex_: connections in use
   std::vector<std::unique_ptr<OdbcConnection>> idle_;
   std::atomic<bool> sqlite_{false};
   std::timed_mutex brief_write_mutex_;
@@ -121,4 +147,4 @@ void ConnectionPool::with_brief_write(Work&& work) {
   }
 }
 
-}  // namespace qmilter::whitelist_db
+}  // namespace qmilter::odbc

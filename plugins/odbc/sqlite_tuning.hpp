@@ -1,7 +1,7 @@
 // Process-wide SQLite settings that the SQLite3 ODBC driver cannot make itself.
 #pragma once
 
-namespace qmilter::whitelist_db {
+namespace qmilter::odbc {
 
 // Two SQLite defaults cost concurrent lookups dearly, and neither buys qmilter anything:
 //  * memory statistics sit behind one process-wide mutex that every allocation takes, so
@@ -15,4 +15,4 @@ namespace qmilter::whitelist_db {
 // first SQLite connection; later calls change nothing. Safe to call any number of times.
 void tune_sqlite_for_concurrent_lookups() noexcept;
 
-}  // namespace qmilter::whitelist_db
+}  // namespace qmilter::odbc

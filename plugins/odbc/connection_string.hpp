@@ -1,4 +1,4 @@
-// Turns `whitelist_db_connection` into an ODBC connection string: the Python ORM's URLs
+// Turns a plugin's `*_db_connection` option into an ODBC connection string: the Python ORM's URLs
 // (sqlite:///path, postgresql://user:pass@host:port/db, mysql://...) map to the SQLite3,
 // PostgreSQL Unicode and MariaDB Unicode drivers; raw ODBC strings (DSN=..., Driver=...) pass
 // as given. Also gives the redacted form that is the only one ever written to a log.
@@ -11,7 +11,7 @@
 
 #include "qmilter/sdk/result.hpp"
 
-namespace qmilter::whitelist_db {
+namespace qmilter::odbc {
 
 struct ConnectionString {
   std::string odbc;      // what SQLDriverConnect gets; holds the password
@@ -19,11 +19,17 @@ struct ConnectionString {
   std::string password;  // "" when none; masked out of any driver message before logging
 };
 
+// The options a plugin names its database with, for the error messages.
+struct OptionNames {
+  std::string connection;  // e.g. "whitelist_db_connection"
+  std::string timeout;     // e.g. "whitelist_db_timeout"
+};
+
 // config_dir resolves relative SQLite paths; timeout_seconds goes into the driver options
 // that have no ODBC attribute (SQLite's busy timeout, libpq's connect_timeout). A raw string
 // naming a SQLite driver gets the busy timeout too, and may not set its own.
 sdk::Result<ConnectionString> parse_connection_string(std::string_view value, std::string_view config_dir,
-                                                      long timeout_seconds);
+                                                      long timeout_seconds, const OptionNames& names);
 
 // The SQLite3 ODBC driver's busy timeout (its `Timeout` attribute, ms) that bounds a lookup
 // on a locked file by timeout_seconds. The driver waits `Timeout` several times: once for a
@@ -44,4 +50,4 @@ std::string redact_odbc_string(std::string_view odbc);
 // Masks each occurrence of `secret` in `text` (driver diagnostics may echo the connection).
 std::string mask_secret(std::string text, std::string_view secret);
 
-}  // namespace qmilter::whitelist_db
+}  // namespace qmilter::odbc

@@ -1,20 +1,22 @@
 // One ODBC connection and the statements run on it: parameterised execution, rows fetched
-// as text, diagnostics turned into DatabaseError. Not thread-safe: a connection is used by one
+// as text, binary values in and out, transactions, diagnostics turned into DatabaseError. Not thread-safe: a connection is used by one
 // thread at a time (the pool hands it out exclusively). Exceptions stay inside the plugin;
 // the Whitelist methods catch them at the boundary.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <sql.h>
 
-namespace qmilter::whitelist_db {
+namespace qmilter::odbc {
 
 class DatabaseError : public std::runtime_error {
  public:
@@ -31,7 +33,7 @@ class DatabaseBusy : public DatabaseError {
 // A bound parameter. Timestamps are local-time text "YYYY-MM-DD HH:MM:SS.ffffff"; how they
 // and booleans reach the server depends on the dialect (see SqlDialect).
 struct SqlParam {
-  enum class Kind { text, integer, timestamp, boolean };
+  enum class Kind { text, integer, timestamp, boolean, binary };
   Kind kind = Kind::text;
   std::string text;
   std::int64_t integer = 0;
@@ -40,6 +42,8 @@ struct SqlParam {
   static SqlParam of_integer(std::int64_t value) { return {Kind::integer, {}, value}; }
   static SqlParam of_timestamp(std::string value) { return {Kind::timestamp, std::move(value), 0}; }
   static SqlParam of_boolean(bool value) { return {Kind::boolean, {}, value ? 1 : 0}; }
+  // Bytes (bytea, LONGBLOB, BLOB). The value is copied; a store binds a chunk at a time.
+  static SqlParam of_binary(std::string_view value) { return {Kind::binary, std::string(value), 0}; }
 };
 
 using Row = std::vector<std::optional<std::string>>;
@@ -63,11 +67,26 @@ class OdbcConnection {
   std::vector<Row> execute(const std::string& sql, const std::vector<SqlParam>& params = {},
                            std::int64_t* affected_rows = nullptr);
 
+  // Runs a query and hands column 1 of each row, read as bytes in pieces of at most
+  // `piece` bytes, to `visit`; `visit` returning false stops the reading. Returns the number
+  // of rows seen. A NULL value counts as a row with no bytes.
+  std::size_t read_binary(const std::string& sql, const std::vector<SqlParam>& params,
+                          const std::function<bool(std::string_view)>& visit, std::size_t piece = 64 * 1024);
+
   // Whether the table exists (catalog lookup, no statement on the table itself).
   bool table_exists(const std::string& table);
 
+  // Transactions: begin() turns autocommit off; commit() and rollback() end the transaction
+  // and turn it back on, so a connection returns to the pool as it came.
+  void begin();
+  void commit();
+  void rollback();
+
  private:
   SQLHSTMT prepared(const std::string& sql);
+  // Binds the parameters and runs the statement; returns the SQLExecute result.
+  SQLRETURN run(SQLHSTMT handle, const std::string& sql, const std::vector<SqlParam>& params, bool reuse);
+  void end_transaction(SQLSMALLINT completion);
   void free_prepared() noexcept;
   [[noreturn]] void fail(SQLSMALLINT handle_type, SQLHANDLE handle, const std::string& what) const;
 
@@ -80,4 +99,27 @@ class OdbcConnection {
   static constexpr std::size_t max_prepared_ = 64;
 };
 
-}  // namespace qmilter::whitelist_db
+// Rolls back on destruction unless committed, so every way out of a unit of work that has
+// not committed (an exception included) leaves nothing behind.
+class Transaction {
+ public:
+  explicit Transaction(OdbcConnection& db) : db_(db) { db_.begin(); }
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit() {
+    open_ = false;
+    db_.commit();
+  }
+  // Ends it now, throwing when the rollback fails (the destructor cannot say so).
+  void rollback() {
+    open_ = false;
+    db_.rollback();
+  }
+
+ private:
+  OdbcConnection& db_;
+  bool open_ = true;
+};
+
+}  // namespace qmilter::odbc

@@ -5,7 +5,7 @@
 
 #include <mutex>
 
-namespace qmilter::whitelist_db {
+namespace qmilter::odbc {
 
 void tune_sqlite_for_concurrent_lookups() noexcept {
   static std::once_flag once;
@@ -17,4 +17,4 @@ void tune_sqlite_for_concurrent_lookups() noexcept {
   });
 }
 
-}  // namespace qmilter::whitelist_db
+}  // namespace qmilter::odbc

@@ -11,7 +11,7 @@
 
 #include "connection_string.hpp"
 
-namespace qmilter::whitelist_db {
+namespace qmilter::odbc {
 namespace {
 
 // SQLITE_BUSY and SQLITE_LOCKED (sqlite3.h is not needed for two numbers SQLite never changes).
@@ -172,24 +172,7 @@ void OdbcConnection::fail(SQLSMALLINT handle_type, SQLHANDLE handle, const std::
   throw DatabaseError(why);
 }
 
-std::vector<Row> OdbcConnection::execute(const std::string& sql, const std::vector<SqlParam>& params,
-                                         std::int64_t* affected_rows) {
-  // Parameterised statements (the lookups and updates) are prepared once per connection and
-  // re-executed: the server plans them once. One-off statements (DDL) run directly.
-  const bool reuse = !params.empty();
-  StatementHandle one_off;
-  SQLHSTMT handle = reuse ? prepared(sql) : nullptr;
-  if (!reuse) {
-    if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, dbc_, &one_off.handle))) {
-      one_off.handle = nullptr;
-      fail(SQL_HANDLE_DBC, dbc_, "cannot allocate a statement");
-    }
-    handle = one_off.handle;
-    // Not every driver supports a query timeout; the connection's own timeouts still apply.
-    SQLSetStmtAttr(handle, SQL_ATTR_QUERY_TIMEOUT, reinterpret_cast<SQLPOINTER>(static_cast<SQLULEN>(timeout_seconds_)), 0);
-  }
-  ResetOnExit reset{reuse ? handle : nullptr};
-
+SQLRETURN OdbcConnection::run(SQLHSTMT handle, const std::string& sql, const std::vector<SqlParam>& params, bool reuse) {
   // Buffers must stay at fixed addresses until the statement has run.
   std::deque<SQLLEN> lengths;
   std::deque<SQLBIGINT> integers;
@@ -204,6 +187,12 @@ std::vector<Row> OdbcConnection::execute(const std::string& sql, const std::vect
     if (as_text) {
       SQLLEN& length = lengths.emplace_back(static_cast<SQLLEN>(param.text.size()));
       rc = SQLBindParameter(handle, number, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR,
+                            std::max<SQLULEN>(param.text.size(), 1), 0,
+                            const_cast<char*>(param.text.data()), length, &length);
+    } else if (param.kind == SqlParam::Kind::binary) {
+      // SQL_VARBINARY, not SQL_LONGVARBINARY: psqlODBC maps the latter to large objects.
+      SQLLEN& length = lengths.emplace_back(static_cast<SQLLEN>(param.text.size()));
+      rc = SQLBindParameter(handle, number, SQL_PARAM_INPUT, SQL_C_BINARY, SQL_VARBINARY,
                             std::max<SQLULEN>(param.text.size(), 1), 0,
                             const_cast<char*>(param.text.data()), length, &length);
     } else if (param.kind == SqlParam::Kind::timestamp) {
@@ -228,6 +217,27 @@ std::vector<Row> OdbcConnection::execute(const std::string& sql, const std::vect
   SQLRETURN rc = reuse ? SQLExecute(handle)
                        : SQLExecDirect(handle, reinterpret_cast<SQLCHAR*>(text.data()), static_cast<SQLINTEGER>(text.size()));
   if (rc != SQL_NO_DATA && !SQL_SUCCEEDED(rc)) fail(SQL_HANDLE_STMT, handle, "query failed");
+  return rc;
+}
+
+std::vector<Row> OdbcConnection::execute(const std::string& sql, const std::vector<SqlParam>& params,
+                                         std::int64_t* affected_rows) {
+  // Parameterised statements (the lookups and updates) are prepared once per connection and
+  // re-executed: the server plans them once. One-off statements (DDL) run directly.
+  const bool reuse = !params.empty();
+  StatementHandle one_off;
+  SQLHSTMT handle = reuse ? prepared(sql) : nullptr;
+  if (!reuse) {
+    if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, dbc_, &one_off.handle))) {
+      one_off.handle = nullptr;
+      fail(SQL_HANDLE_DBC, dbc_, "cannot allocate a statement");
+    }
+    handle = one_off.handle;
+    // Not every driver supports a query timeout; the connection's own timeouts still apply.
+    SQLSetStmtAttr(handle, SQL_ATTR_QUERY_TIMEOUT, reinterpret_cast<SQLPOINTER>(static_cast<SQLULEN>(timeout_seconds_)), 0);
+  }
+  ResetOnExit reset{reuse ? handle : nullptr};
+  SQLRETURN rc = run(handle, sql, params, reuse);
   if (affected_rows != nullptr) {
     SQLLEN count = 0;
     *affected_rows = (rc != SQL_NO_DATA && SQL_SUCCEEDED(SQLRowCount(handle, &count))) ? count : 0;
@@ -265,6 +275,65 @@ std::vector<Row> OdbcConnection::execute(const std::string& sql, const std::vect
   return rows;
 }
 
+std::size_t OdbcConnection::read_binary(const std::string& sql, const std::vector<SqlParam>& params,
+                                        const std::function<bool(std::string_view)>& visit, std::size_t piece) {
+  SQLHSTMT handle = prepared(sql);
+  ResetOnExit reset{handle};
+  SQLRETURN rc = run(handle, sql, params, true);
+  if (rc == SQL_NO_DATA) return 0;
+  std::string buffer(std::max<std::size_t>(piece, 1), '\0');
+  std::size_t rows = 0;
+  for (;;) {
+    SQLRETURN fetched = SQLFetch(handle);
+    if (fetched == SQL_NO_DATA) break;
+    if (!SQL_SUCCEEDED(fetched)) fail(SQL_HANDLE_STMT, handle, "fetching a row failed");
+    ++rows;
+    for (;;) {
+      SQLLEN indicator = 0;
+      SQLRETURN got = SQLGetData(handle, 1, SQL_C_BINARY, buffer.data(), static_cast<SQLLEN>(buffer.size()), &indicator);
+      if (got == SQL_NO_DATA) break;
+      if (!SQL_SUCCEEDED(got)) fail(SQL_HANDLE_STMT, handle, "reading a column failed");
+      if (indicator == SQL_NULL_DATA) break;
+      // Binary data has no terminator: a piece that did not fit fills the whole buffer.
+      const bool more = got == SQL_SUCCESS_WITH_INFO &&
+                        (indicator == SQL_NO_TOTAL || indicator > static_cast<SQLLEN>(buffer.size()));
+      const std::size_t size = more ? buffer.size() : static_cast<std::size_t>(indicator);
+      if (size != 0 && !visit(std::string_view(buffer.data(), size))) return rows;
+      if (!more) break;
+    }
+  }
+  return rows;
+}
+
+void OdbcConnection::begin() {
+  if (!SQL_SUCCEEDED(SQLSetConnectAttr(dbc_, SQL_ATTR_AUTOCOMMIT, reinterpret_cast<SQLPOINTER>(SQL_AUTOCOMMIT_OFF), 0))) {
+    fail(SQL_HANDLE_DBC, dbc_, "cannot start a transaction");
+  }
+}
+
+void OdbcConnection::end_transaction(SQLSMALLINT completion) {
+  const bool ended = SQL_SUCCEEDED(SQLEndTran(SQL_HANDLE_DBC, dbc_, completion));
+  // Back to autocommit even after a failed end: the next user expects it.
+  const bool reset = SQL_SUCCEEDED(
+      SQLSetConnectAttr(dbc_, SQL_ATTR_AUTOCOMMIT, reinterpret_cast<SQLPOINTER>(SQL_AUTOCOMMIT_ON), 0));
+  if (!ended) fail(SQL_HANDLE_DBC, dbc_, completion == SQL_COMMIT ? "commit failed" : "rollback failed");
+  if (!reset) fail(SQL_HANDLE_DBC, dbc_, "cannot return to autocommit");
+}
+
+void OdbcConnection::commit() { end_transaction(SQL_COMMIT); }
+
+void OdbcConnection::rollback() { end_transaction(SQL_ROLLBACK); }
+
+Transaction::~Transaction() {
+  if (!open_) return;
+  try {
+    db_.rollback();
+  } catch (const DatabaseError&) {
+    // A broken connection: the server rolls back when it goes, and the pool drops it
+    // because the error that brought us here is on its way up.
+  }
+}
+
 bool OdbcConnection::table_exists(const std::string& table) {
   StatementHandle stmt;
   if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, dbc_, &stmt.handle))) {
@@ -283,4 +352,4 @@ bool OdbcConnection::table_exists(const std::string& table) {
   return true;
 }
 
-}  // namespace qmilter::whitelist_db
+}  // namespace qmilter::odbc

@@ -1,0 +1,222 @@
+#!/usr/bin/python3
+"""Benchmark of the db quarantine, in one run.
+
+  * matched mail (4 KB body, DISCARD) through milter_loadgen at concurrency 1, 8, 64 with
+    `none`, `file` and `db` on PostgreSQL and on MariaDB, each case --rounds times,
+    interleaved, median reported. The servers run with their durable defaults
+    (PostgreSQL: fsync, synchronous_commit = on; InnoDB: flush at every commit), their data,
+    the quarantine directory and the spool on --dir, the disk measured;
+  * through a real Postfix: smtp-source -> Postfix -> qmilter (every message matched and
+    stored by `file` or by `db` on PostgreSQL) -> smtp-sink against the same Postfix with no
+    milter, msgs/s as smtp-source sees them. The action is `accept` (the copy is kept, the
+    mail delivered), so all three cases relay the same mail to smtp-sink; with DISCARD this
+    Postfix path runs at about 28 msgs/s whatever the store, `none` included (see
+    BENCHMARKS.md), which would hide the store.
+
+Prints the figures and whether the target is met (db on PostgreSQL >= file at c=8 and 64).
+A measurement, not a test: exit status 0 even when a target is missed. Run as root (the
+servers and Postfix run as their own users).
+
+usage: tests/bench/run-db-bench.py [--build BUILD_DIR] [--dir DIR_ON_THE_DISK_TO_MEASURE]
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
+from filter_process import FilterProcess  # noqa: E402
+from loadgen import run_load  # noqa: E402
+import rig  # noqa: E402
+from rig.databases import MariaDbServer, PostgresServer  # noqa: E402
+
+MATCH_HEADER = "X-Spam-Flag: YES"
+CONNECTIONS = int(os.environ.get("QMILTER_BENCH_DB_CONNECTIONS", "16"))
+CONFIG = """\
+[global]
+quarantines = spam
+preferred_quarantine_action = last
+spool_dir = {spool}
+socket_mode = 0666
+
+[spam]
+regex = {regex}
+quarantine_type = {store}
+quarantine_directory = {quarantine}
+quarantine_db_connection = {connection}
+quarantine_db_table = bench
+quarantine_db_connections = {connections}
+notification_type = none
+whitelist_type = none
+action = {action}
+smtp_host = 127.0.0.1
+smtp_port = 25
+"""
+
+
+def parse_args():
+    repo = os.path.dirname(os.path.dirname(HERE))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--build", default=os.environ.get("QMILTER_BUILD_DIR", os.path.join(repo, "build")))
+    parser.add_argument("--dir", default="/var/tmp", help="where the databases, quarantine and spool go")
+    parser.add_argument("--duration", type=float, default=3.0)
+    parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--concurrency", default="1,8,64")
+    parser.add_argument("--size", type=int, default=4096)
+    parser.add_argument("--postfix-messages", type=int, default=2000)
+    parser.add_argument("--postfix-sessions", type=int, default=8)
+    return parser.parse_args()
+
+
+def write_config(path, store, quarantine, spool, connection="", regex=r"^X-Spam-Flag: YES", action="discard"):
+    with open(path, "w") as f:
+        # The INI is read like Python's configparser: a URL's %-escapes are written %%.
+        f.write(CONFIG.format(store=store, quarantine=quarantine, spool=spool, regex=regex, action=action, connections=CONNECTIONS,
+                              connection=connection.replace("%", "%%")))
+    return path
+
+
+def measure_throughput(args, loadgen, processes, levels):
+    raw = {}
+    for c in levels:
+        for _ in range(args.rounds):
+            for store, proc in processes.items():
+                report = run_load(loadgen, proc.socket_spec, c, duration_s=args.duration, warmup=args.warmup,
+                                  extra=["-H", MATCH_HEADER, "--body-size", str(args.size)])
+                if report["verdicts"]["discard"] != report["messages"]:
+                    raise RuntimeError(f"{store}: not every message was discarded: {report['verdicts']}")
+                raw.setdefault((store, c), []).append(report)
+                print(f"  {store:11} c={c:<3} {report['msgs_per_s']:9.1f} msgs/s "
+                      f"p99 {report['latency_ms']['p99']:.2f} ms", file=sys.stderr)
+    return {k: {"msgs_per_s": statistics.median(r["msgs_per_s"] for r in v),
+                "p99": statistics.median(r["latency_ms"]["p99"] for r in v)} for k, v in raw.items()}
+
+
+def smtp_source_rate(args, postfix, subject):
+    t0 = time.monotonic()
+    subprocess.run(["/usr/sbin/smtp-source", "-s", str(args.postfix_sessions), "-m", str(args.postfix_messages),
+                    "-l", str(args.size), "-S", subject, "-f", "sender@bench.example", "-t", "rcpt@bench.example",
+                    f"{postfix.smtpd_host}:{postfix.smtpd_port}"], check=True, timeout=900)
+    elapsed = time.monotonic() - t0
+    return args.postfix_messages / elapsed
+
+
+def measure_postfix(args, work, qmilter_bin, pg):
+    """msgs/s through Postfix with the file and db quarantines (matched, stored, delivered)
+    and with no milter."""
+    results = {}
+    sink_dir = os.path.join(work, "postfix-rig")
+    os.makedirs(sink_dir)
+    os.chmod(sink_dir, 0o755)
+    sink = rig.SmtpSink(sink_dir)
+    sink.start()
+    try:
+        sock_dir = os.path.join(work, "postfix-milter")
+        os.makedirs(sock_dir)
+        os.chmod(sock_dir, 0o755)
+        sock = os.path.join(sock_dir, "qmilter.sock")
+        quarantine = os.path.join(work, "postfix-quarantine")
+        os.makedirs(quarantine)
+        configs = {store: write_config(os.path.join(work, f"postfix-{store}.conf"), store, quarantine,
+                                       os.path.join(work, "spool"), pg.url, regex=r"^Subject: bench",
+                                       action="accept")
+                   for store in ("file", "db")}
+        for case, store in (("no milter", None), ("file", "file"), ("db (PostgreSQL)", "db")):
+            milters = [f"unix:{sock}"] if store else []
+            base = os.path.join(work, f"postfix-{len(results)}")
+            os.makedirs(base)
+            os.chmod(base, 0o755)
+            postfix = rig.Postfix(base, sink.host, sink.port, milters=milters, name=f"bench{len(results)}")
+            proc = None
+            try:
+                if milters:
+                    proc = FilterProcess(f"qmilter ({store})", [qmilter_bin, "-s", "unix:" + sock, "-c", configs[store]],
+                                         sock, os.path.join(work, f"postfix-qmilter-{store}.log"))
+                    proc.start()
+                postfix.start()
+                rate = smtp_source_rate(args, postfix, "bench")
+                results[case] = rate
+                print(f"  postfix {case:16} {rate:9.1f} msgs/s", file=sys.stderr)
+            finally:
+                postfix.stop()
+                if proc is not None:
+                    proc.stop()
+    finally:
+        sink.stop()
+    return results
+
+
+def main():
+    args = parse_args()
+    loadgen = os.path.join(args.build, "tests", "bench", "milter_loadgen")
+    qmilter_bin = os.path.join(args.build, "bin", "qmilter")
+    for path in (loadgen, qmilter_bin):
+        if not os.access(path, os.X_OK):
+            sys.exit(f"run-db-bench: {path} is missing; build qmilter, the plugins and milter_loadgen first")
+    levels = [int(c) for c in args.concurrency.split(",") if c]
+    work = tempfile.mkdtemp(prefix="qmilter-db-bench-", dir=args.dir)
+    os.chmod(work, 0o755)
+    try:
+        quarantine = os.path.join(work, "quarantine")
+        spool = os.path.join(work, "spool")
+        os.makedirs(quarantine)
+        os.makedirs(spool)
+        with PostgresServer(work, durable=True) as pg, MariaDbServer(work, durable=True) as maria:
+            configs = {
+                "none": write_config(os.path.join(work, "none.conf"), "none", quarantine, spool),
+                "file": write_config(os.path.join(work, "file.conf"), "file", quarantine, spool),
+                "db pgsql": write_config(os.path.join(work, "pg.conf"), "db", quarantine, spool, pg.url),
+                "db mariadb": write_config(os.path.join(work, "maria.conf"), "db", quarantine, spool, maria.url),
+            }
+            procs = {}
+            try:
+                for store, config in configs.items():
+                    sock = os.path.join(work, f"{store.replace(' ', '-')}.sock")
+                    procs[store] = FilterProcess(f"qmilter ({store})", [qmilter_bin, "-s", "unix:" + sock, "-c", config],
+                                                 sock, os.path.join(work, f"{store.replace(' ', '-')}.log"))
+                    procs[store].start()
+                print("throughput", file=sys.stderr)
+                results = measure_throughput(args, loadgen, procs, levels) if levels else {}
+            finally:
+                for proc in procs.values():
+                    proc.stop()
+            postfix = measure_postfix(args, work, qmilter_bin, pg) if args.postfix_messages > 0 else {}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    with open("/proc/loadavg") as f:
+        load = " ".join(f.read().split()[:3])
+    fstype = subprocess.run(["df", "--output=fstype", args.dir], stdout=subprocess.PIPE, text=True).stdout.split()[-1]
+    print(f"machine: {os.cpu_count()} CPUs, load average {load}; data on {fstype}; body {args.size} B, DISCARD")
+    if levels:
+        print_throughput(results, levels)
+    for case, rate in postfix.items():
+        print(f"through Postfix ({args.postfix_sessions} sessions, {args.postfix_messages} messages): {case}: {rate:.0f} msgs/s")
+
+
+def print_throughput(results, levels):
+    stores = ["none", "file", "db pgsql", "db mariadb"]
+    print("| conc | " + " | ".join(f"{s} msgs/s" for s in stores) + " | pgsql/file | mariadb/file | "
+          + " | ".join(f"{s} p99 ms" for s in stores) + " |")
+    print("|---:|" + "---:|" * (2 * len(stores) + 2))
+    for c in levels:
+        r = {s: results[(s, c)] for s in stores}
+        print(f"| {c} | " + " | ".join(f"{r[s]['msgs_per_s']:.0f}" for s in stores)
+              + f" | {r['db pgsql']['msgs_per_s'] / r['file']['msgs_per_s']:.2f}"
+              + f" | {r['db mariadb']['msgs_per_s'] / r['file']['msgs_per_s']:.2f} | "
+              + " | ".join(f"{r[s]['p99']:.2f}" for s in stores) + " |")
+    for c in (8, 64):
+        if ("db pgsql", c) in results:
+            ratio = results[("db pgsql", c)]["msgs_per_s"] / results[("file", c)]["msgs_per_s"]
+            print(f"target  {'met   ' if ratio >= 1.0 else 'MISSED'}  db (PostgreSQL) >= file at c={c}: {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
