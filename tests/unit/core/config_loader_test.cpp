@@ -218,7 +218,7 @@ TEST_F(ConfigLoaderTest, UnknownPluginErrorListsTheAvailableOnes) {
       << storage_error;
   std::string error = error_of(kGlobal + spam_with("action", "bounce"));
   EXPECT_NE(error.find("no action plugin named 'bounce'"), std::string::npos) << error;
-  EXPECT_NE(error.find("accept, discard, hold, reject, tempfail"), std::string::npos) << error;
+  EXPECT_NE(error.find("accept, discard, hold, reject, tag, tempfail"), std::string::npos) << error;
 }
 
 TEST_F(ConfigLoaderTest, PluginOfTheWrongKindIsRefused) {
@@ -317,7 +317,7 @@ TEST_F(ConfigLoaderTest, AnAdminPluginWinsOverTheBuiltInOneOfTheSameName) {
   std::filesystem::copy_file(QMILTER_TEST_FIXTURE_DIR "/test_plugin_own_discard.so", dir_.path() / "own/mine.so");
   auto config = load(kGlobal + "plugin_dir = own\n" + spam_with("action", "discard"));
   sdk::testing::FakeMessage message;
-  auto verdict = config->quarantines[0].action.instance->decide(message);
+  auto verdict = config->quarantines[0].action.instance->decide(message, "");
   ASSERT_TRUE(verdict.ok());
   EXPECT_EQ(verdict.value().kind, sdk::Verdict::Kind::accept) << "the built-in discard was loaded";
 }
