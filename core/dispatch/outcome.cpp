@@ -95,7 +95,7 @@ sdk::Result<Outcome> carry_out(const Config& config, const Evaluation& evaluatio
     stored.add(q, id.value());
     auto notified = q.notifier.instance->notify(message, assignment.recipients, id.value(), assignment.match);
     if (!notified.ok()) return fail(q, "notifying", notified.error());
-    auto verdict = q.action.instance->decide(message);
+    auto verdict = q.action.instance->decide(message, id.value());
     if (!verdict.ok()) return fail(q, "action", verdict.error());
     outcome.log_lines.push_back("quarantine '" + q.name + "' took " + join(assignment.recipients) +
                                 (id.value().empty() ? std::string() : " as " + id.value()) + ", action " +

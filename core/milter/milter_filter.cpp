@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -23,6 +24,7 @@
 #include "core/dispatch/outcome.hpp"
 #include "core/log/log_sink.hpp"
 #include "core/milter/connection_context.hpp"
+#include "core/mime/header_text.hpp"
 
 namespace qmilter::core {
 namespace {
@@ -103,6 +105,31 @@ sfsistat apply_verdict(SMFICTX* ctx, const sdk::Verdict& verdict, std::string_vi
   return SMFIS_ACCEPT;
 }
 
+bool any_action_edits_message(const Config& config) {
+  for (const Quarantine& q : config.quarantines) {
+    if (q.action.instance->edits_message()) return true;
+  }
+  return false;
+}
+
+// The tag verdicts' headers and Subject prefix on the delivered message; what failed, if
+// anything (the MTA then keeps the message: it must not go out unmarked).
+std::optional<std::string> apply_edits(SMFICTX* ctx, const Disposition& disposition, const MessageContext& message) {
+  for (const sdk::Header& header : disposition.add_headers) {
+    if (smfi_addheader(ctx, const_cast<char*>(header.name.c_str()), const_cast<char*>(header.value.c_str())) !=
+        MI_SUCCESS) {
+      return "the MTA refused to add header " + header.name;
+    }
+  }
+  if (disposition.subject_prefix.empty()) return std::nullopt;
+  std::optional<std::string> subject = message.header("Subject");
+  const std::string tagged = mime::prefixed_subject(disposition.subject_prefix, subject.value_or(""));
+  const int changed = subject ? smfi_chgheader(ctx, const_cast<char*>("Subject"), 1, const_cast<char*>(tagged.c_str()))
+                              : smfi_addheader(ctx, const_cast<char*>("Subject"), const_cast<char*>(tagged.c_str()));
+  if (changed != MI_SUCCESS) return std::string("the MTA refused to change the Subject");
+  return std::nullopt;
+}
+
 sfsistat on_negotiate(SMFICTX* ctx, unsigned long actions, unsigned long steps, unsigned long, unsigned long,
                       unsigned long* actions_out, unsigned long* steps_out, unsigned long* f2_out,
                       unsigned long* f3_out) {
@@ -116,7 +143,9 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long actions, unsigned long steps, 
     for (const Quarantine& q : connection->config->quarantines) any_ignore |= !q.ignore_hosts.empty();
     if (!any_ignore) wanted |= SMFIP_NR_CONN;
     connection->protocol_flags = steps & wanted;
-    *actions_out = actions & (SMFIF_DELRCPT | SMFIF_QUARANTINE | SMFIF_SETSYMLIST);
+    unsigned long needed = SMFIF_DELRCPT | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
+    if (any_action_edits_message(*connection->config)) needed |= SMFIF_ADDHDRS | SMFIF_CHGHDRS;
+    *actions_out = actions & needed;
     *steps_out = connection->protocol_flags;
     *f2_out = 0;
     *f3_out = 0;
@@ -211,14 +240,17 @@ sfsistat on_eoh(SMFICTX* ctx) {
       message.keep_body(c->config->body_memory_limit, c->config->spool_dir);
       return SMFIS_CONTINUE;
     }
-    // Nothing to keep: decide now. Removing recipients and holding the message have to wait
-    // for end of message (libmilter allows both only there).
+    // Nothing to keep: decide now. Removing recipients, editing headers and holding the
+    // message have to wait for end of message (libmilter allows them only there).
     auto outcome = carry_out(*c->config, *message.evaluation, message);
     if (!outcome.ok()) return tempfail(ctx, message.queue_id(), outcome.error().message);
     for (const std::string& line : outcome.value().log_lines) log::info(message.queue_id(), line);
     message.outcome = std::move(outcome).value();
     const Disposition& disposition = message.outcome->disposition;
-    if (!disposition.remove.empty() || disposition.verdict.kind == sdk::Verdict::Kind::hold) return SMFIS_CONTINUE;
+    if (!disposition.remove.empty() || disposition.edits_message() ||
+        disposition.verdict.kind == sdk::Verdict::Kind::hold) {
+      return SMFIS_CONTINUE;
+    }
     return apply_verdict(ctx, message.outcome->disposition.verdict, message.queue_id());
   } catch (const std::exception& e) {
     return tempfail(ctx, message.queue_id(), e.what());
@@ -264,6 +296,9 @@ sfsistat on_eom(SMFICTX* ctx) {
           return tempfail(ctx, message.queue_id(), "the MTA refused to remove recipient " + raw);
         }
       }
+    }
+    if (disposition.edits_message()) {
+      if (auto failed = apply_edits(ctx, disposition, message)) return tempfail(ctx, message.queue_id(), *failed);
     }
     sfsistat answer = apply_verdict(ctx, disposition.verdict, message.queue_id());
     c->message.reset();

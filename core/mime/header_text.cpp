@@ -1,5 +1,5 @@
-// RFC 2047 decoding by hand: libetpan's decoder returns a C string, which a NUL decoded
-// from an encoded word would cut short.
+// RFC 2047 by hand: libetpan has no encoder for headers, and its decoder returns a C
+// string, which a NUL decoded from an encoded word would cut short.
 #include "core/mime/header_text.hpp"
 
 #include <cstdint>
@@ -127,7 +127,78 @@ std::string without_control_characters(std::string_view utf8) {
   return out;
 }
 
+std::string base64(std::string_view data) {
+  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= data.size(); i += 3) {
+    const std::uint32_t n = (static_cast<std::uint32_t>(static_cast<unsigned char>(data[i])) << 16) |
+                            (static_cast<std::uint32_t>(static_cast<unsigned char>(data[i + 1])) << 8) |
+                            static_cast<unsigned char>(data[i + 2]);
+    out += alphabet[(n >> 18) & 63];
+    out += alphabet[(n >> 12) & 63];
+    out += alphabet[(n >> 6) & 63];
+    out += alphabet[n & 63];
+  }
+  if (i < data.size()) {
+    std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(data[i])) << 16;
+    if (i + 1 < data.size()) n |= static_cast<std::uint32_t>(static_cast<unsigned char>(data[i + 1])) << 8;
+    out += alphabet[(n >> 18) & 63];
+    out += alphabet[(n >> 12) & 63];
+    out += (i + 1 < data.size()) ? alphabet[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
 }  // namespace
+
+bool is_plain_ascii(std::string_view text) {
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7E) return false;
+  }
+  // Text that looks like an encoded word would be decoded by the reader: encode it.
+  return text.find("=?") == std::string_view::npos;
+}
+
+std::string encoded_words(std::string_view utf8) {
+  // RFC 2047 allows 75 characters per word; libetpan folds header lines at 72 columns and
+  // would move a longer first word to a line of its own (a reader then sees a leading
+  // space). 36 bytes → 48 base64 characters → 60-character words: "Subject: " + one fits.
+  constexpr std::size_t max_bytes_per_word = 36;
+  const std::string text = repair_utf8(utf8);
+  std::string out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = start;
+    while (end < text.size()) {
+      const std::size_t length = sdk::utf8_sequence_length(text, end);
+      if (end + length - start > max_bytes_per_word) break;
+      end += length;
+    }
+    if (!out.empty()) out += ' ';
+    out += "=?UTF-8?B?";
+    out += base64(std::string_view(text).substr(start, end - start));
+    out += "?=";
+    start = end;
+  }
+  return out;
+}
+
+std::string prefixed_subject(std::string_view prefix, std::string_view original) {
+  if (original.empty()) return is_plain_ascii(prefix) ? std::string(prefix) : encoded_words(prefix);
+  if (is_plain_ascii(prefix)) return std::string(prefix) + " " + std::string(original);
+  // White space between two encoded words is dropped by readers: the separating space must
+  // then be inside the prefix's own encoded word.
+  const bool starts_encoded = original.substr(original.find_first_not_of(" \t") == std::string_view::npos
+                                                  ? original.size()
+                                                  : original.find_first_not_of(" \t"))
+                                  .rfind("=?", 0) == 0;
+  return (starts_encoded ? encoded_words(std::string(prefix) + " ") : encoded_words(prefix)) + " " +
+         std::string(original);
+}
 
 std::string repair_utf8(std::string_view text) { return html::repair_utf8(text, html::Utf8Repair::sequences_only); }
 

@@ -13,6 +13,9 @@ Disposition plan_disposition(const Evaluation& evaluation, const std::vector<sdk
   for (std::size_t i = 0; i < evaluation.assigned.size(); ++i) {
     if (verdicts[i].kind == sdk::Verdict::Kind::accept) {
       someone_receives = true;
+      const sdk::Verdict& tag = verdicts[i];
+      disposition.add_headers.insert(disposition.add_headers.end(), tag.add_headers.begin(), tag.add_headers.end());
+      if (disposition.subject_prefix.empty()) disposition.subject_prefix = tag.subject_prefix;
       continue;
     }
     deciding_candidates.push_back(i);
@@ -25,6 +28,8 @@ Disposition plan_disposition(const Evaluation& evaluation, const std::vector<sdk
   disposition.verdict = verdicts[chosen];
   disposition.deciding_quarantine = evaluation.assigned[chosen].quarantine;
   disposition.remove.clear();  // the whole message takes the verdict; nothing to remove
+  disposition.add_headers.clear();  // and nobody receives an edited copy
+  disposition.subject_prefix.clear();
   return disposition;
 }
 

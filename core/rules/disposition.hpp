@@ -21,6 +21,12 @@ struct Disposition {
   std::vector<std::string> remove;  // recipients to take out of the message (smfi_delrcpt)
   sdk::Verdict verdict;             // accept, or the preferred quarantine's verdict
   std::optional<std::size_t> deciding_quarantine;  // Rule::index whose action decided, if any
+  // When the message is delivered: the edits of the tag verdicts of its quarantines, in
+  // precedence order (headers of each; the Subject prefix of the first that has one).
+  std::vector<sdk::Header> add_headers;
+  std::string subject_prefix;
+
+  bool edits_message() const noexcept { return !add_headers.empty() || !subject_prefix.empty(); }
 };
 
 // verdicts[i] is the action verdict of evaluation.assigned[i].

@@ -14,7 +14,7 @@ class AcceptAction final : public Action {
   static Result<std::unique_ptr<AcceptAction>> create(const Options&, const PluginContext&) {
     return std::make_unique<AcceptAction>();
   }
-  Result<Verdict> decide(const MessageView&) override { return Verdict::accept(); }
+  Result<Verdict> decide(const MessageView&, std::string_view) override { return Verdict::accept(); }
 };
 
 }  // namespace

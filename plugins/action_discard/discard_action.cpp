@@ -14,7 +14,7 @@ class DiscardAction final : public Action {
   static Result<std::unique_ptr<DiscardAction>> create(const Options&, const PluginContext&) {
     return std::make_unique<DiscardAction>();
   }
-  Result<Verdict> decide(const MessageView&) override { return Verdict::discard(); }
+  Result<Verdict> decide(const MessageView&, std::string_view) override { return Verdict::discard(); }
 };
 
 }  // namespace

@@ -27,7 +27,7 @@ class HoldAction final : public Action {
     return std::make_unique<HoldAction>(std::move(reason));
   }
 
-  Result<Verdict> decide(const MessageView&) override { return Verdict::hold(reason_); }
+  Result<Verdict> decide(const MessageView&, std::string_view) override { return Verdict::hold(reason_); }
 
  private:
   const std::string reason_;

@@ -27,7 +27,7 @@ class RejectAction final : public Action {
     return std::make_unique<RejectAction>(std::move(reason));
   }
 
-  Result<Verdict> decide(const MessageView&) override { return Verdict::reject("554", "5.7.0", reason_); }
+  Result<Verdict> decide(const MessageView&, std::string_view) override { return Verdict::reject("554", "5.7.0", reason_); }
 
  private:
   const std::string reason_;

@@ -60,7 +60,7 @@ class TempfailAction final : public Action {
     return std::make_unique<TempfailAction>(Verdict::tempfail(std::move(code), std::move(extended), std::move(reason)));
   }
 
-  Result<Verdict> decide(const MessageView&) override { return verdict_; }
+  Result<Verdict> decide(const MessageView&, std::string_view) override { return verdict_; }
 
  private:
   const Verdict verdict_;

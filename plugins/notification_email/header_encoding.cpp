@@ -1,5 +1,5 @@
-// RFC 2047 encoding by hand: libetpan has no encoder for headers. (Decoding is in
-// core/mime/header_text.cpp, shared with qmilter-web.)
+// Folding and display names for the notification's own headers. Encoded words and the
+// decoding side are in core/mime/header_text.cpp (shared with qmilter-web and the tag action).
 #include "header_encoding.hpp"
 
 #include <cstdint>
@@ -8,67 +8,9 @@
 #include "qmilter/sdk/text.hpp"
 
 namespace qmilter::notification_email {
-namespace {
 
-bool is_plain_ascii(std::string_view text) {
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u > 0x7E) return false;
-  }
-  // Text that looks like an encoded word would be decoded by the reader: encode it.
-  return text.find("=?") == std::string_view::npos;
-}
-
-std::string base64(std::string_view data) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= data.size(); i += 3) {
-    const std::uint32_t n = (static_cast<std::uint32_t>(static_cast<unsigned char>(data[i])) << 16) |
-                            (static_cast<std::uint32_t>(static_cast<unsigned char>(data[i + 1])) << 8) |
-                            static_cast<unsigned char>(data[i + 2]);
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    out += alphabet[(n >> 6) & 63];
-    out += alphabet[n & 63];
-  }
-  if (i < data.size()) {
-    std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(data[i])) << 16;
-    if (i + 1 < data.size()) n |= static_cast<std::uint32_t>(static_cast<unsigned char>(data[i + 1])) << 8;
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    out += (i + 1 < data.size()) ? alphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
-std::string encoded_words(std::string_view utf8) {
-  // RFC 2047 allows 75 characters per word; libetpan folds header lines at 72 columns and
-  // would move a longer first word to a line of its own (a reader then sees a leading
-  // space). 36 bytes → 48 base64 characters → 60-character words: "Subject: " + one fits.
-  constexpr std::size_t max_bytes_per_word = 36;
-  const std::string text = repair_utf8(utf8);
-  std::string out;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = start;
-    while (end < text.size()) {
-      const std::size_t length = sdk::utf8_sequence_length(text, end);
-      if (end + length - start > max_bytes_per_word) break;
-      end += length;
-    }
-    if (!out.empty()) out += ' ';
-    out += "=?UTF-8?B?";
-    out += base64(std::string_view(text).substr(start, end - start));
-    out += "?=";
-    start = end;
-  }
-  return out;
-}
-
-}  // namespace
+using mime::encoded_words;
+using mime::is_plain_ascii;
 
 namespace {
 

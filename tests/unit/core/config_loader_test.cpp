@@ -51,7 +51,7 @@ class ConfigLoaderTest : public ::testing::Test {
   // What the first quarantine's action answers: which file provides "discard" shows in it.
   static sdk::Verdict::Kind action_verdict(const Config& config) {
     sdk::testing::FakeMessage message;
-    auto verdict = config.quarantines[0].action.instance->decide(message);
+    auto verdict = config.quarantines[0].action.instance->decide(message, "");
     EXPECT_TRUE(verdict.ok());
     return verdict.ok() ? verdict.value().kind : sdk::Verdict::Kind::tempfail;
   }
@@ -230,7 +230,7 @@ TEST_F(ConfigLoaderTest, UnknownPluginErrorListsTheAvailableOnes) {
       << storage_error;
   std::string error = error_of(kGlobal + spam_with("action", "bounce"));
   EXPECT_NE(error.find("no action plugin named 'bounce'"), std::string::npos) << error;
-  EXPECT_NE(error.find("accept, discard, hold, reject, tempfail"), std::string::npos) << error;
+  EXPECT_NE(error.find("accept, discard, hold, reject, tag, tempfail"), std::string::npos) << error;
 }
 
 TEST_F(ConfigLoaderTest, PluginOfTheWrongKindIsRefused) {

@@ -40,7 +40,7 @@ TEST(PluginRegistry, UnknownNameListsTheAvailablePluginsOfThatKind) {
   } catch (const PluginError& e) {
     std::string text = e.what();
     EXPECT_NE(text.find("no action plugin named 'bounce' in " QMILTER_TEST_PLUGIN_DIR), std::string::npos) << text;
-    EXPECT_NE(text.find("(available: accept, discard, hold, reject, tempfail"), std::string::npos) << text;
+    EXPECT_NE(text.find("(available: accept, discard, hold, reject, tag, tempfail"), std::string::npos) << text;
   }
 }
 

@@ -18,7 +18,7 @@ class ThrowingAction final : public Action {
     if (options.has("explode_at_start")) throw std::runtime_error("boom at start");
     return std::make_unique<ThrowingAction>();
   }
-  Result<Verdict> decide(const MessageView&) override { throw std::runtime_error("database exploded"); }
+  Result<Verdict> decide(const MessageView&, std::string_view) override { throw std::runtime_error("database exploded"); }
 };
 
 TEST(Guard, ExceptionFromAMethodBecomesAnError) {
@@ -26,7 +26,7 @@ TEST(Guard, ExceptionFromAMethodBecomesAnError) {
   qmilter::sdk::testing::CaptureLogger logger;
   auto action = factory.create(Options(), PluginContext{"spam", "/", "/", Role::check, &logger, {}});
   ASSERT_TRUE(action.ok());
-  auto verdict = action.value()->decide(qmilter::sdk::testing::FakeMessage());
+  auto verdict = action.value()->decide(qmilter::sdk::testing::FakeMessage(), "");
   ASSERT_FALSE(verdict.ok());
   EXPECT_EQ(verdict.error().message, "decide: unexpected exception: database exploded");
 }

@@ -128,8 +128,16 @@ class GuardedWhitelist final : public Whitelist {
 class GuardedAction final : public Action {
  public:
   explicit GuardedAction(std::unique_ptr<Action> inner) : inner_(std::move(inner)) {}
-  Result<Verdict> decide(const MessageView& m) noexcept override {
-    return guarded<Result<Verdict>>("decide", [&] { return inner_->decide(m); });
+  Result<Verdict> decide(const MessageView& m, std::string_view id) noexcept override {
+    return guarded<Result<Verdict>>("decide", [&] { return inner_->decide(m, id); });
+  }
+  // A throw here cannot become an Error: the action is taken as one that edits nothing.
+  bool edits_message() const noexcept override {
+    try {
+      return inner_->edits_message();
+    } catch (...) {
+      return false;
+    }
   }
 
  private:
@@ -191,9 +199,9 @@ constexpr bool reject_noexcept_overrides() {
     static_assert(!requires(Impl& p) { { p.purge() } noexcept; },
                   "Whitelist::purge override must not be noexcept (see qmilter/sdk/guard.hpp)");
   } else if constexpr (std::is_base_of_v<Action, Impl>) {
-    static_assert(requires(Impl& p, const MessageView& m) { p.decide(m); },
-                  "Action::decide override must be public (see qmilter/sdk/guard.hpp)");
-    static_assert(!requires(Impl& p, const MessageView& m) { { p.decide(m) } noexcept; },
+    static_assert(requires(Impl& p, const MessageView& m, std::string_view id) { p.decide(m, id); p.edits_message(); },
+                  "Action overrides must be public (see qmilter/sdk/guard.hpp)");
+    static_assert(!requires(Impl& p, const MessageView& m, std::string_view id) { { p.decide(m, id) } noexcept; },
                   "Action::decide override must not be noexcept (see qmilter/sdk/guard.hpp)");
   }
   return true;
