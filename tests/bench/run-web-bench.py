@@ -276,11 +276,23 @@ def measure_throughput(args, load, web, page, levels):
     return {key: median_case(reports) for key, reports in raw.items()}
 
 
+def settled_memory(web, idle_threads, deadline_s=5.0):
+    """The memory figures once the threads of the closed connections have ended (each
+    connection has a thread and its stack), so every point is taken in the same state; at
+    the deadline, as they are."""
+    deadline = time.monotonic() + deadline_s
+    while web.memory()["Threads"] > idle_threads and time.monotonic() < deadline:
+        time.sleep(0.01)  # polling /proc until the connection threads are gone
+    return web.memory()
+
+
 def measure_memory(args, load, web, page):
     """VmRSS of a fresh qmilter-web after the warm-up pages, then after every fifth of the
-    measured pages (so a trend shows, not only two points)."""
+    measured pages (so a trend shows, not only two points), each read with no connection
+    open."""
+    idle_threads = web.memory()["Threads"]
     run_web_load(load, web.port, args.memory_concurrency, path=page, requests=args.memory_warmup)
-    points = [{"pages": args.memory_warmup, **web.memory()}]
+    points = [{"pages": args.memory_warmup, **settled_memory(web, idle_threads)}]
     step = args.memory_requests // 5
     done = 0
     started = time.monotonic()
@@ -288,7 +300,7 @@ def measure_memory(args, load, web, page):
         batch = min(step, args.memory_requests - done)
         report = run_web_load(load, web.port, args.memory_concurrency, path=page, requests=batch)
         done += batch
-        points.append({"pages": args.memory_warmup + done, **web.memory(),
+        points.append({"pages": args.memory_warmup + done, **settled_memory(web, idle_threads),
                        "p99": report["latency_ms"]["p99"], "rate": report["requests_per_s"]})
         print(f"  memory: {args.memory_warmup + done:7} pages  VmRSS {points[-1]['VmRSS'] / 1024:.1f} MB  "
               f"VmHWM {points[-1]['VmHWM'] / 1024:.1f} MB  threads {points[-1]['Threads']}  "
