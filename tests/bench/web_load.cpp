@@ -69,7 +69,8 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   Answer exchange(std::string_view method, std::string_view path, std::string_view body) {
-    if (fd_ < 0) open();
+    const bool reused = fd_ >= 0;
+    if (!reused) open();
     std::string request;
     request.reserve(256 + body.size());
     request.append(method).append(" ").append(path).append(" HTTP/1.1\r\nHost: ");
@@ -80,6 +81,13 @@ class Connection {
     }
     request.append("\r\n").append(body);
     send_all(request);
+    if (reused && !await_first_byte()) {
+      // The server closed the idle connection before it saw this request: send it again on a
+      // fresh one, as browsers do.
+      close();
+      open();
+      send_all(request);
+    }
     return read_answer();
   }
 
@@ -140,6 +148,14 @@ class Connection {
     }
   }
 
+  // False when the server ends the stream before sending anything.
+  bool await_first_byte() {
+    while (buffer_.empty()) {
+      if (!fill()) return false;
+    }
+    return true;
+  }
+
   Answer read_answer() {
     std::size_t end_of_head;
     while ((end_of_head = buffer_.find("\r\n\r\n")) == std::string::npos) {
@@ -150,14 +166,17 @@ class Connection {
     if (head.compare(0, 5, "HTTP/") != 0 || head.size() < 12) fail_framing("not an HTTP response: " + head.substr(0, 40));
     answer.status = std::atoi(head.c_str() + head.find(' ') + 1);
     std::optional<std::size_t> length;
-    bool server_closes = false;
+    bool server_closes = head.compare(0, 8, "HTTP/1.0") == 0;  // unless it says keep-alive
     for (std::size_t at = head.find("\r\n") + 2; at < head.size();) {
       const std::size_t eol = head.find("\r\n", at);
       std::string line = head.substr(at, eol - at);
       at = eol + 2;
       std::transform(line.begin(), line.end(), line.begin(), [](unsigned char c) { return std::tolower(c); });
       if (line.rfind("content-length:", 0) == 0) length = std::strtoull(line.c_str() + 15, nullptr, 10);
-      if (line.rfind("connection:", 0) == 0 && line.find("close") != std::string::npos) server_closes = true;
+      if (line.rfind("connection:", 0) == 0) {
+        if (line.find("close") != std::string::npos) server_closes = true;
+        if (line.find("keep-alive") != std::string::npos) server_closes = false;
+      }
       if (line.rfind("transfer-encoding:", 0) == 0) fail_framing("chunked responses are not supported");
     }
     if (!length) fail_framing("a response without Content-Length");
