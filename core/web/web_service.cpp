@@ -169,19 +169,24 @@ Response WebService::show(const Link& link) const {
   const auto& recipients = held.recipients;
   if (std::find(recipients.begin(), recipients.end(), link.claim.recipient) == recipients.end()) return gone();
 
-  std::string raw;
-  sdk::Status read = quarantine.store.instance->read(held.id, [&raw](std::string_view chunk) {
-    raw.append(chunk.substr(0, max_message_read - raw.size()));
-    return raw.size() < max_message_read;
-  });
-  if (!read.ok()) {
-    if (read.error().not_found()) return gone();
-    core::log::error(held.queue_id, "qmilter-web: quarantine '" + quarantine.name + "': " + read.error().message);
-    return unavailable();
+  std::optional<std::string> preview = previews_.find(quarantine.name, held.id);
+  if (!preview) {
+    std::string raw;
+    sdk::Status read = quarantine.store.instance->read(held.id, [&raw](std::string_view chunk) {
+      raw.append(chunk.substr(0, max_message_read - raw.size()));
+      return raw.size() < max_message_read;
+    });
+    if (!read.ok()) {
+      if (read.error().not_found()) return gone();
+      core::log::error(held.queue_id, "qmilter-web: quarantine '" + quarantine.name + "': " + read.error().message);
+      return unavailable();
+    }
+    html::SanitizeOptions images_removed;
+    images_removed.replace_images = false;
+    images_removed.strip_images = true;
+    preview = mime::make_preview(raw, images_removed, max_preview_bytes).html;
+    previews_.put(quarantine.name, held.id, *preview);
   }
-  html::SanitizeOptions images_removed;
-  images_removed.replace_images = false;
-  images_removed.strip_images = true;
 
   MessagePage page;
   page.quarantine = quarantine.name;
@@ -192,7 +197,7 @@ Response WebService::show(const Link& link) const {
   page.date = header_of(held, "date");
   if (page.date.empty()) page.date = utc_time(held.date);
   page.matched = matched_header(quarantine, held);
-  page.preview_html = mime::make_preview(raw, images_removed, max_preview_bytes).html;
+  page.preview_html = std::move(*preview);
   page.csrf = links::csrf_value(*link.config->web.key, link.token);
   page.can_whitelist = can_whitelist(quarantine, held);
   Response response;

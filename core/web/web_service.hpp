@@ -23,6 +23,7 @@
 
 #include "core/config/config.hpp"
 #include "core/web/http_exchange.hpp"
+#include "core/web/preview_cache.hpp"
 #include "core/web/rate_limiter.hpp"
 
 namespace qmilter::web {
@@ -48,6 +49,7 @@ class WebService {
 
   std::atomic<std::shared_ptr<const core::Config>> config_;
   RateLimiter post_limiter_;
+  mutable PreviewCache previews_{256, 32 * 1024 * 1024};  // up to 256 previews, 32 MiB
   std::mutex action_mutex_;
 };
 
