@@ -73,7 +73,7 @@ class TagAction final : public Action {
 
   static std::vector<OptionSpec> option_schema() {
     return {{"tag_headers", OptionType::list, false, "X-Quarantine: {quarantine}",
-             "Headers the delivered message gets (Name: value, comma-separated)"},
+             "Headers the delivered message gets, comma-separated Name: value items"},
             {"tag_subject_prefix", OptionType::string, false, "", "Put with a space in front of the Subject"}};
   }
 
