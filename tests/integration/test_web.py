@@ -121,6 +121,16 @@ def quarantine_spam(smtp, smtp_sink, setup, rcpts, subject="Cheap pills", body="
     return qid, links
 
 
+def sink_settled(smtp_sink):
+    """Wait until smtp-sink has taken everything sent to it so far. qmilter-web relays before
+    it answers, so once a marker mail sent after the answer has arrived, a release that
+    happened would be there too: no fixed sleep before asserting that none did."""
+    marker = rig.unique_address("marker")
+    assert rig.send_mail(smtp_sink.host, smtp_sink.port, "marker@rig.test", [marker],
+                         rig.make_message(to=marker)).accepted
+    smtp_sink.wait_for_message(marker)
+
+
 def released_to(smtp_sink, rcpt):
     """Messages the relay took for rcpt that are the original, not a notification."""
     return [m for m in smtp_sink.messages_to(rcpt) if m.mail_from == "spammer@example.org"]
@@ -161,7 +171,7 @@ def test_release_from_the_notification_link_delivers_once(postfix, smtp_sink, st
     status, _, again = web.post(links[a], {"csrf": rig.csrf_of(page), "action": "release"})
     assert status == 410 and "no longer held" in again
     assert web.get(links[a])[0] == 410
-    time.sleep(1)
+    sink_settled(smtp_sink)
     assert len(released_to(smtp_sink, a)) == 1
     assert s.recipients(qid) == [b]
     assert web.log.wait_for(rf"entry '{qid}', recipient <{a}>, client 127.0.0.1: released through")
@@ -178,7 +188,7 @@ def test_a_link_scanner_fetching_every_link_releases_nothing(postfix, smtp_sink,
         for link in rig.links_in(notification):
             assert web.get(link)[0] == 200
             assert web.request("HEAD", link)[0] == 200
-    time.sleep(1)
+    sink_settled(smtp_sink)
     assert released_to(smtp_sink, a) == []
     assert s.recipients(qid) == [a]
 
@@ -280,7 +290,7 @@ def test_csrf_missing_wrong_or_from_another_link_is_refused(postfix, smtp_sink, 
     assert web.post(links[a], {"csrf": rig.csrf_of(page_a)})[0] == 400
     body = f"csrf={rig.csrf_of(page_a)}&action=release".encode()
     assert web.request("POST", links[a], body, {"Content-Type": "text/plain"})[0] == 400
-    time.sleep(1)
+    sink_settled(smtp_sink)
     assert released_to(smtp_sink, a) == [] and released_to(smtp_sink, b) == []
     assert s.recipients(qid) == [a, b]
 

@@ -20,7 +20,7 @@ import time
 import pytest
 
 import rig
-from test_web import Setup, notification_html, quarantine_spam, released_to
+from test_web import Setup, notification_html, quarantine_spam, released_to, sink_settled
 
 BROWSER_DIR = os.path.join(rig.source_dir(), "tests", "browser")
 
@@ -111,7 +111,7 @@ def test_release_from_a_real_notification_in_the_browser(postfix, smtp_sink, sta
     assert os.path.getsize(screenshot) > 1000 and os.path.getsize(screenshot.replace(".png", "-done.png")) > 1000
     print(f"screenshots: {screenshot} and {screenshot.replace('.png', '-done.png')}")
     released = rig.wait_until(lambda: released_to(smtp_sink, a), "the release at smtp-sink")
-    time.sleep(1)
+    sink_settled(smtp_sink)
     assert len(released_to(smtp_sink, a)) == 1 and released[0].recipients == [a]
     assert qid not in s.entries()
 
