@@ -5,18 +5,6 @@
 
 namespace qmilter::quarantine_db {
 
-std::string header_section(const sdk::MessageView& message) {
-  std::string head;
-  for (const sdk::Header& header : message.headers()) {
-    head += header.name;
-    head += ": ";
-    head += header.value;
-    head += '\n';
-  }
-  head += '\n';
-  return head;
-}
-
 sdk::Result<ChunkCount> write_chunks(const sdk::MessageView& message,
                                      const std::function<void(std::uint32_t, std::string_view)>& write,
                                      std::size_t size) {
@@ -36,7 +24,7 @@ sdk::Result<ChunkCount> write_chunks(const sdk::MessageView& message,
       }
     }
   };
-  append(header_section(message));
+  append(sdk::stored_header_section(message));
   // read_body() is noexcept: an exception from `write` must not cross it.
   std::exception_ptr failure;
   sdk::Status read = message.read_body([&](std::string_view chunk) {

@@ -10,15 +10,13 @@
 #include <string_view>
 
 #include "qmilter/sdk/message.hpp"
+#include "qmilter/sdk/store.hpp"
 #include "qmilter/sdk/result.hpp"
 
 namespace qmilter::quarantine_db {
 
 // 1 MiB: small enough for any server's packet limit, large enough that a message is few rows.
 inline constexpr std::size_t chunk_size = 1024 * 1024;
-
-// The header section exactly as the file store writes it (and qmilterctl parses it back).
-std::string header_section(const sdk::MessageView& message);
 
 struct ChunkCount {
   std::uint64_t bytes = 0;

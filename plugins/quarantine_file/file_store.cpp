@@ -143,15 +143,7 @@ sdk::Result<std::string> FileStore::store(const sdk::MessageView& message, const
   // Data file: headers as "Name: value\n", an empty line, the body streamed as received.
   auto data = sdk::DurableFile::create(directory_fd_.get(), directory_, mode_);
   if (!data.ok()) return data.error();
-  std::string head;
-  for (const sdk::Header& header : message.headers()) {
-    head += header.name;
-    head += ": ";
-    head += header.value;
-    head += '\n';
-  }
-  head += '\n';
-  if (auto written = data.value().write(head); !written.ok()) return written.error();
+  if (auto written = data.value().write(sdk::stored_header_section(message)); !written.ok()) return written.error();
   sdk::Status body_written;
   sdk::Status body_read = message.read_body([&](std::string_view chunk) {
     body_written = data.value().write(chunk);

@@ -96,14 +96,14 @@ TEST(DbStore, AMessageComesBackByteForByteInChunksOfAtMostOneMebibyte) {
   FakeMessage m = message({"a@example.com"}, body);
   const std::string id = stored(*store, m);
   std::size_t largest = 0;
-  EXPECT_EQ(read_all(*store, id, &largest), header_section(m) + body);
+  EXPECT_EQ(read_all(*store, id, &largest), sdk::stored_header_section(m) + body);
   EXPECT_LE(largest, chunk_size) << "a read hands on more than one chunk at a time";
   EXPECT_EQ(db.value("SELECT COUNT(*) FROM " + db.table("_chunks") + " WHERE " + db.q("entry_id") + " = ?",
                      {odbc::SqlParam::of_text(id)}),
             "4");
   EXPECT_EQ(db.value("SELECT " + db.q("size") + " FROM " + db.table("_entries") + " WHERE " + db.q("id") + " = ?",
                      {odbc::SqlParam::of_text(id)}),
-            std::to_string(header_section(m).size() + body.size()));
+            std::to_string(sdk::stored_header_section(m).size() + body.size()));
 }
 
 TEST(DbStore, AFailedStoreLeavesNothingBehind) {
@@ -153,7 +153,7 @@ TEST(DbStore, AnyHostAdministersWhatAnotherStored) {
   ASSERT_EQ(listed.value().size(), 1u);
   EXPECT_EQ(listed.value()[0].recipients, (std::vector<std::string>{"a@example.com", "b@example.com"}));
   EXPECT_EQ(listed.value()[0].headers.at("subject"), "caf\xc3\xa9\n\tfolded");
-  EXPECT_EQ(read_all(*mx2, id), header_section(m) + m.body_value);
+  EXPECT_EQ(read_all(*mx2, id), sdk::stored_header_section(m) + m.body_value);
   ASSERT_TRUE(mx2->remove_recipient(id, "a@example.com").ok());
   auto seen = mx1->entry(id);
   ASSERT_TRUE(seen.ok()) << seen.error().message;

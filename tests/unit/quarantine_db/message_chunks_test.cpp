@@ -27,7 +27,7 @@ std::vector<std::string> chunks_of(const sdk::MessageView& m, std::size_t size) 
 TEST(MessageChunks, TheHeaderSectionIsWhatTheFileStoreWrites) {
   sdk::testing::FakeMessage m;
   m.headers_value = {{"Subject", "a\n\tb"}, {"X-Empty", ""}};
-  EXPECT_EQ(header_section(m), "Subject: a\n\tb\nX-Empty: \n\n");
+  EXPECT_EQ(sdk::stored_header_section(m), "Subject: a\n\tb\nX-Empty: \n\n");
 }
 
 TEST(MessageChunks, EveryChunkButTheLastIsFull) {

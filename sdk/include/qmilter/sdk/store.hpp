@@ -62,6 +62,20 @@ inline bool entry_matches(const EntryFilter& filter, const StoredEntry& entry, s
   return age >= limit;
 }
 
+// The header section of the form read() gives back (see there): each header as
+// "Name: value\n" in the order received, then the empty line. For stores to write it.
+inline std::string stored_header_section(const MessageView& message) {
+  std::string head;
+  for (const Header& header : message.headers()) {
+    head += header.name;
+    head += ": ";
+    head += header.value;
+    head += '\n';
+  }
+  head += '\n';
+  return head;
+}
+
 class QuarantineStore {
  public:
   static constexpr PluginKind plugin_kind = PluginKind::quarantine;
