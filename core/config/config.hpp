@@ -80,6 +80,7 @@ struct Config {
   Preference preference = Preference::first;
   WebSettings web;
   std::vector<Quarantine> quarantines;  // in precedence order
+  bool actions_edit_messages = false;   // some action may add headers (the tag action)
   std::vector<std::string> warnings;    // e.g. unknown options; shown by qmilter -t and logged
 
   const Quarantine* find(const std::string& name) const {

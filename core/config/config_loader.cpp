@@ -481,6 +481,7 @@ std::shared_ptr<const Config> load_config(const LoadRequest& request) {
                                                  .what()));
     }
   }
+  for (const Quarantine& q : config->quarantines) config->actions_edit_messages |= q.action.instance->edits_message();
   std::vector<std::string> sections = names;
   sections.push_back("global");
   warn_unknown_options(ini, sections, declared, config->warnings);

@@ -105,13 +105,6 @@ sfsistat apply_verdict(SMFICTX* ctx, const sdk::Verdict& verdict, std::string_vi
   return SMFIS_ACCEPT;
 }
 
-bool any_action_edits_message(const Config& config) {
-  for (const Quarantine& q : config.quarantines) {
-    if (q.action.instance->edits_message()) return true;
-  }
-  return false;
-}
-
 // The tag verdicts' headers and Subject prefix on the delivered message; what failed, if
 // anything (the MTA then keeps the message: it must not go out unmarked).
 std::optional<std::string> apply_edits(SMFICTX* ctx, const Disposition& disposition, const MessageContext& message) {
@@ -144,7 +137,7 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long actions, unsigned long steps, 
     if (!any_ignore) wanted |= SMFIP_NR_CONN;
     connection->protocol_flags = steps & wanted;
     unsigned long needed = SMFIF_DELRCPT | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
-    if (any_action_edits_message(*connection->config)) needed |= SMFIF_ADDHDRS | SMFIF_CHGHDRS;
+    if (connection->config->actions_edit_messages) needed |= SMFIF_ADDHDRS | SMFIF_CHGHDRS;
     *actions_out = actions & needed;
     *steps_out = connection->protocol_flags;
     *f2_out = 0;
