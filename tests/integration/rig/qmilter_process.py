@@ -114,6 +114,22 @@ def _env(extra: Optional[Dict[str, str]]) -> Dict[str, str]:
     return env
 
 
+def stop_process(proc: subprocess.Popen, timeout: float = 15) -> Optional[int]:
+    """SIGTERM a process started with start_new_session and wait; SIGKILL its group if it
+    does not end within `timeout` seconds. Returns its exit status."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(10)
+    return proc.returncode
+
+
 class MilterProcess:
     """Any milter daemon listening on a unix socket (the rig uses it for qmilter)."""
 
@@ -192,13 +208,8 @@ class MilterProcess:
         """SIGTERM and wait; SIGKILL the group if it does not end in time."""
         if self.proc is None:
             return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self._kill_group()
+        stop_process(self.proc, timeout)
+        self._kill_group()  # whatever it started
         return self.proc.returncode
 
     def kill(self) -> None:

@@ -14,13 +14,12 @@ import http.client
 import os
 import struct
 import re
-import signal
 import subprocess
 import urllib.parse
 from typing import Dict, List, Optional, Tuple
 
 from .logfile import LogFile
-from .qmilter_process import build_dir
+from .qmilter_process import build_dir, stop_process
 from .waiting import DEFAULT_TIMEOUT, wait_until
 
 Answer = Tuple[int, Dict[str, str], str]
@@ -94,16 +93,7 @@ class WebProcess:
         return self
 
     def stop(self, timeout: float = 15) -> Optional[int]:
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        return self.proc.returncode
+        return stop_process(self.proc, timeout) if self.proc is not None else None
 
     def request(self, method: str, path: str, body: Optional[bytes] = None,
                 headers: Optional[Dict[str, str]] = None) -> Answer:
