@@ -15,6 +15,8 @@
 
 #include "core/config/config_error.hpp"
 #include "core/log/log_sink.hpp"
+#include "core/metrics/host_metrics.hpp"
+#include "core/metrics/metrics_endpoint.hpp"
 #include "core/milter/milter_filter.hpp"
 
 namespace qmilter::core {
@@ -48,9 +50,14 @@ void reload(ConfigStore& configs, const LoadRequest& request) {
   try {
     auto next = load_config(request);
     for (const std::string& warning : next->warnings) log::warning("", warning);
+    if (next->metrics_listen != configs.current()->metrics_listen) {
+      log::warning("", "[global] metrics_listen changes take effect at the next start");
+    }
     configs.replace(std::move(next));
+    count_config_reload(true);
     log::info("", "configuration reloaded");
   } catch (const std::exception& e) {
+    count_config_reload(false);
     log::error("", std::string("configuration reload refused, keeping the running configuration: ") + e.what());
   }
 }
@@ -59,6 +66,15 @@ void reload(ConfigStore& configs, const LoadRequest& request) {
 
 int run_daemon(ConfigStore& configs, const LoadRequest& reload_request, const std::string& socket) {
   install_handlers();
+  register_process_metrics(QMILTER_VERSION);
+  daemon_metrics::register_series();
+  std::unique_ptr<http::HttpServer> metrics_server;
+  if (const std::string& listen = configs.current()->metrics_listen; !listen.empty()) {
+    auto served = serve_metrics(listen, process_metrics());
+    if (!served.ok()) throw std::runtime_error("metrics_listen: " + served.error().message);
+    metrics_server = std::move(served).value();
+    log::info("", "metrics served on http://" + listen + "/metrics");
+  }
   milter_open(configs, socket, configs.current()->socket_mode);
   log::info("", std::string("qmilter ") + QMILTER_VERSION + " listening on " + socket);
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/log/plugin_logger.hpp"
+#include "core/metrics/host_metrics.hpp"
 #include "core/rules/host_set.hpp"
 #include "core/rules/preference.hpp"
 #include "core/rules/regex.hpp"
@@ -45,6 +46,10 @@ struct Quarantine {
   // qmilter-web links for this quarantine, null without [global] web_base_url. Declared
   // before the plugins, which may hold a pointer to it: it is destroyed after them.
   std::unique_ptr<sdk::ReleaseLinks> release_links;
+  // The plugins' view of the metrics (their series get quarantine="<name>"); likewise
+  // destroyed after them. `metrics` holds the host's own series of this quarantine.
+  std::unique_ptr<QuarantineScopedMetrics> plugin_metrics;
+  QuarantineSeries metrics;
   PluginSlot<sdk::QuarantineStore> store;
   PluginSlot<sdk::Notifier> notifier;
   PluginSlot<sdk::Whitelist> whitelist;
@@ -65,6 +70,7 @@ struct WebSettings {
   std::int64_t post_limit = 30;          // POSTs per client address per minute
   std::int64_t client_timeout = 15;      // seconds of silence before a connection is closed
   std::shared_ptr<const std::string> key;  // the secret, loaded when secret_file is set
+  std::string metrics_listen;  // "host:port" of qmilter-web's /metrics; "" = none
 };
 
 struct Config {
@@ -79,6 +85,7 @@ struct Config {
   std::chrono::milliseconds regex_time_limit{2000};  // all regexes together, per message
   Preference preference = Preference::first;
   WebSettings web;
+  std::string metrics_listen;       // "host:port" of the daemon's /metrics; "" = none
   std::vector<Quarantine> quarantines;  // in precedence order
   bool actions_edit_messages = false;   // some action may add headers (the tag action)
   std::vector<std::string> warnings;    // e.g. unknown options; shown by qmilter -t and logged

@@ -15,6 +15,7 @@
 #include "core/config/ini_file.hpp"
 #include "core/config/milter_socket.hpp"
 #include "core/config/option_values.hpp"
+#include "core/http/listen_address.hpp"
 #include "core/links/link_issuer.hpp"
 #include "core/links/web_secret.hpp"
 #include "core/plugins/plugin_registry.hpp"
@@ -51,6 +52,10 @@ const std::vector<OptionSpec>& global_schema() {
        "Actions (POST requests) qmilter-web takes per client address per minute", 1, 100000},
       {"web_client_timeout", OptionType::integer, false, "15",
        "Seconds qmilter-web waits for a client that sends nothing before it closes the connection", 1, 3600},
+      {"metrics_listen", OptionType::string, false, "",
+       "Where qmilter serves its Prometheus metrics (host:port); unset serves none"},
+      {"web_metrics_listen", OptionType::string, false, "",
+       "Where qmilter-web serves its Prometheus metrics (host:port); unset serves none"},
   };
   return schema;
 }
@@ -245,6 +250,7 @@ struct PluginBuild {
   sdk::Relay relay;
   Declarations& declared;
   const sdk::ReleaseLinks* release_links;
+  sdk::Metrics* metrics;
 };
 
 // What is wrong with a web_base_url, if anything. It is the start of every link in a
@@ -263,6 +269,14 @@ std::optional<std::string> base_url_problem(const std::string& url) {
   return std::nullopt;
 }
 
+// An optional [global] "host:port" option, checked here so that qmilter -t names a bad one.
+std::string listen_option(const SectionView& global, const std::string& name) {
+  auto text = global.get_as<std::string>(spec(global_schema(), name));
+  if (text.empty()) return text;
+  if (auto address = http::parse_listen_address(text); !address.ok()) throw global.error(name, address.error().message);
+  return text;
+}
+
 // [global] web_*: the link settings, and the secret when links are made or checked here.
 WebSettings read_web_settings(const SectionView& global) {
   WebSettings web;
@@ -272,6 +286,7 @@ WebSettings read_web_settings(const SectionView& global) {
   web.link_days = global.get_as<std::int64_t>(spec(global_schema(), "web_link_days"));
   web.post_limit = global.get_as<std::int64_t>(spec(global_schema(), "web_post_limit"));
   web.client_timeout = global.get_as<std::int64_t>(spec(global_schema(), "web_client_timeout"));
+  web.metrics_listen = listen_option(global, "web_metrics_listen");
   if (!web.base_url.empty()) {
     if (auto problem = base_url_problem(web.base_url)) {
       throw global.error("web_base_url", "'" + web.base_url + "' " + *problem);
@@ -331,7 +346,7 @@ PluginSlot<Interface> build_plugin(const PluginBuild& build, const std::string& 
   slot.plugin_name = plugin->name;
   slot.logger = std::make_unique<PluginLogger>(build.view.section() + "/" + plugin->name);
   sdk::PluginContext context{build.view.section(), build.config.config_dir, build.config.state_dir, build.role,
-                             slot.logger.get(), build.relay, build.release_links};
+                             slot.logger.get(), build.relay, build.release_links, build.metrics};
   auto& factory = static_cast<const sdk::Factory<Interface>&>(*plugin->factory);
   auto made = factory.create(sdk::Options(build.view.section(), std::move(values)), context);
   // Name the quarantine that failed, even when its plugin type is inherited from [global].
@@ -372,8 +387,10 @@ Quarantine build_quarantine(const std::string& name, std::size_t index, const In
   if (config.web.key && !config.web.base_url.empty()) {
     q.release_links = std::make_unique<links::LinkIssuer>(config.web.key, config.web.base_url, name, config.web.link_days);
   }
+  q.plugin_metrics = std::make_unique<QuarantineScopedMetrics>(process_metrics(), name);
+  q.metrics = quarantine_series(name);
   PluginBuild build{registry, view,     config, role, sdk::Relay{q.smtp_host, q.smtp_port},
-                    declared, q.release_links.get()};
+                    declared, q.release_links.get(), q.plugin_metrics.get()};
   q.store = build_plugin<sdk::QuarantineStore>(build, "quarantine_type");
   q.notifier = build_plugin<sdk::Notifier>(build, "notification_type");
   q.whitelist = build_plugin<sdk::Whitelist>(build, "whitelist_type");
@@ -467,6 +484,7 @@ std::shared_ptr<const Config> load_config(const LoadRequest& request) {
       std::chrono::milliseconds(global.get_as<std::int64_t>(spec(global_schema(), "regex_time_limit")));
 
   config->web = read_web_settings(global);
+  config->metrics_listen = listen_option(global, "metrics_listen");
 
   PluginRegistry registry(std::vector<fs::path>(config->plugin_path.begin(), config->plugin_path.end()),
                           plugin_schema_problems);

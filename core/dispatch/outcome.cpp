@@ -1,5 +1,6 @@
 #include "core/dispatch/outcome.hpp"
 
+#include <chrono>
 #include <optional>
 
 #include "core/log/log_sink.hpp"
@@ -12,17 +13,6 @@ std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
   return out;
-}
-
-const char* verdict_name(sdk::Verdict::Kind kind) {
-  switch (kind) {
-    case sdk::Verdict::Kind::accept: return "accept";
-    case sdk::Verdict::Kind::discard: return "discard";
-    case sdk::Verdict::Kind::reject: return "reject";
-    case sdk::Verdict::Kind::tempfail: return "tempfail";
-    case sdk::Verdict::Kind::hold: return "hold";
-  }
-  return "?";
 }
 
 // Why the id store() returned cannot name an entry, or nullopt when it can. "" means that
@@ -75,34 +65,40 @@ class StoredThisAttempt {
 
 }  // namespace
 
-sdk::Result<Outcome> carry_out(const Config& config, const Evaluation& evaluation, const sdk::MessageView& message) {
+StepResult<Outcome> carry_out(const Config& config, const Evaluation& evaluation, const sdk::MessageView& message) {
   Outcome outcome;
   std::vector<sdk::Verdict> verdicts;
   StoredThisAttempt stored;
-  auto fail = [&](const Quarantine& q, const std::string& step, const sdk::Error& error) {
+  auto fail = [&](const Quarantine& q, FailedStep step, const sdk::Error& error) -> StepResult<Outcome> {
     stored.roll_back(message);
-    return sdk::Error{"quarantine '" + q.name + "': " + step + " failed: " + error.message};
+    const char* doing = step == FailedStep::store ? "storing" : step == FailedStep::notify ? "notifying" : "action";
+    return {step, sdk::Error{"quarantine '" + q.name + "': " + doing + " failed: " + error.message}};
   };
   for (const Assignment& assignment : evaluation.assigned) {
     const Quarantine& q = config.quarantines[assignment.quarantine];
+    const auto started = std::chrono::steady_clock::now();
     auto id = q.store.instance->store(message, assignment.recipients, assignment.match);
-    if (!id.ok()) return fail(q, "storing", id.error());
+    q.metrics.store_seconds->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (!id.ok()) return fail(q, FailedStep::store, id.error());
     // An id qmilterctl cannot name would reach the recipients and the admin: a store failure.
     if (auto problem = unusable_id(*q.store.instance, id.value())) {
-      return fail(q, "storing", sdk::Error{"quarantine_type '" + q.store.type + "' (plugin '" + q.store.plugin_name +
+      return fail(q, FailedStep::store, sdk::Error{"quarantine_type '" + q.store.type + "' (plugin '" + q.store.plugin_name +
                                            "') returned the unusable id '" + loggable(id.value()) + "': " + *problem});
     }
     stored.add(q, id.value());
     auto notified = q.notifier.instance->notify(message, assignment.recipients, id.value(), assignment.match);
-    if (!notified.ok()) return fail(q, "notifying", notified.error());
+    if (!notified.ok()) return fail(q, FailedStep::notify, notified.error());
     auto verdict = q.action.instance->decide(message, id.value());
-    if (!verdict.ok()) return fail(q, "action", verdict.error());
+    if (!verdict.ok()) return fail(q, FailedStep::action, verdict.error());
     outcome.log_lines.push_back("quarantine '" + q.name + "' took " + join(assignment.recipients) +
                                 (id.value().empty() ? std::string() : " as " + id.value()) + ", action " +
                                 verdict_name(verdict.value().kind) + " (matched: " + assignment.match.subject.substr(0, 200) + ")");
     verdicts.push_back(std::move(verdict).value());
   }
   outcome.disposition = plan_disposition(evaluation, verdicts, config.preference);
+  for (std::size_t i = 0; i < verdicts.size(); ++i) {
+    config.quarantines[evaluation.assigned[i].quarantine].metrics.quarantined_as(verdicts[i].kind).add();
+  }
   return outcome;
 }
 

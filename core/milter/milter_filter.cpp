@@ -23,6 +23,7 @@
 #include "core/dispatch/active_rules.hpp"
 #include "core/dispatch/outcome.hpp"
 #include "core/log/log_sink.hpp"
+#include "core/metrics/host_metrics.hpp"
 #include "core/milter/connection_context.hpp"
 #include "core/mime/header_text.hpp"
 
@@ -55,8 +56,10 @@ sfsistat quiet(const ConnectionContext* c, unsigned long no_reply_flag) {
   return (c && (c->protocol_flags & no_reply_flag)) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
-sfsistat tempfail(SMFICTX* ctx, std::string_view queue_id, const std::string& why) {
+// `reason`: what failed, for qmilter_tempfail_total (one of daemon_metrics::tempfail_reasons).
+sfsistat tempfail(SMFICTX* ctx, std::string_view queue_id, const std::string& why, std::string_view reason) {
   log::error(queue_id, "temporary failure: " + why);
+  daemon_metrics::count_failure(reason);
   smfi_setreply(ctx, const_cast<char*>("451"), const_cast<char*>("4.3.0"),
                 const_cast<char*>("Temporary failure in mail filter, try again later"));
   return SMFIS_TEMPFAIL;
@@ -80,6 +83,7 @@ void pick_up_queue_id(SMFICTX* ctx, MessageContext& message) {
 }
 
 sfsistat apply_verdict(SMFICTX* ctx, const sdk::Verdict& verdict, std::string_view queue_id) {
+  if (verdict.kind != sdk::Verdict::Kind::hold) daemon_metrics::count_answer(verdict.kind);
   switch (verdict.kind) {
     case sdk::Verdict::Kind::accept:
       return SMFIS_ACCEPT;
@@ -98,8 +102,9 @@ sfsistat apply_verdict(SMFICTX* ctx, const sdk::Verdict& verdict, std::string_vi
     }
     case sdk::Verdict::Kind::hold:
       if (smfi_quarantine(ctx, const_cast<char*>(verdict.text.c_str())) != MI_SUCCESS) {
-        return tempfail(ctx, queue_id, "the MTA refused to hold the message");
+        return tempfail(ctx, queue_id, "the MTA refused to hold the message", "mta");
       }
+      daemon_metrics::count_answer(verdict.kind);
       return SMFIS_ACCEPT;
   }
   return SMFIS_ACCEPT;
@@ -143,6 +148,7 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long actions, unsigned long steps, 
     *f2_out = 0;
     *f3_out = 0;
     smfi_setpriv(ctx, connection.release());
+    daemon_metrics::connections().add(1);
     if (*actions_out & SMFIF_SETSYMLIST) {
       smfi_setsymlist(ctx, SMFIM_EOH, const_cast<char*>("i"));
       smfi_setsymlist(ctx, SMFIM_EOM, const_cast<char*>("i"));
@@ -212,20 +218,26 @@ sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
 sfsistat on_eoh(SMFICTX* ctx) {
   CallbackScope scope;
   ConnectionContext* c = context_of(ctx);
-  if (!c || !c->message) return SMFIS_TEMPFAIL;
+  if (!c || !c->message) {
+    daemon_metrics::count_failure("internal");
+    return SMFIS_TEMPFAIL;
+  }
   MessageContext& message = *c->message;
   try {
     pick_up_queue_id(ctx, message);
     if (message.queue_id().empty()) message.set_queue_id(generate_queue_id());
-    if (!c->failure.empty()) return tempfail(ctx, message.queue_id(), c->failure);
-    if (message.failure) return tempfail(ctx, message.queue_id(), *message.failure);
+    if (!c->failure.empty()) return tempfail(ctx, message.queue_id(), c->failure, "internal");
+    if (message.failure) return tempfail(ctx, message.queue_id(), *message.failure, "message");
 
     auto evaluation = evaluate(c->rules, message.header_subjects(), message.sender(), message.recipients(),
                                c->config->regex_time_limit);
-    if (!evaluation.ok()) return tempfail(ctx, message.queue_id(), evaluation.error().message);
+    if (!evaluation.ok()) {
+      return tempfail(ctx, message.queue_id(), evaluation.error().message, step_name(evaluation.failed_step()));
+    }
     for (const std::string& line : evaluation.value().warnings) log::warning(message.queue_id(), line);
     if (evaluation.value().assigned.empty()) {
       log::debug(message.queue_id(), "clean: accepted at end of headers");
+      daemon_metrics::count_answer(sdk::Verdict::Kind::accept);
       return SMFIS_ACCEPT;
     }
     message.evaluation = std::move(evaluation).value();
@@ -236,7 +248,7 @@ sfsistat on_eoh(SMFICTX* ctx) {
     // Nothing to keep: decide now. Removing recipients, editing headers and holding the
     // message have to wait for end of message (libmilter allows them only there).
     auto outcome = carry_out(*c->config, *message.evaluation, message);
-    if (!outcome.ok()) return tempfail(ctx, message.queue_id(), outcome.error().message);
+    if (!outcome.ok()) return tempfail(ctx, message.queue_id(), outcome.error().message, step_name(outcome.failed_step()));
     for (const std::string& line : outcome.value().log_lines) log::info(message.queue_id(), line);
     message.outcome = std::move(outcome).value();
     const Disposition& disposition = message.outcome->disposition;
@@ -246,7 +258,7 @@ sfsistat on_eoh(SMFICTX* ctx) {
     }
     return apply_verdict(ctx, message.outcome->disposition.verdict, message.queue_id());
   } catch (const std::exception& e) {
-    return tempfail(ctx, message.queue_id(), e.what());
+    return tempfail(ctx, message.queue_id(), e.what(), "internal");
   }
 }
 
@@ -268,14 +280,17 @@ sfsistat on_body(SMFICTX* ctx, unsigned char* chunk, size_t size) {
 sfsistat on_eom(SMFICTX* ctx) {
   CallbackScope scope;
   ConnectionContext* c = context_of(ctx);
-  if (!c || !c->message) return SMFIS_TEMPFAIL;
+  if (!c || !c->message) {
+    daemon_metrics::count_failure("internal");
+    return SMFIS_TEMPFAIL;
+  }
   MessageContext& message = *c->message;
   try {
-    if (message.failure) return tempfail(ctx, message.queue_id(), *message.failure);
+    if (message.failure) return tempfail(ctx, message.queue_id(), *message.failure, "message");
     if (!message.evaluation) return SMFIS_ACCEPT;  // nothing matched (the MTA accepted at EOH)
     if (!message.outcome) {
       auto outcome = carry_out(*c->config, *message.evaluation, message);
-      if (!outcome.ok()) return tempfail(ctx, message.queue_id(), outcome.error().message);
+      if (!outcome.ok()) return tempfail(ctx, message.queue_id(), outcome.error().message, step_name(outcome.failed_step()));
       for (const std::string& line : outcome.value().log_lines) log::info(message.queue_id(), line);
       message.outcome = std::move(outcome).value();
     }
@@ -286,18 +301,18 @@ sfsistat on_eom(SMFICTX* ctx) {
         if (smfi_delrcpt(ctx, const_cast<char*>(raw.c_str())) != MI_SUCCESS) {
           // The message is stored and notified already; delivering it to a quarantined
           // recipient would be wrong, losing it is worse: let the MTA retry.
-          return tempfail(ctx, message.queue_id(), "the MTA refused to remove recipient " + raw);
+          return tempfail(ctx, message.queue_id(), "the MTA refused to remove recipient " + raw, "mta");
         }
       }
     }
     if (disposition.edits_message()) {
-      if (auto failed = apply_edits(ctx, disposition, message)) return tempfail(ctx, message.queue_id(), *failed);
+      if (auto failed = apply_edits(ctx, disposition, message)) return tempfail(ctx, message.queue_id(), *failed, "mta");
     }
     sfsistat answer = apply_verdict(ctx, disposition.verdict, message.queue_id());
     c->message.reset();
     return answer;
   } catch (const std::exception& e) {
-    return tempfail(ctx, message.queue_id(), e.what());
+    return tempfail(ctx, message.queue_id(), e.what(), "internal");
   }
 }
 
@@ -312,6 +327,7 @@ sfsistat on_close(SMFICTX* ctx) {
   if (ConnectionContext* c = context_of(ctx)) {
     delete c;
     smfi_setpriv(ctx, nullptr);
+    daemon_metrics::connections().add(-1);
   }
   return SMFIS_CONTINUE;
 }

@@ -49,7 +49,7 @@ sdk::Result<std::optional<sdk::Match>> first_match(const Rule& rule, const std::
 
 }  // namespace
 
-sdk::Result<Evaluation> evaluate(const std::vector<Rule>& rules, const std::vector<std::string>& subjects,
+StepResult<Evaluation> evaluate(const std::vector<Rule>& rules, const std::vector<std::string>& subjects,
                                  std::string_view sender, const std::vector<std::string>& recipients,
                                  std::chrono::milliseconds regex_time_limit) {
   Evaluation result;
@@ -60,20 +60,29 @@ sdk::Result<Evaluation> evaluate(const std::vector<Rule>& rules, const std::vect
   for (const Rule& rule : rules) {
     if (open == 0) break;
     auto match = first_match(rule, subjects, deadline, regex_time_limit, result.warnings);
-    if (!match.ok()) return match.error();
+    if (!match.ok()) return {FailedStep::regex, match.error()};
     if (!match.value()) continue;
 
     std::vector<std::string> candidates;
     for (std::size_t i = 0; i < recipients.size(); ++i) {
       if (!taken[i]) candidates.push_back(recipients[i]);
     }
+    const Clock::time_point asked = Clock::now();
     auto whitelisted = rule.whitelist->whitelisted(sender, candidates);
+    if (rule.whitelist_lookup_seconds) {
+      rule.whitelist_lookup_seconds->observe(std::chrono::duration<double>(Clock::now() - asked).count());
+    }
     if (!whitelisted.ok()) {
-      return sdk::Error{"whitelist of quarantine '" + *rule.name + "' failed: " + whitelisted.error().message};
+      return {FailedStep::whitelist,
+              sdk::Error{"whitelist of quarantine '" + *rule.name + "' failed: " + whitelisted.error().message}};
     }
     Assignment assignment{rule.index, std::move(*match.value()), {}};
     for (std::size_t i = 0; i < recipients.size(); ++i) {
-      if (taken[i] || whitelisted.value().count(recipients[i]) != 0) continue;
+      if (taken[i]) continue;
+      if (whitelisted.value().count(recipients[i]) != 0) {
+        if (rule.whitelisted) rule.whitelisted->add();
+        continue;
+      }
       taken[i] = true;
       --open;
       assignment.recipients.push_back(recipients[i]);

@@ -12,7 +12,9 @@
 
 #include "core/rules/regex.hpp"
 #include "core/rules/regex_failure_action.hpp"
+#include "core/rules/step_result.hpp"
 #include "qmilter/sdk/message.hpp"
+#include "qmilter/sdk/metrics.hpp"
 #include "qmilter/sdk/result.hpp"
 #include "qmilter/sdk/whitelist.hpp"
 
@@ -25,6 +27,9 @@ struct Rule {
   const Regex* regex = nullptr;
   sdk::Whitelist* whitelist = nullptr;
   RegexFailureAction on_regex_failure = RegexFailureAction::tempfail;
+  // Where the whitelist's lookups are timed and its whitelisted recipients counted; null: not.
+  sdk::Histogram* whitelist_lookup_seconds = nullptr;
+  sdk::Counter* whitelisted = nullptr;
 };
 
 // The recipients one quarantine took, with the match that made it take them.
@@ -43,8 +48,8 @@ struct Evaluation {
 // subjects: each header as "Name: value", in received order. regex_time_limit bounds the
 // time all regexes together may spend on the message. A whitelist failure, or a regex
 // failure under RegexFailureAction::tempfail, is an Error naming the quarantine (and the
-// header); the caller answers TEMPFAIL.
-sdk::Result<Evaluation> evaluate(const std::vector<Rule>& rules, const std::vector<std::string>& subjects,
+// header) and the step; the caller answers TEMPFAIL.
+StepResult<Evaluation> evaluate(const std::vector<Rule>& rules, const std::vector<std::string>& subjects,
                                  std::string_view sender, const std::vector<std::string>& recipients,
                                  std::chrono::milliseconds regex_time_limit);
 

@@ -10,8 +10,10 @@
 
 #include "core/config/config.hpp"
 #include "core/log/log_sink.hpp"
-#include "core/web/http_server.hpp"
-#include "core/web/listen_address.hpp"
+#include "core/http/http_server.hpp"
+#include "core/http/listen_address.hpp"
+#include "core/metrics/host_metrics.hpp"
+#include "core/metrics/metrics_endpoint.hpp"
 #include "core/web/web_service.hpp"
 
 namespace {
@@ -29,7 +31,7 @@ std::shared_ptr<const core::Config> load(const std::vector<std::string>& files, 
 }
 
 int serve(const std::vector<std::string>& files, std::shared_ptr<const core::Config> config,
-          const web::ListenAddress& address) {
+          const http::ListenAddress& address) {
   // Blocked before any thread starts, so that every thread inherits the mask and sigwait
   // below is the only place these arrive.
   sigset_t signals;
@@ -38,16 +40,28 @@ int serve(const std::vector<std::string>& files, std::shared_ptr<const core::Con
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
-  web::ServerLimits limits;
+  http::ServerLimits limits;
   limits.idle_timeout_seconds = static_cast<unsigned>(config->web.client_timeout);
+  const std::string metrics_listen = config->web.metrics_listen;
+  core::register_process_metrics(QMILTER_VERSION);
   auto service = std::make_shared<web::WebService>(std::move(config));
   auto server =
-      web::HttpServer::start(address, [service](const web::Request& r) { return service->handle(r); }, limits);
+      http::HttpServer::start(address, [service](const http::Request& r) { return service->handle(r); }, limits);
   if (!server.ok()) {
     core::log::error("", "qmilter-web: " + server.error().message);
     return 1;
   }
   core::log::info("", "qmilter-web: listening on " + address.text);
+  std::unique_ptr<http::HttpServer> metrics_server;
+  if (const std::string& listen = metrics_listen; !listen.empty()) {
+    auto served = core::serve_metrics(listen, core::process_metrics());
+    if (!served.ok()) {
+      core::log::error("", "qmilter-web: web_metrics_listen: " + served.error().message);
+      return 1;
+    }
+    metrics_server = std::move(served).value();
+    core::log::info("", "qmilter-web: metrics served on http://" + listen + "/metrics");
+  }
   for (;;) {
     int received = 0;
     sigwait(&signals, &received);
@@ -57,8 +71,10 @@ int serve(const std::vector<std::string>& files, std::shared_ptr<const core::Con
         auto reloaded = load(files, sdk::Role::admin);
         for (const std::string& warning : reloaded->warnings) core::log::warning("", warning);
         service->replace_config(std::move(reloaded));
+        core::count_config_reload(true);
         core::log::info("", "qmilter-web: configuration reloaded (web_listen and web_post_limit apply at restart)");
       } catch (const std::exception& e) {
+        core::count_config_reload(false);
         core::log::error("", std::string("qmilter-web: reload refused, the running configuration is kept: ") + e.what());
       }
       continue;
@@ -91,7 +107,7 @@ int main(int argc, char** argv) {
     std::cerr << "qmilter-web: configuration error: " << e.what() << "\n";
     return 1;
   }
-  auto address = web::parse_listen_address(config->web.listen);
+  auto address = http::parse_listen_address(config->web.listen);
   if (!address.ok()) {
     std::cerr << "qmilter-web: configuration error: " << address.error().message << "\n";
     return 1;

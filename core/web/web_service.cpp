@@ -10,6 +10,7 @@
 #include "core/mime/header_text.hpp"
 #include "core/mime/preview.hpp"
 #include "core/web/pages.hpp"
+#include "core/web/web_metrics.hpp"
 #include "qmilter/sdk/whitelist_entry.hpp"
 
 namespace qmilter::web {
@@ -107,6 +108,17 @@ void WebService::replace_config(std::shared_ptr<const core::Config> config) { co
 
 Response WebService::handle(const Request& request) {
   const bool reading = request.method == "GET" || request.method == "HEAD";
+  const char* kind = request.path == "/healthz"        ? "healthz"
+                     : !request.path.starts_with("/m/") ? "other"
+                     : reading                          ? "page"
+                                                        : "action";
+  Response response = answer(request);
+  count_request(kind, response.status);
+  return response;
+}
+
+Response WebService::answer(const Request& request) {
+  const bool reading = request.method == "GET" || request.method == "HEAD";
   if (request.path == "/healthz") {
     if (!reading) return notice(405, "Method not allowed", "Use GET.");
     Response ok;
@@ -141,10 +153,12 @@ std::variant<WebService::Link, Response> WebService::resolve(const std::string& 
   links::Verification verified = links::verify_token(*config->web.key, token, now);
   if (!verified.claim) {
     if (verified.problem == links::TokenProblem::expired) {
+      count_link_failure("expired");
       return notice(410, "This link has expired",
                     "Links in notifications work for a limited time. Ask your mail administrator if you still need "
                     "the message.");
     }
+    count_link_failure("forged");
     return forged();
   }
   Link link{config, token, std::move(*verified.claim), nullptr};
@@ -152,6 +166,7 @@ std::variant<WebService::Link, Response> WebService::resolve(const std::string& 
   if (!link.quarantine) {
     core::log::warning("", "qmilter-web: a valid link names quarantine '" + link.claim.quarantine +
                                "', which this configuration does not have");
+    count_link_failure("unknown_quarantine");
     return notice(404, "Not found", "This link is not served here.");
   }
   return link;
@@ -208,7 +223,7 @@ Response WebService::show(const Link& link) const {
 Response WebService::act(const Link& link, const Request& request) {
   // The page's forms send exactly this; anything else is not one of them.
   const bool urlencoded = request.content_type.rfind("application/x-www-form-urlencoded", 0) == 0;
-  auto form = urlencoded ? parse_form(request.body) : std::nullopt;
+  auto form = urlencoded ? http::parse_form(request.body) : std::nullopt;
   if (!form) return bad_request("The form could not be read.");
   auto csrf = form->find("csrf");
   if (csrf == form->end() || !links::csrf_matches(*link.config->web.key, link.token, csrf->second)) {
@@ -233,11 +248,14 @@ Response WebService::act(const Link& link, const Request& request) {
     core::log::info("", "qmilter-web: quarantine '" + link.quarantine->name + "', entry '" + link.claim.id +
                             "', recipient <" + link.claim.recipient + ">, client " + request.client + ": " +
                             action->second + " asked, but it is not held any more: nothing done");
+    count_action(action->second, 410);
     return gone();
   }
-  if (action->second == "release") return release(link, request, entry.value());
-  if (action->second == "delete") return remove(link, request, entry.value());
-  return whitelist_and_release(link, request, entry.value());
+  Response response = action->second == "release"  ? release(link, request, entry.value())
+                      : action->second == "delete" ? remove(link, request, entry.value())
+                                                   : whitelist_and_release(link, request, entry.value());
+  count_action(action->second, response.status);
+  return response;
 }
 
 Response WebService::release(const Link& link, const Request& request, const sdk::StoredEntry& entry) {

@@ -22,24 +22,28 @@
 #include <variant>
 
 #include "core/config/config.hpp"
-#include "core/web/http_exchange.hpp"
+#include "core/http/http_exchange.hpp"
 #include "core/web/preview_cache.hpp"
 #include "core/web/rate_limiter.hpp"
 
 namespace qmilter::web {
+
+using http::Request;
+using http::Response;
 
 class WebService {
  public:
   // The configuration must hold the web secret (web_secret_file).
   explicit WebService(std::shared_ptr<const core::Config> config);
 
-  Response handle(const Request& request);
+  Response handle(const Request& request);  // and counts it (web_metrics.hpp)
 
   // A reloaded configuration, with the web secret (web_post_limit keeps its first value).
   void replace_config(std::shared_ptr<const core::Config> config);
 
  private:
   struct Link;  // a verified token and what it names
+  Response answer(const Request& request);
   std::variant<Link, Response> resolve(const std::string& token) const;
   Response show(const Link& link) const;
   Response act(const Link& link, const Request& request);

@@ -5,7 +5,7 @@
 #pragma once
 
 #define QMILTER_SDK_ABI_MAJOR 2
-#define QMILTER_SDK_ABI_MINOR 0
+#define QMILTER_SDK_ABI_MINOR 1
 
 #define QMILTER_SDK_EXPORT __attribute__((visibility("default")))
 

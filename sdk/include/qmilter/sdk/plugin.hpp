@@ -24,6 +24,7 @@
 #include "qmilter/sdk/action.hpp"
 #include "qmilter/sdk/guard.hpp"
 #include "qmilter/sdk/logger.hpp"
+#include "qmilter/sdk/metrics.hpp"
 #include "qmilter/sdk/notifier.hpp"
 #include "qmilter/sdk/options.hpp"
 #include "qmilter/sdk/release_links.hpp"
@@ -67,6 +68,9 @@ struct PluginContext {
   // Makes qmilter-web links for this quarantine; null when qmilter-web is not set up.
   // Outlives the instance.
   const ReleaseLinks* release_links = nullptr;
+  // Where the plugin registers its Prometheus series (metrics.hpp); never null, outlives the
+  // instance. Series registered here carry the label quarantine="<quarantine>".
+  Metrics* metrics = &discarding_metrics();
 };
 
 class PluginFactory {

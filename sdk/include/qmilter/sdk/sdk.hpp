@@ -6,6 +6,7 @@
 #include "qmilter/sdk/guard.hpp"
 #include "qmilter/sdk/logger.hpp"
 #include "qmilter/sdk/message.hpp"
+#include "qmilter/sdk/metrics.hpp"
 #include "qmilter/sdk/notifier.hpp"
 #include "qmilter/sdk/option_text.hpp"
 #include "qmilter/sdk/options.hpp"

@@ -1,6 +1,6 @@
-#include "core/web/http_exchange.hpp"
+#include "core/http/http_exchange.hpp"
 
-namespace qmilter::web {
+namespace qmilter::http {
 namespace {
 
 int hex_value(char c) {
@@ -45,4 +45,4 @@ std::optional<std::map<std::string, std::string>> parse_form(std::string_view bo
   return fields;
 }
 
-}  // namespace qmilter::web
+}  // namespace qmilter::http

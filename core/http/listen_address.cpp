@@ -1,4 +1,4 @@
-#include "core/web/listen_address.hpp"
+#include "core/http/listen_address.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -6,7 +6,7 @@
 #include <charconv>
 #include <cstring>
 
-namespace qmilter::web {
+namespace qmilter::http {
 
 sdk::Result<ListenAddress> parse_listen_address(const std::string& text) {
   const auto refuse = [&](const std::string& why) {
@@ -44,4 +44,4 @@ sdk::Result<ListenAddress> parse_listen_address(const std::string& text) {
   return listen;
 }
 
-}  // namespace qmilter::web
+}  // namespace qmilter::http

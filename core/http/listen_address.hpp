@@ -9,7 +9,7 @@
 
 #include "qmilter/sdk/result.hpp"
 
-namespace qmilter::web {
+namespace qmilter::http {
 
 struct ListenAddress {
   sockaddr_storage address{};
@@ -19,4 +19,4 @@ struct ListenAddress {
 
 sdk::Result<ListenAddress> parse_listen_address(const std::string& text);
 
-}  // namespace qmilter::web
+}  // namespace qmilter::http

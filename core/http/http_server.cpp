@@ -1,4 +1,4 @@
-#include "core/web/http_server.hpp"
+#include "core/http/http_server.hpp"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -10,7 +10,7 @@
 
 #include "core/log/log_sink.hpp"
 
-namespace qmilter::web {
+namespace qmilter::http {
 namespace {
 
 constexpr const char* content_security_policy =
@@ -109,7 +109,7 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
     if (pending->too_large) return send(connection, too_large());
     return send(connection, server->handler()(pending->request));
   } catch (const std::exception& e) {
-    core::log::error("", std::string("qmilter-web: request failed: ") + e.what());
+    core::log::error("", std::string("HTTP request failed: ") + e.what());
     Response failed;
     failed.status = 500;
     failed.content_type = "text/plain; charset=utf-8";
@@ -128,7 +128,7 @@ void on_error_log(void* /*cls*/, const char* format, va_list arguments) {
   std::vsnprintf(text, sizeof text, format, arguments);
   std::string line = text;
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-  core::log::debug("", "qmilter-web: libmicrohttpd: " + line);
+  core::log::debug("", "libmicrohttpd: " + line);
 }
 
 }  // namespace
@@ -163,4 +163,4 @@ std::uint16_t HttpServer::port() const {
   return info ? info->port : 0;
 }
 
-}  // namespace qmilter::web
+}  // namespace qmilter::http

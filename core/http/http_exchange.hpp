@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-namespace qmilter::web {
+namespace qmilter::http {
 
 struct Request {
   std::string method;  // "GET", "HEAD", "POST", ...
@@ -33,4 +33,4 @@ inline constexpr std::size_t max_body_bytes = 8192;
 // nullopt when it is not well-formed (a bad escape, a field without '=', a repeated field).
 std::optional<std::map<std::string, std::string>> parse_form(std::string_view body);
 
-}  // namespace qmilter::web
+}  // namespace qmilter::http

@@ -1,9 +1,9 @@
-#include "core/web/listen_address.hpp"
+#include "core/http/listen_address.hpp"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 
-namespace qmilter::web {
+namespace qmilter::http {
 namespace {
 
 TEST(ListenAddress, ParsesIpv4AndBracketedIpv6) {
@@ -26,4 +26,4 @@ TEST(ListenAddress, RefusesWithTheReason) {
 }
 
 }  // namespace
-}  // namespace qmilter::web
+}  // namespace qmilter::http

@@ -1,5 +1,5 @@
-// qmilter-web's HTTP server on libmicrohttpd: a thread per connection (a release waits for
-// the SMTP relay and must not stall other visitors), bounded connections, per-connection
+// An HTTP server on libmicrohttpd, for qmilter-web and /metrics: a thread per connection (a
+// release waits for the SMTP relay and must not stall other visitors), bounded connections, per-connection
 // memory (an oversize request line or header is refused by libmicrohttpd itself), a body limit
 // and an idle timeout that cuts slow clients off. Every response carries the security
 // headers: a Content-Security-Policy that allows no script and no load from anywhere,
@@ -10,13 +10,13 @@
 #include <functional>
 #include <memory>
 
-#include "core/web/http_exchange.hpp"
-#include "core/web/listen_address.hpp"
+#include "core/http/http_exchange.hpp"
+#include "core/http/listen_address.hpp"
 #include "qmilter/sdk/result.hpp"
 
 struct MHD_Daemon;
 
-namespace qmilter::web {
+namespace qmilter::http {
 
 struct ServerLimits {
   unsigned connections = 256;        // at once, all clients together
@@ -45,4 +45,4 @@ class HttpServer {
   MHD_Daemon* daemon_ = nullptr;
 };
 
-}  // namespace qmilter::web
+}  // namespace qmilter::http

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "core/web/http_exchange.hpp"
+#include "core/http/http_exchange.hpp"
 
-namespace qmilter::web {
+namespace qmilter::http {
 namespace {
 
 TEST(Form, DecodesFields) {
@@ -23,4 +23,4 @@ TEST(Form, RefusesWhatIsNotAForm) {
 }
 
 }  // namespace
-}  // namespace qmilter::web
+}  // namespace qmilter::http
