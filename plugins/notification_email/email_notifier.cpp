@@ -65,7 +65,8 @@ class EmailNotifier final : public sdk::Notifier {
                      settings_.subject_template.references(html_text_variable) ||
                      settings_.from_template.references(html_text_variable);
     if (role_ == sdk::Role::daemon) {
-      sender_ = std::make_unique<OutboxSender>(outbox_, settings_.relay, RetryPolicy{}, logger_);
+      sender_ = std::make_unique<OutboxSender>(outbox_, settings_.relay, RetryPolicy{}, logger_,
+                                               OutboxFigures(*context.metrics));
     }
   }
 

@@ -7,9 +7,25 @@
 
 namespace qmilter::notification_email {
 
+namespace {
+
+sdk::Counter& notifications(sdk::Metrics& metrics, const char* result) {
+  return metrics.counter("qmilter_notifications_total",
+                         "Notification attempts per recipient, by how they ended (deferred ones are tried again)",
+                         {{"result", result}});
+}
+
+}  // namespace
+
+OutboxFigures::OutboxFigures(sdk::Metrics& metrics)
+    : delivered(notifications(metrics, "delivered")),
+      deferred(notifications(metrics, "deferred")),
+      failed(notifications(metrics, "failed")),
+      files(metrics.gauge("qmilter_outbox_files", "Notification files waiting in the outbox")) {}
+
 struct OutboxSender::State {
-  State(Outbox box, smtp::Server server, RetryPolicy retry, sdk::Logger* log)
-      : outbox(std::move(box)), relay(std::move(server)), policy(retry), logger(log) {}
+  State(Outbox box, smtp::Server server, RetryPolicy retry, sdk::Logger* log, OutboxFigures counted)
+      : outbox(std::move(box)), relay(std::move(server)), policy(retry), figures(counted), logger(log) {}
 
   struct Backoff {
     int attempts = 0;
@@ -19,6 +35,7 @@ struct OutboxSender::State {
   const Outbox outbox;
   const smtp::Server relay;
   const RetryPolicy policy;
+  const OutboxFigures figures;
 
   std::atomic<bool> stopping{false};  // set with stop; read by deliver() between recipients
 
@@ -101,8 +118,9 @@ DeliveryResult deliver(const Outbox& outbox, const smtp::Server& relay, ClaimedE
   return result;
 }
 
-OutboxSender::OutboxSender(Outbox outbox, smtp::Server relay, RetryPolicy policy, sdk::Logger* logger)
-    : state_(std::make_shared<State>(std::move(outbox), std::move(relay), policy, logger)) {
+OutboxSender::OutboxSender(Outbox outbox, smtp::Server relay, RetryPolicy policy, sdk::Logger* logger,
+                           OutboxFigures figures)
+    : state_(std::make_shared<State>(std::move(outbox), std::move(relay), policy, logger, figures)) {
   wait_for_commits_at_exit();
   state_->outbox.remove_leftovers(3600);
   thread_ = std::thread([state = state_] { run(state); });
@@ -169,6 +187,7 @@ void OutboxSender::pass(State& state) {
     state.log(sdk::LogLevel::error, {}, "notification " + names.error().message);
     return;
   }
+  state.figures.files.set(static_cast<double>(names.value().size()));
   const auto now = std::chrono::steady_clock::now();
   std::map<std::string, State::Backoff> waiting;
   {
@@ -197,6 +216,7 @@ void OutboxSender::pass(State& state) {
     log_results(state, queue_id, result);
     std::lock_guard lock(state.mutex);
     if (result.finished) {
+      state.figures.files.add(-1);
       state.backoff.erase(name);
     } else {
       State::Backoff& backoff = state.backoff[name];
@@ -215,13 +235,16 @@ void OutboxSender::log_results(State& state, std::string_view queue_id, const De
   for (const RecipientResult& r : result.recipients) {
     switch (r.kind) {
       case RecipientResult::Kind::delivered:
+        state.figures.delivered.add();
         state.log(sdk::LogLevel::info, queue_id, "notification to <" + r.recipient + "> delivered: " + r.reason);
         break;
       case RecipientResult::Kind::failed:
+        state.figures.failed.add();
         state.log(sdk::LogLevel::error, queue_id,
                   "notification to <" + r.recipient + "> failed for good (kept in failed/): " + r.reason);
         break;
       case RecipientResult::Kind::retry:
+        if (!r.recipient.empty()) state.figures.deferred.add();  // empty: the file, not a recipient
         state.log(sdk::LogLevel::warning, queue_id, "notification to <" + r.recipient + "> deferred: " + r.reason);
         break;
     }

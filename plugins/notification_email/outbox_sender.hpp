@@ -32,6 +32,7 @@
 #include "core/smtp/smtp_client.hpp"
 #include "outbox.hpp"
 #include "qmilter/sdk/logger.hpp"
+#include "qmilter/sdk/metrics.hpp"
 
 namespace qmilter::notification_email {
 
@@ -63,9 +64,19 @@ struct RetryPolicy {
   std::chrono::seconds max_age{std::chrono::hours(24 * 5)};  // as Postfix's maximal_queue_lifetime
 };
 
+// The sender's Prometheus series: each recipient's attempt by how it ended, and the files
+// waiting in the outbox (counted at each scan, less those the scan finished).
+struct OutboxFigures {
+  explicit OutboxFigures(sdk::Metrics& metrics);
+  sdk::Counter& delivered;
+  sdk::Counter& deferred;
+  sdk::Counter& failed;
+  sdk::Gauge& files;
+};
+
 class OutboxSender {
  public:
-  OutboxSender(Outbox outbox, smtp::Server relay, RetryPolicy policy, sdk::Logger* logger);
+  OutboxSender(Outbox outbox, smtp::Server relay, RetryPolicy policy, sdk::Logger* logger, OutboxFigures figures);
   ~OutboxSender();
   OutboxSender(const OutboxSender&) = delete;
   OutboxSender& operator=(const OutboxSender&) = delete;

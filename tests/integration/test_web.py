@@ -467,3 +467,36 @@ def test_configuration_checks(smtp_sink, setup):
     assert checked.returncode == 1 and "{EMAIL_RELEASE_URL}" in checked.stderr and "web_base_url" in checked.stderr
     checked = rig.run_web(["-c", s.config, "-t"])
     assert checked.returncode == 1
+
+
+def test_web_metrics_count_pages_actions_and_refused_links(postfix, smtp_sink, start_qmilter, smtp, setup):
+    from prometheus_client.parser import text_string_to_metric_families
+    import urllib.request
+    metrics_port = rig.free_port()
+    s = setup(extra_global={"web_metrics_listen": f"127.0.0.1:{metrics_port}"})
+    start_qmilter(s.config)
+    web = s.start_web()
+    a = rig.unique_address()
+    _, links = quarantine_spam(smtp, smtp_sink, s, [a])
+    status, _, page = web.get(links[a])
+    assert status == 200
+    assert web.post(links[a], {"csrf": rig.csrf_of(page), "action": "release"})[0] == 200
+    assert web.post(links[a], {"csrf": rig.csrf_of(page), "action": "release"})[0] == 410
+    assert web.get(links[a][:-3] + ("AAA" if not links[a].endswith("AAA") else "BBB"))[0] == 403
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10) as answer:
+        text = answer.read().decode()
+    found = {(m.name, frozenset(m.labels.items())): m.value
+             for family in text_string_to_metric_families(text) for m in family.samples}
+
+    def count(name, **labels):
+        return found.get((name, frozenset(labels.items())))
+    assert count("qmilter_web_requests_total", kind="page", status="200") == 1
+    assert count("qmilter_web_requests_total", kind="action", status="200") == 1
+    assert count("qmilter_web_requests_total", kind="action", status="410") == 1
+    assert count("qmilter_web_requests_total", kind="page", status="403") == 1
+    assert count("qmilter_web_actions_total", action="release", result="done") == 1
+    assert count("qmilter_web_actions_total", action="release", result="not_held") == 1
+    assert count("qmilter_web_link_failures_total", kind="forged") == 1
+    assert count("qmilter_config_reloads_total", result="applied") == 0
+    assert "/m/" not in text and "@" not in text
