@@ -5,6 +5,7 @@
 // The instance is shared by every connection: notify() may run on many threads at once, so
 // each call writes its lines with a single append under a mutex and syncs before returning.
 // It is durable when notify() returns, which is what the host relies on before it answers.
+// It counts the lines it wrote in qmilter_logfile_lines_total, shown on the host's /metrics.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -51,11 +52,13 @@ class LogfileNotifier final : public Notifier {
     }
     const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0) return Error{errno_text("notification_logfile_path: cannot open", path, errno)};
-    return std::make_unique<LogfileNotifier>(fd, path, context.quarantine, context.logger);
+    // Registered once here; the host adds the label quarantine="<section>".
+    Counter& lines = context.metrics->counter("qmilter_logfile_lines_total", "Lines the logfile notifier appended");
+    return std::make_unique<LogfileNotifier>(fd, path, context.quarantine, context.logger, &lines);
   }
 
-  LogfileNotifier(int fd, std::string path, std::string quarantine, Logger* logger)
-      : fd_(fd), path_(std::move(path)), quarantine_(std::move(quarantine)), logger_(logger) {}
+  LogfileNotifier(int fd, std::string path, std::string quarantine, Logger* logger, Counter* lines = nullptr)
+      : fd_(fd), path_(std::move(path)), quarantine_(std::move(quarantine)), logger_(logger), lines_(lines) {}
   ~LogfileNotifier() override {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -86,6 +89,7 @@ class LogfileNotifier final : public Notifier {
       rest.remove_prefix(static_cast<std::size_t>(written));
     }
     if (::fdatasync(fd_) != 0) return Error{errno_text("cannot sync", path_, errno)};
+    if (lines_) lines_->add(recipients.size());
     logger_->info(message.queue_id(), "logged " + std::to_string(recipients.size()) + " recipient(s) to " + path_);
     return {};
   }
@@ -95,6 +99,7 @@ class LogfileNotifier final : public Notifier {
   const std::string path_;
   const std::string quarantine_;
   Logger* const logger_;  // owned by the host, outlives this instance
+  Counter* const lines_;  // the host's; null when built for `qmilter -t`
   std::mutex mutex_;      // keeps one call's lines together and ordered with its sync
 };
 

@@ -7,8 +7,9 @@ installed against that prefix only (CMAKE_PREFIX_PATH=<prefix>, no path into the
 tree). The
 prefix's qmilter then loads the example (notification_type = logfile, by name and by path)
 and, with a message driven through it by miltertest, appends a line per quarantined
-recipient to the file its option names. A plugin built for another ABI is refused with
-the loader's message naming the file, both versions and the qmilter-devel to rebuild with.
+recipient to the file its option names and counts them in its own metric on the host's
+/metrics. A plugin built for another ABI is refused with the loader's message naming the
+file, both versions and the qmilter-devel to rebuild with.
 """
 
 import os
@@ -16,6 +17,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import urllib.request
 from typing import Dict, List, Tuple
 
 import pytest
@@ -204,7 +206,10 @@ mt.disconnect(conn)
 
 def test_installed_daemon_runs_the_example_on_a_message(example, daemon, scratch):
     log_path = os.path.join(scratch, "quarantined.log")
-    config = write_config(scratch, "run.conf", logfile_config(scratch, log_path))
+    metrics_port = rig.free_port()
+    sections = logfile_config(scratch, log_path)
+    sections["global"]["metrics_listen"] = f"127.0.0.1:{metrics_port}"
+    config = write_config(scratch, "run.conf", sections)
     script = os.path.join(scratch, "one_spam_message.lua")
     with open(script, "w") as f:
         f.write(MILTERTEST_SCRIPT)
@@ -223,6 +228,9 @@ def test_installed_daemon_runs_the_example_on_a_message(example, daemon, scratch
             [QUEUE_ID, "spam", "", "sender@example.org", "bob@example.com"]], lines
         assert all(re.fullmatch(r"\d{10}", fields[0]) for fields in lines)
         assert re.search(rf"{QUEUE_ID}.*logged 2 recipient", proc.log.text()), proc.log.text()
+        # The third-party plugin's own counter on the host's endpoint, labelled by the host.
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10) as answer:
+            assert 'qmilter_logfile_lines_total{quarantine="spam"} 2\n' in answer.read().decode()
     finally:
         proc.stop()
 
