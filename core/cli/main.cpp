@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "core/cli/cli_context.hpp"
+#include "core/cli/digest_command.hpp"
 #include "core/cli/import_command.hpp"
 #include "core/cli/quarantine_commands.hpp"
 #include "core/cli/unknown_command.hpp"
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   register_import_command(app, context);
   register_whitelist_commands(app, context);
   register_web_commands(app, context);
+  register_digest_command(app, context);
   // Configure logging before any command callback loads plugins.
   app.parse_complete_callback([&context] { qmilter::core::log::configure({context.debug, false, "qmilterctl"}); });
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/compose/text_template.hpp"
 #include "core/log/plugin_logger.hpp"
 #include "core/metrics/host_metrics.hpp"
 #include "core/rules/host_set.hpp"
@@ -35,6 +36,22 @@ struct PluginSlot {
   std::unique_ptr<Interface> instance;
 };
 
+// How often `qmilterctl digest` reports a quarantine's entries to their recipients.
+enum class DigestPeriod { off, hourly, daily, weekly };
+
+// Seconds between two digests of a period (0 for off).
+std::int64_t digest_period_seconds(DigestPeriod period);
+
+// [quarantine] digest*: the templates parsed at load. Unused while period is off.
+struct DigestSettings {
+  DigestPeriod period = DigestPeriod::off;
+  compose::TextTemplate body;     // digest_template
+  compose::TextTemplate subject;  // digest_subject
+  compose::TextTemplate from;     // digest_from ("" = the envelope sender's address)
+  std::string template_path;      // for messages
+  std::string envelope_from;      // "" = the null sender <>
+};
+
 struct Quarantine {
   std::string name;       // the INI section
   std::size_t index = 0;  // precedence: 0 is the highest
@@ -43,6 +60,7 @@ struct Quarantine {
   HostSet ignore_hosts;
   std::string smtp_host;
   std::int64_t smtp_port = 25;
+  DigestSettings digest;
   // qmilter-web links for this quarantine, null without [global] web_base_url. Declared
   // before the plugins, which may hold a pointer to it: it is destroyed after them.
   std::unique_ptr<sdk::ReleaseLinks> release_links;

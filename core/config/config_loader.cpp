@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 
 #include "core/config/config.hpp"
 #include "core/config/config_error.hpp"
@@ -20,6 +22,7 @@
 #include "core/links/web_secret.hpp"
 #include "core/plugins/plugin_registry.hpp"
 #include "core/rules/regex_probe.hpp"
+#include "qmilter/sdk/text.hpp"
 
 namespace qmilter::core {
 namespace fs = std::filesystem;
@@ -79,6 +82,14 @@ const std::vector<OptionSpec>& quarantine_schema() {
       {"smtp_host", OptionType::string, true, "", "Where notifications and released messages are sent"},
       {"smtp_port", OptionType::integer, true, "", "The port of smtp_host", 1, 65535},
       {"ignore_hosts", OptionType::list, false, "", "IPv4/IPv6 addresses or CIDR networks whose mail this quarantine does not look at"},
+      {"digest", OptionType::string, false, "off",
+       "How often qmilterctl digest reports this quarantine's entries to each recipient",
+       {"off", "hourly", "daily", "weekly"}},
+      {"digest_template", OptionType::path, false, "", "HTML template file of the digest, read and parsed once at load"},
+      {"digest_subject", OptionType::string, false, "Quarantine digest: {DIGEST_COUNT} messages held for you",
+       "Subject template of the digest"},
+      {"digest_from", OptionType::string, false, "", "From header template of the digest (default: digest_envelope_from)"},
+      {"digest_envelope_from", OptionType::string, false, "", "Envelope sender of the digest (default: the null sender)"},
   };
   return schema;
 }
@@ -359,6 +370,40 @@ PluginSlot<Interface> build_plugin(const PluginBuild& build, const std::string& 
   return slot;
 }
 
+DigestPeriod digest_period(const std::string& value) {
+  if (value == "hourly") return DigestPeriod::hourly;
+  if (value == "daily") return DigestPeriod::daily;
+  if (value == "weekly") return DigestPeriod::weekly;
+  return DigestPeriod::off;
+}
+
+compose::TextTemplate digest_text_template(const SectionView& view, const std::string& option) {
+  auto parsed = compose::TextTemplate::parse(view.get_as<std::string>(spec(quarantine_schema(), option)));
+  if (!parsed.ok()) throw view.error(option, parsed.error().message);
+  return std::move(parsed).value();
+}
+
+// The digest settings; a template that cannot be read or parsed is a load error (qmilter -t).
+DigestSettings read_digest(const SectionView& view) {
+  DigestSettings digest;
+  digest.period = digest_period(view.get_as<std::string>(spec(quarantine_schema(), "digest")));
+  if (digest.period == DigestPeriod::off) return digest;
+  digest.template_path = view.get_as<std::string>(spec(quarantine_schema(), "digest_template"));
+  if (digest.template_path.empty()) throw view.own_error("digest_template", "digest is on, but no template is given");
+  std::ifstream in(digest.template_path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) throw view.error("digest_template", digest.template_path + ": cannot read it");
+  if (!sdk::is_valid_utf8(text.str())) throw view.error("digest_template", digest.template_path + ": not valid UTF-8");
+  auto body = compose::TextTemplate::parse(text.str());
+  if (!body.ok()) throw view.error("digest_template", digest.template_path + ": " + body.error().message);
+  digest.body = std::move(body).value();
+  digest.subject = digest_text_template(view, "digest_subject");
+  digest.from = digest_text_template(view, "digest_from");
+  digest.envelope_from = view.get_as<std::string>(spec(quarantine_schema(), "digest_envelope_from"));
+  return digest;
+}
+
 Quarantine build_quarantine(const std::string& name, std::size_t index, const IniData& ini, const Config& config,
                             const PluginRegistry& registry, sdk::Role role, Declarations& declared) {
   SectionView view(ini, name, config.config_dir);
@@ -383,6 +428,7 @@ Quarantine build_quarantine(const std::string& name, std::size_t index, const In
   }
   q.smtp_host = view.get_as<std::string>(spec(quarantine_schema(), "smtp_host"));
   q.smtp_port = view.get_as<std::int64_t>(spec(quarantine_schema(), "smtp_port"));
+  q.digest = read_digest(view);
 
   if (config.web.key && !config.web.base_url.empty()) {
     q.release_links = std::make_unique<links::LinkIssuer>(config.web.key, config.web.base_url, name, config.web.link_days);
@@ -435,6 +481,16 @@ std::vector<std::string> plugin_schema_problems(const std::vector<OptionSpec>& s
     }
   }
   return problems;
+}
+
+std::int64_t digest_period_seconds(DigestPeriod period) {
+  switch (period) {
+    case DigestPeriod::hourly: return 3600;
+    case DigestPeriod::daily: return 86400;
+    case DigestPeriod::weekly: return 7 * 86400;
+    case DigestPeriod::off: break;
+  }
+  return 0;
 }
 
 const std::vector<OptionSpec>& global_options() { return global_schema(); }

@@ -27,4 +27,11 @@ sdk::Result<std::string> LinkIssuer::url(std::string_view id, std::string_view r
   return base_url_ + std::string(link_path) + token.value();
 }
 
+sdk::Result<std::string> recipient_page_url(std::string_view key, std::string_view base_url,
+                                            std::string_view recipient, std::int64_t days, std::int64_t now) {
+  auto token = issue_recipient_token(key, RecipientClaim{std::string(recipient), now + days * 86400});
+  if (!token.ok()) return token.error();
+  return std::string(base_url) + std::string(recipient_path) + token.value();
+}
+
 }  // namespace qmilter::links

@@ -13,6 +13,12 @@ namespace qmilter::links {
 
 // A link's address: <base_url>/m/<token>.
 inline constexpr std::string_view link_path = "/m/";
+// A recipient's page (everything held for them, linked from their digest): <base_url>/u/<token>.
+inline constexpr std::string_view recipient_path = "/u/";
+
+// The link to `recipient`'s page, valid `days` from `now` (Unix time).
+sdk::Result<std::string> recipient_page_url(std::string_view key, std::string_view base_url,
+                                            std::string_view recipient, std::int64_t days, std::int64_t now);
 
 class LinkIssuer final : public sdk::ReleaseLinks {
  public:

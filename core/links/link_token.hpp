@@ -7,6 +7,10 @@
 // MAC of everything before it. The recipient can read the fields (they are theirs); no one
 // without the secret can change one.
 //
+// A recipient's link (<web_base_url>/u/<token>, the digest's page of everything held for
+// them) is the same with version byte 2 and only the recipient after the expiry, signed
+// under another label: neither kind of token ever verifies as the other.
+//
 // The CSRF value of a page's forms is a second MAC, of the token, under the same key with
 // another label: it is bound to that one token and needs no server state either.
 #pragma once
@@ -41,6 +45,21 @@ struct Verification {
 
 // Checks the MAC (constant time) before reading any field, then the expiry against `now`.
 Verification verify_token(std::string_view key, std::string_view token, std::int64_t now);
+
+// A recipient's link: one address, until when.
+struct RecipientClaim {
+  std::string recipient;
+  std::int64_t expires = 0;
+};
+
+struct RecipientVerification {
+  std::optional<RecipientClaim> claim;  // set when the token verified and has not expired
+  TokenProblem problem = TokenProblem::forged;
+};
+
+// As issue_token / verify_token, for a recipient's link.
+sdk::Result<std::string> issue_recipient_token(std::string_view key, const RecipientClaim& claim);
+RecipientVerification verify_recipient_token(std::string_view key, std::string_view token, std::int64_t now);
 
 // The CSRF value for the forms of the page of `token`, and its check (constant time).
 std::string csrf_value(std::string_view key, std::string_view token);

@@ -4,8 +4,10 @@
 // elsewhere: the page works the same with JavaScript off.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace qmilter::web {
 
@@ -24,6 +26,34 @@ struct MessagePage {
 };
 
 std::string render_message_page(const MessagePage& page);
+
+// One message held for the recipient, on their page.
+struct HeldRow {
+  std::string quarantine;
+  std::string id;
+  std::string date;
+  std::string from;
+  std::string subject;
+  std::string link;  // its own page, "" when none can be made
+};
+
+// Everything held for one recipient (one page of it), with release/delete per row and for all.
+struct RecipientPage {
+  std::string recipient;
+  std::size_t total = 0;   // messages held, on all pages
+  std::size_t page = 1;    // 1-based
+  std::size_t pages = 1;
+  std::string base_path;   // "/u/<token>": page N is base_path + "/N"
+  std::vector<HeldRow> rows;
+  std::string csrf;
+};
+
+std::string render_recipient_page(const RecipientPage& page);
+
+// The confirmation step of "release all" / "delete all": one form that repeats the action
+// with confirm=yes.
+std::string render_confirm_page(std::string_view title, std::string_view text, std::string_view csrf,
+                                std::string_view action, std::string_view label);
 
 // A page of one heading and one paragraph.
 std::string render_notice(std::string_view title, std::string_view text);

@@ -11,6 +11,7 @@
 #include "core/mime/preview.hpp"
 #include "core/web/pages.hpp"
 #include "core/web/web_metrics.hpp"
+#include "qmilter/sdk/entry_id.hpp"
 #include "qmilter/sdk/whitelist_entry.hpp"
 
 namespace qmilter::web {
@@ -22,7 +23,22 @@ struct WebService::Link {
   const core::Quarantine* quarantine = nullptr;  // in *config
 };
 
+struct WebService::RecipientLink {
+  std::shared_ptr<const core::Config> config;  // the generation the request started on
+  std::string token;
+  links::RecipientClaim claim;
+  std::size_t page = 1;
+};
+
+struct WebService::Held {
+  const core::Quarantine* quarantine = nullptr;  // in the request's config
+  sdk::StoredEntry entry;
+};
+
 namespace {
+
+// A recipient's page lists this many entries; the rest are on further pages.
+constexpr std::size_t rows_per_page = 50;
 
 // The page shows the start of a message: more is never needed for a preview, and a 100 MB
 // message must not be read whole for every visit.
@@ -108,10 +124,11 @@ void WebService::replace_config(std::shared_ptr<const core::Config> config) { co
 
 Response WebService::handle(const Request& request) {
   const bool reading = request.method == "GET" || request.method == "HEAD";
-  const char* kind = request.path == "/healthz"        ? "healthz"
-                     : !request.path.starts_with("/m/") ? "other"
-                     : reading                          ? "page"
-                                                        : "action";
+  const bool message_link = request.path.starts_with("/m/"), recipient_link = request.path.starts_with("/u/");
+  const char* kind = request.path == "/healthz" ? "healthz"
+                     : message_link             ? (reading ? "page" : "action")
+                     : recipient_link           ? (reading ? "recipient_page" : "recipient_action")
+                                                : "other";
   Response response = answer(request);
   count_request(kind, response.status);
   return response;
@@ -127,7 +144,11 @@ Response WebService::answer(const Request& request) {
     return ok;
   }
   constexpr std::string_view prefix = "/m/";
-  if (request.path.compare(0, prefix.size(), prefix) != 0) return notice(404, "Not found", "There is no page here.");
+  constexpr std::string_view recipient_prefix = "/u/";
+  const bool for_recipient = request.path.compare(0, recipient_prefix.size(), recipient_prefix) == 0;
+  if (!for_recipient && request.path.compare(0, prefix.size(), prefix) != 0) {
+    return notice(404, "Not found", "There is no page here.");
+  }
   const std::string token = request.path.substr(prefix.size());
   if (!reading && request.method != "POST") {
     Response refused = notice(405, "Method not allowed", "Use the page's buttons.");
@@ -140,6 +161,12 @@ Response WebService::answer(const Request& request) {
     Response refused = notice(429, "Too many requests", "Please wait a minute and try again.");
     refused.headers.emplace_back("Retry-After", "60");
     return refused;
+  }
+  if (for_recipient) {
+    auto resolved = resolve_recipient(token);
+    if (auto* response = std::get_if<Response>(&resolved)) return std::move(*response);
+    const RecipientLink& link = std::get<RecipientLink>(resolved);
+    return reading ? show_recipient(link) : act_recipient(link, request);
   }
   auto resolved = resolve(token);
   if (auto* response = std::get_if<Response>(&resolved)) return std::move(*response);
@@ -170,6 +197,177 @@ std::variant<WebService::Link, Response> WebService::resolve(const std::string& 
     return notice(404, "Not found", "This link is not served here.");
   }
   return link;
+}
+
+std::variant<WebService::RecipientLink, Response> WebService::resolve_recipient(const std::string& rest) const {
+  const std::size_t slash = rest.find('/');
+  const std::string token = rest.substr(0, slash);
+  std::size_t page = 1;
+  if (slash != std::string::npos) {
+    const std::string number = rest.substr(slash + 1);
+    if (number.empty() || number.size() > 6 || number.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoul(number) == 0) {
+      return notice(404, "Not found", "There is no page here.");
+    }
+    page = std::stoul(number);
+  }
+  const auto now = static_cast<std::int64_t>(std::time(nullptr));
+  std::shared_ptr<const core::Config> config = config_.load();
+  links::RecipientVerification verified = links::verify_recipient_token(*config->web.key, token, now);
+  if (!verified.claim) {
+    if (verified.problem == links::TokenProblem::expired) {
+      count_link_failure("expired");
+      return notice(410, "This link has expired",
+                    "Links in digests work for a limited time; the next digest brings a new one.");
+    }
+    count_link_failure("forged");
+    return forged();
+  }
+  return RecipientLink{config, token, std::move(*verified.claim), page};
+}
+
+std::variant<std::vector<WebService::Held>, Response> WebService::held_for(const core::Config& config,
+                                                                           const std::string& recipient) const {
+  std::vector<Held> held;
+  sdk::EntryFilter filter;
+  filter.to = {recipient};
+  const auto now = static_cast<std::int64_t>(std::time(nullptr));
+  for (const core::Quarantine& quarantine : config.quarantines) {
+    if (!quarantine.store.instance->keeps_messages()) continue;
+    auto found = quarantine.store.instance->find(filter);
+    if (!found.ok()) {
+      core::log::error("", "qmilter-web: quarantine '" + quarantine.name + "': " + found.error().message);
+      return unavailable();
+    }
+    for (sdk::StoredEntry& entry : found.value()) {
+      // A store that returns too much costs time, never another recipient's mail.
+      if (sdk::entry_id_problem(entry.id) || !sdk::entry_matches(filter, entry, now)) continue;
+      held.push_back(Held{&quarantine, std::move(entry)});
+    }
+  }
+  std::sort(held.begin(), held.end(), [](const Held& a, const Held& b) {
+    if (a.entry.date != b.entry.date) return a.entry.date > b.entry.date;
+    if (a.quarantine->index != b.quarantine->index) return a.quarantine->index < b.quarantine->index;
+    return a.entry.id > b.entry.id;
+  });
+  return held;
+}
+
+Response WebService::show_recipient(const RecipientLink& link) const {
+  auto found = held_for(*link.config, link.claim.recipient);
+  if (auto* response = std::get_if<Response>(&found)) return std::move(*response);
+  const auto& held = std::get<std::vector<Held>>(found);
+  RecipientPage page;
+  page.recipient = link.claim.recipient;
+  page.total = held.size();
+  page.pages = std::max<std::size_t>(1, (held.size() + rows_per_page - 1) / rows_per_page);
+  if (link.page > page.pages) return notice(404, "Not found", "There is no such page of your list.");
+  page.page = link.page;
+  page.base_path = "/u/" + link.token;
+  page.csrf = links::csrf_value(*link.config->web.key, link.token);
+  const auto now = static_cast<std::int64_t>(std::time(nullptr));
+  for (std::size_t i = (page.page - 1) * rows_per_page; i < held.size() && i < page.page * rows_per_page; ++i) {
+    const Held& h = held[i];
+    HeldRow row;
+    row.quarantine = h.quarantine->name;
+    row.id = h.entry.id;
+    row.date = utc_time(h.entry.date);
+    row.from = header_of(h.entry, "from");
+    if (row.from.empty()) row.from = mime::repair_utf8(h.entry.mailfrom);
+    row.subject = header_of(h.entry, "subject");
+    // The message's own page, on this host (the recipient's link is as good as its links).
+    auto token = links::issue_token(*link.config->web.key,
+                                    links::LinkClaim{row.quarantine, row.id, link.claim.recipient,
+                                                     std::min(link.claim.expires, now + link.config->web.link_days * 86400)});
+    if (token.ok()) row.link = "/m/" + token.value();
+    page.rows.push_back(std::move(row));
+  }
+  Response response;
+  response.body = render_recipient_page(page);
+  return response;
+}
+
+Response WebService::act_recipient(const RecipientLink& link, const Request& request) {
+  const bool urlencoded = request.content_type.rfind("application/x-www-form-urlencoded", 0) == 0;
+  auto form = urlencoded ? parse_form(request.body) : std::nullopt;
+  if (!form) return bad_request("The form could not be read.");
+  auto csrf = form->find("csrf");
+  if (csrf == form->end() || !links::csrf_matches(*link.config->web.key, link.token, csrf->second)) {
+    return notice(403, "This form is not valid", "Open the link from your digest again and use its buttons.");
+  }
+  auto action = form->find("action");
+  if (action == form->end()) return bad_request("No action was chosen.");
+  const std::string& what = action->second;
+  if (what == "release_all" || what == "delete_all") return act_on_all(link, request, what);
+  if (what != "release" && what != "delete") return bad_request("Unknown action.");
+  auto quarantine_field = form->find("quarantine");
+  auto id_field = form->find("id");
+  if (quarantine_field == form->end() || id_field == form->end()) return bad_request("No message was chosen.");
+  const core::Quarantine* quarantine = link.config->find(quarantine_field->second);
+  if (!quarantine) return gone();
+  const std::string& recipient = link.claim.recipient;
+
+  std::lock_guard lock(action_mutex_);
+  auto entry = admin::load_entry(*quarantine, id_field->second);
+  if (!entry.ok() && !entry.error().not_found()) {
+    // An id that is no id at all is the visitor's mistake, not the store's.
+    if (sdk::entry_id_problem(id_field->second)) return gone();
+    core::log::error("", "qmilter-web: " + entry.error().message);
+    return unavailable();
+  }
+  const auto& recipients = entry.ok() ? entry.value().recipients : std::vector<std::string>{};
+  if (std::find(recipients.begin(), recipients.end(), recipient) == recipients.end()) return gone();
+  return what == "release" ? release(*quarantine, recipient, request, entry.value())
+                           : remove(*quarantine, recipient, request, entry.value());
+}
+
+Response WebService::act_on_all(const RecipientLink& link, const Request& request, const std::string& action) {
+  const bool releasing = action == "release_all";
+  const std::string& recipient = link.claim.recipient;
+  auto form = parse_form(request.body);
+  auto confirm = form->find("confirm");
+  if (confirm == form->end() || confirm->second != "yes") {
+    auto found = held_for(*link.config, recipient);
+    if (auto* response = std::get_if<Response>(&found)) return std::move(*response);
+    const std::size_t count = std::get<std::vector<Held>>(found).size();
+    if (count == 0) return notice(200, "Nothing is held for you", "There is nothing left to release or delete.");
+    Response response;
+    response.body = render_confirm_page(
+        releasing ? "Release all messages?" : "Delete all messages?",
+        std::to_string(count) + " message(s) to " + recipient + (releasing ? " will be delivered to your inbox."
+                                                                           : " will be deleted and never delivered."),
+        links::csrf_value(*link.config->web.key, link.token), action,
+        releasing ? "Yes, release all" : "Yes, delete all");
+    return response;
+  }
+
+  // One action at a time, on the entries as they are now: a second confirmation finds none.
+  std::lock_guard lock(action_mutex_);
+  auto found = held_for(*link.config, recipient);
+  if (auto* response = std::get_if<Response>(&found)) return std::move(*response);
+  std::size_t done = 0;
+  std::size_t failed = 0;
+  for (const Held& held : std::get<std::vector<Held>>(found)) {
+    const Response one = releasing ? release(*held.quarantine, recipient, request, held.entry)
+                                   : remove(*held.quarantine, recipient, request, held.entry);
+    if (one.status == 200) {
+      ++done;
+    } else if (one.status != 410) {
+      ++failed;
+    }
+  }
+  if (failed > 0) {
+    Response response = notice(503, "Please try again later",
+                               std::to_string(done) + " message(s) were " + (releasing ? "released" : "deleted") + "; " +
+                                   std::to_string(failed) + " could not be reached right now and are still held.");
+    response.headers.emplace_back("Retry-After", "60");
+    return response;
+  }
+  if (done == 0) return notice(200, "Nothing is held for you", "There is nothing left to release or delete.");
+  return notice(200, releasing ? "Released all" : "Deleted all",
+                std::to_string(done) + " message(s) " +
+                    (releasing ? "were delivered to " + recipient + ". They may take a minute to arrive."
+                               : "were deleted. They will not be delivered."));
 }
 
 Response WebService::show(const Link& link) const {
@@ -251,16 +449,16 @@ Response WebService::act(const Link& link, const Request& request) {
     count_action(action->second, 410);
     return gone();
   }
-  Response response = action->second == "release"  ? release(link, request, entry.value())
-                      : action->second == "delete" ? remove(link, request, entry.value())
+  Response response = action->second == "release"
+                          ? release(*link.quarantine, link.claim.recipient, request, entry.value())
+                      : action->second == "delete" ? remove(*link.quarantine, link.claim.recipient, request, entry.value())
                                                    : whitelist_and_release(link, request, entry.value());
   count_action(action->second, response.status);
   return response;
 }
 
-Response WebService::release(const Link& link, const Request& request, const sdk::StoredEntry& entry) {
-  const core::Quarantine& quarantine = *link.quarantine;
-  const std::string& recipient = link.claim.recipient;
+Response WebService::release(const core::Quarantine& quarantine, const std::string& recipient, const Request& request,
+                             const sdk::StoredEntry& entry) {
   std::vector<std::string> left = entry.recipients;
   admin::ReleaseOutcome outcome = admin::release_to(quarantine, entry, recipient, left);
   if (!outcome.delivered) {
@@ -278,16 +476,16 @@ Response WebService::release(const Link& link, const Request& request, const sdk
   return notice(200, "Released", "The message was delivered to " + recipient + ". It may take a minute to arrive.");
 }
 
-Response WebService::remove(const Link& link, const Request& request, const sdk::StoredEntry& entry) {
-  const core::Quarantine& quarantine = *link.quarantine;
+Response WebService::remove(const core::Quarantine& quarantine, const std::string& recipient, const Request& request,
+                            const sdk::StoredEntry& entry) {
   std::vector<std::string> left = entry.recipients;
-  sdk::Status removed = admin::take_recipient(quarantine, entry.id, link.claim.recipient, left);
+  sdk::Status removed = admin::take_recipient(quarantine, entry.id, recipient, left);
   if (!removed.ok()) {
     if (removed.error().not_found()) return gone();
     core::log::error(entry.queue_id, "qmilter-web: quarantine '" + quarantine.name + "': " + removed.error().message);
     return unavailable();
   }
-  log_action(request, entry, quarantine.name, link.claim.recipient, "deleted");
+  log_action(request, entry, quarantine.name, recipient, "deleted");
   return notice(200, "Deleted", "The message was deleted. It will not be delivered.");
 }
 
@@ -319,7 +517,7 @@ Response WebService::whitelist_and_release(const Link& link, const Request& requ
     log_action(request, entry, quarantine.name, recipient,
                "whitelisted <" + entry.mailfrom + "> as entry " + std::to_string(id.value()));
   }
-  Response released = release(link, request, entry);
+  Response released = release(quarantine, recipient, request, entry);
   if (released.status != 200) return released;
   return notice(200, "Released, and the sender is accepted from now on",
                 "The message was delivered to " + recipient + ", and mail from " + entry.mailfrom +

@@ -17,7 +17,7 @@
 
 #include "core/mime/preview.hpp"
 #include "email_settings.hpp"
-#include "header_encoding.hpp"
+#include "core/compose/header_encoding.hpp"
 #include "notification_message.hpp"
 #include "outbox.hpp"
 #include "outbox_sender.hpp"
@@ -25,6 +25,9 @@
 #include "template_variables.hpp"
 
 namespace qmilter::notification_email {
+
+using compose::without_line_breaks;
+
 namespace {
 
 constexpr std::string_view html_text_variable = "EMAIL_HTML_TEXT";

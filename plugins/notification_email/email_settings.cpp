@@ -1,6 +1,5 @@
 #include "email_settings.hpp"
 
-#include "header_encoding.hpp"
 #include "qmilter/sdk/text.hpp"
 
 #include <cerrno>
@@ -57,9 +56,9 @@ sdk::Result<InlineImage> load_image(const std::string& option, const std::string
   return image;
 }
 
-sdk::Result<NotificationTemplate> parse_template(const std::string& option, const std::string& origin,
+sdk::Result<compose::TextTemplate> parse_template(const std::string& option, const std::string& origin,
                                                  std::string_view text) {
-  auto parsed = NotificationTemplate::parse(text);
+  auto parsed = compose::TextTemplate::parse(text);
   if (!parsed) return sdk::Error{option + ": " + origin + ": " + parsed.error().message};
   return parsed;
 }

@@ -9,7 +9,8 @@
 #include <vector>
 
 #include "core/smtp/smtp_client.hpp"
-#include "notification_template.hpp"
+#include "core/compose/html_message.hpp"
+#include "core/compose/text_template.hpp"
 #include "qmilter/sdk/options.hpp"
 #include "qmilter/sdk/plugin.hpp"
 #include "qmilter/sdk/result.hpp"
@@ -18,17 +19,13 @@ namespace qmilter::notification_email {
 
 // An image that goes into every notification (or, for the replacement, into those whose
 // preview had an image replaced).
-struct InlineImage {
-  std::string file_name;     // Content-ID (and the inline file name)
-  std::string content_type;  // "image/png", ... — sniffed from the bytes, never guessed from the name
-  std::string bytes;
-};
+using compose::InlineImage;
 
 struct EmailSettings {
   std::string envelope_from;  // "" = the null sender <>
-  NotificationTemplate from_template;
-  NotificationTemplate subject_template;
-  NotificationTemplate body_template;
+  compose::TextTemplate from_template;
+  compose::TextTemplate subject_template;
+  compose::TextTemplate body_template;
   std::string template_path;  // for log lines
   bool strip_images = false;
   bool has_replacement_image = false;

@@ -1,9 +1,8 @@
-// Builds notification e-mails with libetpan's MIME writer: multipart/related holding the
-// rendered HTML (UTF-8, quoted-printable), the replacement image when the preview needs it
-// and the embedded images; Subject, From, To, Date, Message-ID, MIME-Version. The
-// notifications about one message are built into one outbox batch in which the encoded
-// preview and the MIME tail (images, closing boundary) are stored once and shared by every
-// recipient's notification. Pure (plus the clock and random boundary/Message-ID); a builder
+// Builds notification e-mails (core/compose/html_message.hpp writes them): multipart/related
+// holding the rendered HTML, the replacement image when the preview needs it and the
+// embedded images. The notifications about one message are built into one outbox batch in
+// which the encoded preview and the MIME tail (images, closing boundary) are stored once
+// and shared by every recipient's notification. Pure (plus the clock and random boundary/Message-ID); a builder
 // is used by one thread.
 #pragma once
 

@@ -1,9 +1,15 @@
 #include "template_variables.hpp"
 
 #include "core/html/sanitizer.hpp"
-#include "header_encoding.hpp"
+#include "core/compose/header_encoding.hpp"
 
 namespace qmilter::notification_email {
+
+using compose::decode_header_value;
+using compose::repair_utf8;
+using compose::url_encode;
+using compose::without_line_breaks;
+
 namespace {
 
 constexpr std::string_view html_text_name = "EMAIL_HTML_TEXT";

@@ -9,6 +9,9 @@
 //   node drive.mjs release URL SCREENSHOT
 //       opens the page, saves a screenshot, clicks "Release", reports the same for the
 //       page and for the confirmation page it lands on.
+//   node drive.mjs release-all URL SCREENSHOT
+//       opens a recipient's page, clicks "Release all", then the confirmation's button, and
+//       reports each of the three pages (the list, the confirmation, the outcome).
 import fs from "node:fs";
 import path from "node:path";
 import puppeteer from "puppeteer-core";
@@ -123,12 +126,50 @@ async function release(url, screenshot) {
   }
 }
 
+async function pageSummary(page, seen) {
+  return {
+    h1: await page.$eval("h1", (e) => e.textContent).catch(() => null),
+    text: await page.$eval("body", (e) => e.innerText),
+    rows: await page.$$eval("table.held tr", (rows) => rows.length - 1).catch(() => 0),
+    dialogs: seen.dialogs,
+    console: seen.console,
+    active_content: await activeContent(page),
+  };
+}
+
+async function releaseAll(url, screenshot) {
+  const { browser } = await launch();
+  try {
+    const page = await browser.newPage();
+    const list = await visit(page, url);
+    list.rows = await page.$$eval("table.held tr", (rows) => rows.length - 1);
+    await page.screenshot({ path: screenshot, fullPage: true });
+    let seen = watch(page);
+    await Promise.all([
+      page.waitForNavigation({ waitUntil: "load", timeout: 60000 }),
+      page.click('button[name="action"][value="release_all"]'),
+    ]);
+    const confirm = await pageSummary(page, seen);
+    seen = watch(page);
+    await Promise.all([
+      page.waitForNavigation({ waitUntil: "load", timeout: 60000 }),
+      page.click('button[name="action"][value="release_all"]'),
+    ]);
+    const done = await pageSummary(page, seen);
+    await page.screenshot({ path: screenshot.replace(/\.png$/, "-done.png"), fullPage: true });
+    return { list, confirm, done };
+  } finally {
+    await browser.close();
+  }
+}
+
 const [command, ...args] = process.argv.slice(2);
 let result;
 if (command === "inspect") result = await inspect(args[0], args[1]);
 else if (command === "release") result = await release(args[0], args[1]);
+else if (command === "release-all") result = await releaseAll(args[0], args[1]);
 else {
-  console.error("usage: node drive.mjs inspect URLS_FILE [SCREENSHOT_DIR] | release URL SCREENSHOT");
+  console.error("usage: node drive.mjs inspect URLS_FILE [SCREENSHOT_DIR] | release URL SCREENSHOT | release-all URL SCREENSHOT");
   process.exit(2);
 }
 process.stdout.write(JSON.stringify(result, null, 1) + "\n");

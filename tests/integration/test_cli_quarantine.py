@@ -251,7 +251,7 @@ def test_the_largest_days_purge_nothing_recent(setup):
 
 
 @pytest.mark.parametrize("words,unknown,known", [
-    (["frobnicate"], "unknown command 'frobnicate'", "list, quarantine, whitelist, web"),
+    (["frobnicate"], "unknown command 'frobnicate'", "list, quarantine, whitelist, web, digest"),
     (["quarantine", "spam", "frobnicate"], "unknown quarantine command 'frobnicate'",
      "list, notify, release, delete, get, metadata, purge, link, import"),
 ])

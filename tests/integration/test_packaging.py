@@ -32,12 +32,15 @@ SOURCE_DIR = os.environ.get("QMILTER_SOURCE_DIR") or os.path.abspath(
 PACKAGING = os.path.join(SOURCE_DIR, "packaging")
 UNIT_FILE = os.path.join(PACKAGING, "qmilter.service")
 WEB_UNIT_FILE = os.path.join(PACKAGING, "qmilter-web.service")
+DIGEST_UNIT_FILE = os.path.join(PACKAGING, "qmilter-digest.service")
+DIGEST_TIMER_FILE = os.path.join(PACKAGING, "qmilter-digest.timer")
 
 PLUGIN_DIR = "/usr/lib64/qmilter/plugins"
 # Directories the package installs into; anything outside them is a packaging mistake.
 PACKAGE_AREAS = ("/usr/sbin/qmilter", "/usr/sbin/qmilter-web", "/usr/bin/qmilterctl", "/usr/lib64/qmilter",
                  "/etc/qmilter", "/usr/share/qmilter", "/usr/lib/systemd/system/qmilter.service",
-                 "/usr/lib/systemd/system/qmilter-web.service",
+                 "/usr/lib/systemd/system/qmilter-web.service", "/usr/lib/systemd/system/qmilter-digest.service",
+                 "/usr/lib/systemd/system/qmilter-digest.timer",
                  "/usr/lib/sysusers.d/qmilter.conf", "/usr/lib/tmpfiles.d/qmilter.conf",
                  "/run/qmilter", "/var/lib/qmilter", "/usr/share/man/", "/usr/share/doc/qmilter",
                  "/usr/lib/.build-id")
@@ -132,7 +135,18 @@ def test_web_unit_runs_qmilter_web_as_qmilter_after_a_check():
     assert parse_unit(WEB_UNIT_FILE)["Install"] == [("WantedBy", "multi-user.target")]
 
 
-@pytest.mark.parametrize("unit_file", [UNIT_FILE, WEB_UNIT_FILE], ids=os.path.basename)
+def test_digest_timer_runs_qmilterctl_digest_daily_as_qmilter():
+    service = parse_unit(DIGEST_UNIT_FILE)["Service"]
+    assert single(service, "Type") == "oneshot"
+    assert single(service, "User") == "qmilter" and single(service, "Group") == "qmilter"
+    assert single(service, "ExecStart") == "/usr/bin/qmilterctl -c /etc/qmilter/qmilter.conf digest"
+    timer = parse_unit(DIGEST_TIMER_FILE)
+    assert single(timer["Timer"], "OnCalendar") == "daily"
+    assert single(timer["Timer"], "Persistent") == "true"
+    assert timer["Install"] == [("WantedBy", "timers.target")]
+
+
+@pytest.mark.parametrize("unit_file", [UNIT_FILE, WEB_UNIT_FILE, DIGEST_UNIT_FILE], ids=os.path.basename)
 def test_unit_is_hardened(unit_file):
     service = parse_unit(unit_file)["Service"]
     for key in ("NoNewPrivileges", "PrivateTmp", "ProtectHome", "PrivateDevices",
@@ -216,7 +230,8 @@ def test_main_package_layout(rpms):
     files = file_list(rpms["main"])
     for path in ("/usr/sbin/qmilter", "/usr/sbin/qmilter-web", "/usr/bin/qmilterctl", PLUGIN_DIR,
                  "/usr/lib/systemd/system/qmilter.service", "/usr/lib/systemd/system/qmilter-web.service",
-                 "/usr/lib/sysusers.d/qmilter.conf",
+                 "/usr/lib/systemd/system/qmilter-digest.service", "/usr/lib/systemd/system/qmilter-digest.timer",
+                 "/usr/share/qmilter/templates/digest.template", "/usr/lib/sysusers.d/qmilter.conf",
                  "/usr/lib/tmpfiles.d/qmilter.conf", "/usr/share/qmilter/templates",
                  "/run/qmilter", "/var/lib/qmilter"):
         assert path in files, f"{path} missing from {sorted(files)}"
@@ -375,7 +390,7 @@ def test_unit_verifies_against_the_payload(root):
                 shutil.copy2(src, target, follow_symlinks=False)
     os.makedirs(os.path.join(root, "bin"), exist_ok=True)
     shutil.copy2(shutil.which("kill") or "/bin/kill", os.path.join(root, "bin/kill"))
-    for unit in ("qmilter.service", "qmilter-web.service"):
+    for unit in ("qmilter.service", "qmilter-web.service", "qmilter-digest.service", "qmilter-digest.timer"):
         result = run(["systemd-analyze", "verify", "--man=no", f"--root={root}", unit])
         output = result.stdout + result.stderr
         assert result.returncode == 0, output

@@ -3,8 +3,10 @@
 It models a slow relay at the worst moment for at-least-once delivery: the message is at
 the relay (a real MTA has queued it), the client has no answer yet. HoldingRelay records
 every message whose end of data arrived (.received, with its Message-ID) and answers all
-held ones once release() is called (or at once, after it). Plain SMTP, one thread per
-connection; start() binds 127.0.0.1:<free port>, stop() closes everything.
+held ones once release() is called (or at once, after it). With answer_first=N it answers the
+first N messages at once (.accepted) and holds only the later ones — or, with
+then_fail=True, refuses those with a 451 instead (a relay that goes down mid-run). Plain
+SMTP, one thread per connection; start() binds 127.0.0.1:<free port>, stop() closes everything.
 """
 
 import re
@@ -16,10 +18,13 @@ from .ports import free_port
 
 
 class HoldingRelay:
-    def __init__(self, port: Optional[int] = None):
+    def __init__(self, port: Optional[int] = None, answer_first: int = 0, then_fail: bool = False):
         self.host = "127.0.0.1"
         self.port = port or free_port(self.host)
         self.received: List[bytes] = []   # messages whose end of data arrived
+        self.accepted: List[bytes] = []   # messages answered with 250
+        self._answer_first = answer_first
+        self._then_fail = then_fail
         self._released = threading.Event()
         self._lock = threading.Lock()
         self._listener: Optional[socket.socket] = None
@@ -79,8 +84,15 @@ class HoldingRelay:
                         data += chunk[1:] if chunk.startswith(b"..") else chunk
                     with self._lock:
                         self.received.append(bytes(data))
-                    self._released.wait()
+                        at_once = len(self.received) <= self._answer_first
+                    if not at_once and self._then_fail:
+                        conn.sendall(b"451 4.3.0 relay going down\r\n")
+                        continue
+                    if not at_once:
+                        self._released.wait()
                     conn.sendall(b"250 2.0.0 queued\r\n")
+                    with self._lock:
+                        self.accepted.append(bytes(data))
                 elif verb == b"QUIT":
                     conn.sendall(b"221 bye\r\n")
                     return

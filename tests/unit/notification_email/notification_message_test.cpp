@@ -2,7 +2,7 @@
 #include "notification_message.hpp"
 
 #include <gtest/gtest.h>
-#include "header_encoding.hpp"
+#include "core/compose/header_encoding.hpp"
 #include <libetpan/libetpan.h>
 
 namespace qmilter::notification_email {
@@ -138,7 +138,7 @@ TEST(NotificationMessage, LongDisplayNamesAreFoldedEncodedAndCut) {
     }
     const std::string value = unfolded_from(built.value());
     EXPECT_NE(value.find(" <evil@example.org>"), std::string::npos) << value;
-    EXPECT_LT(value.size(), 2 * max_display_name_bytes) << value;  // cut, then encoded
+    EXPECT_LT(value.size(), 2 * compose::max_display_name_bytes) << value;  // cut, then encoded
   }
 }
 

@@ -83,5 +83,47 @@ TEST(LinkToken, CsrfIsBoundToItsToken) {
   EXPECT_FALSE(verify_token(key, csrf, 0).claim);
 }
 
+TEST(RecipientToken, VerifiesWhatItIssuedAndExpires) {
+  auto made = issue_recipient_token(key, RecipientClaim{"alice@example.com", 2'000'000'000});
+  ASSERT_TRUE(made.ok());
+  RecipientVerification verified = verify_recipient_token(key, made.value(), 2'000'000'000);
+  ASSERT_TRUE(verified.claim);
+  EXPECT_EQ(verified.claim->recipient, "alice@example.com");
+  EXPECT_EQ(verified.claim->expires, 2'000'000'000);
+  RecipientVerification late = verify_recipient_token(key, made.value(), 2'000'000'001);
+  EXPECT_FALSE(late.claim);
+  EXPECT_EQ(late.problem, TokenProblem::expired);
+}
+
+TEST(RecipientToken, EveryChangedByteOrOtherKeyIsForged) {
+  auto made = issue_recipient_token(key, RecipientClaim{"alice@example.com", 2'000'000'000});
+  ASSERT_TRUE(made.ok());
+  const std::string bytes = *base64url_decode(made.value());
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    std::string changed = bytes;
+    changed[i] = static_cast<char>(changed[i] ^ 0x01);
+    EXPECT_FALSE(verify_recipient_token(key, base64url_encode(changed), 0).claim) << "byte " << i;
+  }
+  EXPECT_FALSE(verify_recipient_token(std::string(32, 'x'), made.value(), 0).claim);
+  EXPECT_FALSE(issue_recipient_token(key, RecipientClaim{"", 1}).ok());
+  EXPECT_FALSE(issue_recipient_token(key, RecipientClaim{std::string(256, 'a'), 1}).ok());
+}
+
+// A message link never opens a recipient's page and a recipient's link never names a
+// message, whatever the bytes: the two kinds are signed under different labels.
+TEST(RecipientToken, NeitherKindVerifiesAsTheOther) {
+  auto recipient = issue_recipient_token(key, RecipientClaim{"alice@example.com", 2'000'000'000});
+  ASSERT_TRUE(recipient.ok());
+  EXPECT_FALSE(verify_token(key, recipient.value(), 0).claim);
+  EXPECT_FALSE(verify_recipient_token(key, token(), 0).claim);
+}
+
+TEST(RecipientToken, CsrfOfARecipientLinkIsNotThatOfAMessageLink) {
+  auto recipient = issue_recipient_token(key, RecipientClaim{"alice@example.com", 2'000'000'000});
+  ASSERT_TRUE(recipient.ok());
+  EXPECT_FALSE(csrf_matches(key, recipient.value(), csrf_value(key, token())));
+  EXPECT_TRUE(csrf_matches(key, recipient.value(), csrf_value(key, recipient.value())));
+}
+
 }  // namespace
 }  // namespace qmilter::links

@@ -1,15 +1,15 @@
 // Python str.format_map semantics, checked against what CPython answers for the same input.
-#include "notification_template.hpp"
+#include "core/compose/text_template.hpp"
 
 #include <gtest/gtest.h>
 
 #include <map>
 
-namespace qmilter::notification_email {
+namespace qmilter::compose {
 namespace {
 
 std::string render(std::string_view text, const std::map<std::string, std::string, std::less<>>& values = {{"A", "xy"}}) {
-  auto parsed = NotificationTemplate::parse(text);
+  auto parsed = TextTemplate::parse(text);
   EXPECT_TRUE(parsed.ok()) << (parsed.ok() ? "" : parsed.error().message);
   if (!parsed.ok()) return "<parse error>";
   return parsed.value().render([&](std::string_view name) {
@@ -19,18 +19,18 @@ std::string render(std::string_view text, const std::map<std::string, std::strin
 }
 
 std::string error_of(std::string_view text) {
-  auto parsed = NotificationTemplate::parse(text);
+  auto parsed = TextTemplate::parse(text);
   return parsed.ok() ? std::string("<accepted>") : parsed.error().message;
 }
 
-TEST(NotificationTemplate, ReplacesKnownNamesAndRendersUnknownOnesEmpty) {
+TEST(TextTemplate, ReplacesKnownNamesAndRendersUnknownOnesEmpty) {
   EXPECT_EQ(render("Hi {A}, {UNKNOWN}!"), "Hi xy, !");
   EXPECT_EQ(render("{ A }"), "");  // a different name, as in Python
   EXPECT_EQ(render("{ü}"), "");
 }
 
-TEST(NotificationTemplate, RenderAroundCutsAtEachPlainFieldOfTheName) {
-  auto parsed = NotificationTemplate::parse("<p>{A}</p>{P}<hr>{P:.2}{P}");
+TEST(TextTemplate, RenderAroundCutsAtEachPlainFieldOfTheName) {
+  auto parsed = TextTemplate::parse("<p>{A}</p>{P}<hr>{P:.2}{P}");
   ASSERT_TRUE(parsed.ok());
   const auto pieces = parsed.value().render_around(
       [](std::string_view name) { return name == "A" ? std::string("xy") : std::string("preview"); }, "P");
@@ -38,14 +38,14 @@ TEST(NotificationTemplate, RenderAroundCutsAtEachPlainFieldOfTheName) {
   EXPECT_EQ(pieces, (std::vector<std::string>{"<p>xy</p>", "<hr>pr", ""}));
 }
 
-TEST(NotificationTemplate, DoubledBracesAreLiteral) {
+TEST(TextTemplate, DoubledBracesAreLiteral) {
   EXPECT_EQ(render("{{A}}"), "{A}");
   EXPECT_EQ(render("{A}}}"), "xy}");
   EXPECT_EQ(render("a {{ b }} c"), "a { b } c");
   EXPECT_EQ(render("body {{ color: red; }}"), "body { color: red; }");
 }
 
-TEST(NotificationTemplate, FormatSpecsWorkAsInPython) {
+TEST(TextTemplate, FormatSpecsWorkAsInPython) {
   EXPECT_EQ(render("{A:>5}"), "   xy");
   EXPECT_EQ(render("{A:5}|"), "xy   |");
   EXPECT_EQ(render("{A:^7}|"), "  xy   |");
@@ -57,7 +57,7 @@ TEST(NotificationTemplate, FormatSpecsWorkAsInPython) {
   EXPECT_EQ(render("{A:→>4}", {{"A", "äb"}}), "→→äb");  // width counts characters, not bytes
 }
 
-TEST(NotificationTemplate, MalformedTemplatesAreErrorsWithPosition) {
+TEST(TextTemplate, MalformedTemplatesAreErrorsWithPosition) {
   EXPECT_EQ(error_of("}"), "line 1, column 1: Single '}' encountered in format string (write }} for a literal brace)");
   EXPECT_EQ(error_of("ab\n{"), "line 2, column 1: Single '{' encountered in format string (write {{ for a literal brace)");
   EXPECT_EQ(error_of("x {A"), "line 1, column 3: expected '}' before end of string");
@@ -72,16 +72,16 @@ TEST(NotificationTemplate, MalformedTemplatesAreErrorsWithPosition) {
   EXPECT_EQ(error_of("{A:{B}}"), "line 1, column 1: nested replacement fields are not supported");
 }
 
-TEST(NotificationTemplate, KnowsWhichVariablesItUses) {
-  auto parsed = NotificationTemplate::parse("{EMAIL_TO} {{EMAIL_HTML_TEXT}}");
+TEST(TextTemplate, KnowsWhichVariablesItUses) {
+  auto parsed = TextTemplate::parse("{EMAIL_TO} {{EMAIL_HTML_TEXT}}");
   ASSERT_TRUE(parsed.ok());
   EXPECT_TRUE(parsed.value().references("EMAIL_TO"));
   EXPECT_FALSE(parsed.value().references("EMAIL_HTML_TEXT"));
 }
 
-TEST(NotificationTemplate, SubstitutedTextIsNotReinterpreted) {
+TEST(TextTemplate, SubstitutedTextIsNotReinterpreted) {
   EXPECT_EQ(render("{A}", {{"A", "{B} }}"}, {"B", "no"}}), "{B} }}");
 }
 
 }  // namespace
-}  // namespace qmilter::notification_email
+}  // namespace qmilter::compose

@@ -1,10 +1,10 @@
 // The format_map subset a text template can use. Parsing happens once at load so that a
 // bad template is a load error naming the file, never a failure on the mail path.
-#include "notification_template.hpp"
+#include "core/compose/text_template.hpp"
 
 #include <algorithm>
 
-namespace qmilter::notification_email {
+namespace qmilter::compose {
 namespace {
 
 std::string where(std::string_view text, std::size_t offset) {
@@ -67,8 +67,8 @@ bool is_align(char c) { return c == '<' || c == '>' || c == '^' || c == '='; }
 
 }  // namespace
 
-sdk::Result<NotificationTemplate> NotificationTemplate::parse(std::string_view text) {
-  NotificationTemplate parsed;
+sdk::Result<TextTemplate> TextTemplate::parse(std::string_view text) {
+  TextTemplate parsed;
   std::string literal;
   const auto flush = [&] {
     if (!literal.empty()) parsed.segments_.push_back(Segment{std::move(literal), {}, {}});
@@ -198,7 +198,7 @@ sdk::Result<NotificationTemplate> NotificationTemplate::parse(std::string_view t
   return parsed;
 }
 
-std::string NotificationTemplate::apply(const Spec& spec, std::string value) {
+std::string TextTemplate::apply(const Spec& spec, std::string value) {
   if (spec.has_precision && code_points(value) > spec.precision) {
     std::size_t kept = 0;
     std::size_t i = 0;
@@ -222,7 +222,7 @@ std::string NotificationTemplate::apply(const Spec& spec, std::string value) {
   return out;
 }
 
-std::string NotificationTemplate::render(const Lookup& lookup) const {
+std::string TextTemplate::render(const Lookup& lookup) const {
   std::string out;
   for (const Segment& segment : segments_) {
     if (segment.name.empty()) {
@@ -236,7 +236,7 @@ std::string NotificationTemplate::render(const Lookup& lookup) const {
   return out;
 }
 
-std::vector<std::string> NotificationTemplate::render_around(const Lookup& lookup, std::string_view name) const {
+std::vector<std::string> TextTemplate::render_around(const Lookup& lookup, std::string_view name) const {
   std::vector<std::string> pieces(1);
   for (const Segment& segment : segments_) {
     if (segment.name.empty()) {
@@ -254,8 +254,8 @@ std::vector<std::string> NotificationTemplate::render_around(const Lookup& looku
   return pieces;
 }
 
-bool NotificationTemplate::references(std::string_view name) const {
+bool TextTemplate::references(std::string_view name) const {
   return std::any_of(segments_.begin(), segments_.end(), [&](const Segment& s) { return s.name == name; });
 }
 
-}  // namespace qmilter::notification_email
+}  // namespace qmilter::compose

@@ -1,8 +1,8 @@
-#include "header_encoding.hpp"
+#include "core/compose/header_encoding.hpp"
 
 #include <gtest/gtest.h>
 
-namespace qmilter::notification_email {
+namespace qmilter::compose {
 namespace {
 
 TEST(HeaderEncoding, PrintableAsciiStaysAsItIs) {
@@ -74,4 +74,4 @@ TEST(HeaderEncoding, UrlEncodesAllButUnreserved) {
 }
 
 }  // namespace
-}  // namespace qmilter::notification_email
+}  // namespace qmilter::compose

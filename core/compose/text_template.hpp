@@ -1,7 +1,8 @@
-// A notification template (body, subject or From) parsed once at load with Python's
-// str.format_map semantics: {NAME} is replaced, unknown names render empty, {{ and }} are
-// literal braces, {NAME!s} and {NAME:[[fill]align][0][width][.precision][s]} work as in
-// Python. Immutable after parse(): render() is safe from any number of threads.
+// A text template (a notification's or a digest's body, subject or From) parsed once at
+// load with Python's str.format_map semantics: {NAME} is replaced, unknown names render
+// empty, {{ and }} are literal braces, {NAME!s} and {NAME:[[fill]align][0][width]
+// [.precision][s]} work as in Python. Immutable after parse(): render() is safe from any
+// number of threads.
 #pragma once
 
 #include <cstddef>
@@ -12,9 +13,9 @@
 
 #include "qmilter/sdk/result.hpp"
 
-namespace qmilter::notification_email {
+namespace qmilter::compose {
 
-class NotificationTemplate {
+class TextTemplate {
  public:
   // Looks a variable up; returns the text to insert (already escaped for the context).
   using Lookup = std::function<std::string(std::string_view name)>;
@@ -23,7 +24,7 @@ class NotificationTemplate {
   // '{' or '}', an unterminated field, a positional field, a bad format spec), and for the
   // Python features a text template cannot use (!r/!a, attribute or index access, nested
   // fields). The error says what and where: "line 3, column 7: Single '}' ...".
-  static sdk::Result<NotificationTemplate> parse(std::string_view text);
+  static sdk::Result<TextTemplate> parse(std::string_view text);
 
   std::string render(const Lookup& lookup) const;
 
@@ -54,4 +55,4 @@ class NotificationTemplate {
   std::vector<Segment> segments_;
 };
 
-}  // namespace qmilter::notification_email
+}  // namespace qmilter::compose

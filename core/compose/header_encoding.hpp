@@ -1,4 +1,4 @@
-// Header text for notifications: writing the notification's own headers (RFC 2047 encoded
+// Header text for notifications and digests: writing their own headers (RFC 2047 encoded
 // words, phrases that fold within the line limits), and reading the original's (from
 // core/mime/header_text.hpp).
 // Pure functions, safe from any thread.
@@ -10,7 +10,7 @@
 
 #include "core/mime/header_text.hpp"
 
-namespace qmilter::notification_email {
+namespace qmilter::compose {
 
 // The reading side lives with the MIME helpers (qmilter-web decodes headers the same way).
 using mime::decode_header_value;
@@ -39,4 +39,4 @@ std::string encode_display_name(std::string_view utf8);
 // Percent-encoding of everything but RFC 3986 unreserved characters (for *_URL variables).
 std::string url_encode(std::string_view text);
 
-}  // namespace qmilter::notification_email
+}  // namespace qmilter::compose

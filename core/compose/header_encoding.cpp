@@ -1,13 +1,13 @@
 // Folding and display names for the notification's own headers. Encoded words and the
 // decoding side are in core/mime/header_text.cpp (shared with qmilter-web and the tag action).
-#include "header_encoding.hpp"
+#include "core/compose/header_encoding.hpp"
 
 #include <cstdint>
 
 #include "core/html/utf8.hpp"
 #include "qmilter/sdk/text.hpp"
 
-namespace qmilter::notification_email {
+namespace qmilter::compose {
 
 using mime::encoded_words;
 using mime::is_plain_ascii;
@@ -95,4 +95,4 @@ std::string url_encode(std::string_view text) {
   return out;
 }
 
-}  // namespace qmilter::notification_email
+}  // namespace qmilter::compose
