@@ -289,7 +289,7 @@ Response WebService::show_recipient(const RecipientLink& link) const {
 
 Response WebService::act_recipient(const RecipientLink& link, const Request& request) {
   const bool urlencoded = request.content_type.rfind("application/x-www-form-urlencoded", 0) == 0;
-  auto form = urlencoded ? parse_form(request.body) : std::nullopt;
+  auto form = urlencoded ? http::parse_form(request.body) : std::nullopt;
   if (!form) return bad_request("The form could not be read.");
   auto csrf = form->find("csrf");
   if (csrf == form->end() || !links::csrf_matches(*link.config->web.key, link.token, csrf->second)) {
@@ -324,7 +324,7 @@ Response WebService::act_recipient(const RecipientLink& link, const Request& req
 Response WebService::act_on_all(const RecipientLink& link, const Request& request, const std::string& action) {
   const bool releasing = action == "release_all";
   const std::string& recipient = link.claim.recipient;
-  auto form = parse_form(request.body);
+  auto form = http::parse_form(request.body);
   auto confirm = form->find("confirm");
   if (confirm == form->end() || confirm->second != "yes") {
     auto found = held_for(*link.config, recipient);
