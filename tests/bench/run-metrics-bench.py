@@ -122,25 +122,32 @@ def main():
                 for round_number in range(args.rounds):
                     for kind, extra in (("clean", []), ("matched", ["-H", MATCH_HEADER])):
                         for name, process in (cases if round_number % 2 == 0 else cases[::-1]):
+                            cpu_before = process.cpu_seconds()
                             report = run_load(loadgen, process.socket_spec, concurrency,
                                               duration_s=args.duration, warmup=args.warmup, extra=extra)
-                            raw.setdefault((name, kind, concurrency), []).append(report["msgs_per_s"])
-                            print(f"  metrics {name:3} {kind:7} c={concurrency:<3} {report['msgs_per_s']:9.1f} msgs/s",
-                                  file=sys.stderr)
+                            # CPU per message is steadier than msgs/s when other work shares the CPUs.
+                            cpu_us = (process.cpu_seconds() - cpu_before) * 1e6 / (report["messages"] + report["warmup"])
+                            raw.setdefault((name, kind, concurrency), []).append((report["msgs_per_s"], cpu_us))
+                            print(f"  metrics {name:3} {kind:7} c={concurrency:<3} {report['msgs_per_s']:9.1f} msgs/s"
+                                  f"  {cpu_us:.0f} CPU µs/msg", file=sys.stderr)
             scraper.stopped.set()
             scraper.join()
             elapsed = time.monotonic() - started
             accepted = counted(scraper.last, "accept")
+    with open("/proc/loadavg") as f:
+        print(f"load average after the run: {' '.join(f.read().split()[:3])}")
     print(f"scrapes: {scraper.scrapes} in {elapsed:.0f} s ({scraper.scrapes / elapsed:.1f}/s); "
           f"the last one counted {accepted} accepted messages")
-    lines = ["| mail | conc | metrics off msgs/s | metrics on msgs/s | on/off |", "|---|---:|---:|---:|---:|"]
+    lines = ["| mail | conc | metrics off msgs/s | metrics on msgs/s | on/off | off CPU µs/msg | on CPU µs/msg | on/off |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     verdicts = []
     for kind in ("clean", "matched"):
         for c in levels:
-            off_rate = statistics.median(raw[("off", kind, c)])
-            on_rate = statistics.median(raw[("on", kind, c)])
+            off_rate, off_cpu = (statistics.median(x) for x in zip(*raw[("off", kind, c)]))
+            on_rate, on_cpu = (statistics.median(x) for x in zip(*raw[("on", kind, c)]))
             ratio = on_rate / off_rate
-            lines.append(f"| {kind} | {c} | {off_rate:.0f} | {on_rate:.0f} | {ratio:.3f} |")
+            lines.append(f"| {kind} | {c} | {off_rate:.0f} | {on_rate:.0f} | {ratio:.3f} | {off_cpu:.0f} | {on_cpu:.0f} "
+                         f"| {on_cpu / off_cpu:.3f} |")
             if kind == "clean":
                 verdicts.append((f"clean c={c}: on/off {ratio:.3f} >= {TARGET}", ratio >= TARGET))
     for line in lines:
