@@ -32,10 +32,39 @@ TEST(Sanitize, UnwrapsOtherElementsKeepingTheirContent) {
   EXPECT_EQ(clean("<o:p>&nbsp;</o:p>"), "\xC2\xA0");
 }
 
-TEST(Sanitize, LinksPointNowhere) {
-  EXPECT_EQ(clean("<a href=\"http://example.com/\" title=t>x</a>"), "<a href=\"#\" title=\"t\">x</a>");
-  EXPECT_EQ(clean("<a href=\"javascript:alert(1)\">x</a>"), "<a href=\"#\">x</a>");
-  EXPECT_EQ(clean("<a name=top>x</a>"), "<a name=\"top\">x</a>");
+constexpr std::string_view kTarget = " <span style=\"font:small monospace;color:#555;background:#fff\">";
+constexpr std::string_view kOtherHost = " <span style=\"font:bold small monospace;color:#b00;background:#fff\">";
+
+std::string target_note(std::string_view text, std::string_view style = kTarget) {
+  return std::string(style).append(text).append("</span>");
+}
+
+TEST(Sanitize, LinksPointNowhereAndShowTheirTargetAsText) {
+  EXPECT_EQ(clean("<a href=\"http://example.com/\" title=t>x</a>"),
+            "<a href=\"#\" title=\"t\">x</a>" + target_note("[example.com]"));
+  EXPECT_EQ(clean("<a href=\"javascript:alert(1)\">x</a>"), "<a href=\"#\">x</a>" + target_note("[javascript:]"));
+  EXPECT_EQ(clean("<a href=\"mailto:abuse@evil.example?subject=x\">Report the user</a>"),
+            "<a href=\"#\">Report the user</a>" + target_note("[mailto:evil.example]"));
+  EXPECT_EQ(clean("<a name=top>x</a><a href=\"#top\">up</a><a href=\"/path\">rel</a>"),
+            "<a name=\"top\">x</a><a href=\"#\">up</a><a href=\"#\">rel</a>");
+}
+
+TEST(Sanitize, LinkTextNamingAnotherHostIsMarked) {
+  EXPECT_EQ(clean("<a href=\"http://45.178.180.51/redir25.php\">www.vivo.com.br</a>"),
+            "<a href=\"#\">www.vivo.com.br</a>" +
+                target_note("[\xE2\x9A\xA0 45.178.180.51, not www.vivo.com.br]", kOtherHost));
+  EXPECT_EQ(clean("<a href=\"https://www.vivo.com.br/conta\"><b>vivo.com.br</b></a>"),
+            "<a href=\"#\"><b>vivo.com.br</b></a>" + target_note("[www.vivo.com.br]"));
+}
+
+TEST(Sanitize, TheTargetIsEscapedText) {
+  EXPECT_EQ(clean("<a href=\"http://a&lt;b&gt;&quot;.example/\">x</a>"),
+            "<a href=\"#\">x</a>" + target_note("[a&lt;b&gt;&quot;.example]"));
+}
+
+TEST(Sanitize, LinkTargetsSurviveASecondRoundUnchanged) {
+  const std::string once = clean("<p><a href=\"http://evil.example/\">paypal.com</a> and <a href=x>y</a></p>");
+  EXPECT_EQ(clean(once), once);
 }
 
 TEST(Sanitize, RemoteImagesAreReplacedOrRemoved) {
@@ -63,6 +92,12 @@ TEST(Sanitize, DangerousStylesAreDroppedHarmlessOnesKept) {
 
 TEST(Sanitize, CommentsIncludingConditionalOnesAreRemoved) {
   EXPECT_EQ(clean("a<!-- c -->b<!--[if mso]><b>x</b><![endif]-->c"), "abc");
+}
+
+TEST(Sanitize, OutlookRevealedConditionalsAreRemovedLikeComments) {
+  EXPECT_EQ(clean("a<![if !mso]>b<![endif]>c<![IF gte mso 9]>d<![ENDIF]>"), "abcd");
+  EXPECT_EQ(clean("<!--[if mso]>x<![endif]-->y<!--[if mso]>z<![endif]-->"), "y");
+  EXPECT_EQ(clean("a<![ifx]>b"), clean("a<![ifx]>b"));  // not a conditional: the parser decides
 }
 
 TEST(Sanitize, TextAndAttributesAreFullyEscaped) {
