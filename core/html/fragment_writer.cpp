@@ -3,6 +3,7 @@
 // elements; a dropped element silences everything up to its end event.
 #include "core/html/fragment_writer.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 #include <memory>
@@ -113,10 +114,21 @@ class Writer {
     out_.push_back('<');
     out_.append(name);
     const bool is_img = name == "img";
-    if (is_img) append_attribute(out_, "src", kReplacementSrc);
+    std::string_view alt;
+    if (is_img) {
+      // A small fixed-size placeholder: stretched to the image's own size, full-width
+      // crosses dominated newsletters.
+      append_attribute(out_, "src", kReplacementSrc);
+      out_.append(kPlaceholderSize);
+    }
     for (const xmlChar** pair = attributes; pair != nullptr && pair[0] != nullptr; pair += 2) {
       const std::string_view attribute = as_view(pair[0]);
       const std::string_view value = as_view(pair[1]);  // entities already decoded
+      if (is_img && (attribute == "width" || attribute == "height" || attribute == "style")) continue;
+      if (is_img && attribute == "alt") {
+        if (alt.empty()) alt = value;
+        continue;
+      }
       if (is_plain_attribute(attribute)) {
         append_attribute(out_, attribute, value);
       } else if (attribute == "style") {
@@ -133,6 +145,15 @@ class Writer {
       // Everything else (on*, src elsewhere, formaction, xmlns, data-*, ...) is dropped.
     }
     out_.append(is_void_element(name) ? "/>" : ">");
+    // The alt text as text beside the placeholder (the attribute is not kept, so the next
+    // round does not write it again).
+    if (is_img && alt.find_first_not_of(" \t\n") != std::string_view::npos) {
+      out_.append(kAltStyle);
+      std::size_t length = std::min(alt.size(), kMaxAltText);
+      while (length < alt.size() && length > 0 && (static_cast<unsigned char>(alt[length]) & 0xC0) == 0x80) --length;
+      append_escaped(out_, alt.substr(0, length));
+      out_.append("]</span>");
+    }
   }
 
   // The link's real target as plain text after it, so the recipient can judge where it
@@ -157,6 +178,9 @@ class Writer {
   }
 
   static constexpr std::size_t kMaxLinkText = 512;
+  static constexpr std::string_view kPlaceholderSize = " width=\"16\" height=\"16\"";
+  static constexpr std::size_t kMaxAltText = 200;
+  static constexpr std::string_view kAltStyle = "<span style=\"font:small sans-serif;color:#555\">[image: ";
   // The font shorthand resets size, weight, style and family that an enclosing element
   // could set to hide the target (font-size:0); colours are set against colour tricks.
   static constexpr std::string_view kTargetStyle = " <span style=\"font:small monospace;color:#555;background:#fff\">";

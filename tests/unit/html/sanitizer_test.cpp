@@ -68,8 +68,8 @@ TEST(Sanitize, LinkTargetsSurviveASecondRoundUnchanged) {
 }
 
 TEST(Sanitize, RemoteImagesAreReplacedOrRemoved) {
-  const SanitizeResult replaced = sanitize("<img src=\"http://t.example/p.gif\" width=1 alt=\"a\">", {});
-  EXPECT_EQ(replaced.html, "<img src=\"cid:removed_for_security_reasons\" width=\"1\" alt=\"a\"/>");
+  const SanitizeResult replaced = sanitize("<img src=\"http://t.example/p.gif\" width=1 title=t>", {});
+  EXPECT_EQ(replaced.html, "<img src=\"cid:removed_for_security_reasons\" width=\"16\" height=\"16\" title=\"t\"/>");
   EXPECT_TRUE(replaced.image_replaced);
 
   const SanitizeResult removed = sanitize("x<img src=\"http://t.example/p.gif\">y", {.replace_images = false});
@@ -79,6 +79,18 @@ TEST(Sanitize, RemoteImagesAreReplacedOrRemoved) {
   const SanitizeResult stripped = sanitize("x<img src=\"cid:a\">y", {.replace_images = true, .strip_images = true});
   EXPECT_EQ(stripped.html, "xy");
   EXPECT_FALSE(stripped.image_replaced);
+}
+
+TEST(Sanitize, ThePlaceholderIsSmallAndTheAltTextShownBesideIt) {
+  EXPECT_EQ(clean("<img src=\"http://t.example/banner.png\" width=\"600\" height=\"300\" style=\"width:600px\" "
+                  "alt=\"Your <account> is locked\">"),
+            "<img src=\"cid:removed_for_security_reasons\" width=\"16\" height=\"16\"/>"
+            "<span style=\"font:small sans-serif;color:#555\">[image: Your &lt;account&gt; is locked]</span>");
+  EXPECT_EQ(clean("<img src=x alt=\" \">"), "<img src=\"cid:removed_for_security_reasons\" width=\"16\" height=\"16\"/>");
+  const std::string long_alt(300, 'a');
+  const std::string out = clean("<img src=x alt=\"\xC3\xA4" + long_alt + "\">");
+  EXPECT_NE(out.find("[image: \xC3\xA4" + std::string(198, 'a') + "]"), std::string::npos) << out;
+  EXPECT_EQ(clean(out), out);
 }
 
 TEST(Sanitize, NoImageNoReplacementFlag) { EXPECT_FALSE(sanitize("<b>x</b>", {}).image_replaced); }
