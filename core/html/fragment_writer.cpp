@@ -3,6 +3,7 @@
 // elements; a dropped element silences everything up to its end event.
 #include "core/html/fragment_writer.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 #include <memory>
@@ -17,6 +18,7 @@
 #include "core/html/css_filter.hpp"
 #include "core/html/escape.hpp"
 #include "core/html/element_policy.hpp"
+#include "core/html/link_target.hpp"
 
 namespace qmilter::html {
 namespace {
@@ -32,6 +34,13 @@ void append_attribute(std::string& out, std::string_view name, std::string_view 
   append_escaped(out, value);
   out.push_back('"');
 }
+
+// An a element with a target, open in the writer.
+struct OpenLink {
+  std::size_t depth;   // the writer's open-element count once the a element has closed
+  std::string target;  // link_target() of its href
+  std::string text;    // its visible text so far (the start is enough to name a host)
+};
 
 class Writer {
  public:
@@ -70,14 +79,21 @@ class Writer {
     if (open_.empty()) return;
     const std::string_view name = open_.back();
     open_.pop_back();
-    if (name.empty() || mode_ != FragmentMode::markup || is_void_element(name)) return;
-    out_.append("</");
-    out_.append(name);
-    out_.push_back('>');
+    if (!name.empty() && mode_ == FragmentMode::markup && !is_void_element(name)) {
+      out_.append("</");
+      out_.append(name);
+      out_.push_back('>');
+    }
+    if (!links_.empty() && links_.back().depth == open_.size()) {
+      write_link_target(links_.back());
+      links_.pop_back();
+    }
   }
 
   void characters(std::string_view text) {
-    if (dropping_ == 0 && !stopped_) append_escaped(out_, text);
+    if (dropping_ != 0 || stopped_) return;
+    append_escaped(out_, text);
+    if (!links_.empty() && links_.back().text.size() < kMaxLinkText) links_.back().text.append(text);
   }
 
   // Parsing was halted: nothing more is written, see finish().
@@ -98,24 +114,82 @@ class Writer {
     out_.push_back('<');
     out_.append(name);
     const bool is_img = name == "img";
-    if (is_img) append_attribute(out_, "src", kReplacementSrc);
+    std::string_view alt;
+    if (is_img) {
+      // A small fixed-size placeholder: stretched to the image's own size, full-width
+      // crosses dominated newsletters.
+      append_attribute(out_, "src", kReplacementSrc);
+      out_.append(kPlaceholderSize);
+    }
     for (const xmlChar** pair = attributes; pair != nullptr && pair[0] != nullptr; pair += 2) {
       const std::string_view attribute = as_view(pair[0]);
       const std::string_view value = as_view(pair[1]);  // entities already decoded
+      if (is_img && (attribute == "width" || attribute == "height" || attribute == "style")) continue;
+      if (is_img && attribute == "alt") {
+        if (alt.empty()) alt = value;
+        continue;
+      }
       if (is_plain_attribute(attribute)) {
         append_attribute(out_, attribute, value);
       } else if (attribute == "style") {
         if (style_is_safe(value)) append_attribute(out_, attribute, value);
       } else if (attribute == "href" && name == "a") {
         append_attribute(out_, attribute, "#");
+        // Our own output's "#" has no target, so the annotation is written once; a repeated
+        // href is ignored by browsers and here.
+        const std::size_t depth = open_.size() - 1;
+        std::string target = link_target(value);
+        if (!target.empty() && (links_.empty() || links_.back().depth != depth))
+          links_.push_back({depth, std::move(target), {}});
       }
       // Everything else (on*, src elsewhere, formaction, xmlns, data-*, ...) is dropped.
     }
     out_.append(is_void_element(name) ? "/>" : ">");
+    // The alt text as text beside the placeholder (the attribute is not kept, so the next
+    // round does not write it again).
+    if (is_img && alt.find_first_not_of(" \t\n") != std::string_view::npos) {
+      out_.append(kAltStyle);
+      std::size_t length = std::min(alt.size(), kMaxAltText);
+      while (length < alt.size() && length > 0 && (static_cast<unsigned char>(alt[length]) & 0xC0) == 0x80) --length;
+      append_escaped(out_, alt.substr(0, length));
+      out_.append("]</span>");
+    }
   }
+
+  // The link's real target as plain text after it, so the recipient can judge where it
+  // leads; loud when the link text names another host.
+  void write_link_target(const OpenLink& link) {
+    const std::string named = host_named_in(link.text);
+    const bool other = names_other_host(named, link.target);
+    if (mode_ == FragmentMode::markup) {
+      out_.append(other ? kOtherHostStyle : kTargetStyle);
+    } else {
+      out_.push_back(' ');
+    }
+    out_.push_back('[');
+    if (other) out_.append("\xE2\x9A\xA0 ");  // U+26A0 WARNING SIGN
+    append_escaped(out_, link.target);
+    if (other) {
+      out_.append(", not ");
+      append_escaped(out_, named);
+    }
+    out_.push_back(']');
+    if (mode_ == FragmentMode::markup) out_.append("</span>");
+  }
+
+  static constexpr std::size_t kMaxLinkText = 512;
+  static constexpr std::string_view kPlaceholderSize = " width=\"16\" height=\"16\"";
+  static constexpr std::size_t kMaxAltText = 200;
+  static constexpr std::string_view kAltStyle = "<span style=\"font:small sans-serif;color:#555\">[image: ";
+  // The font shorthand resets size, weight, style and family that an enclosing element
+  // could set to hide the target (font-size:0); colours are set against colour tricks.
+  static constexpr std::string_view kTargetStyle = " <span style=\"font:small monospace;color:#555;background:#fff\">";
+  static constexpr std::string_view kOtherHostStyle =
+      " <span style=\"font:bold small monospace;color:#b00;background:#fff\">";
 
   const SanitizeOptions& options_;
   FragmentMode mode_;
+  std::vector<OpenLink> links_;  // the a elements open with a target, innermost last
   std::string out_;
   // One entry per element libxml2 has open: the name if we wrote its start tag, else "".
   // Names point into the parser's dictionary, which outlives the parse.

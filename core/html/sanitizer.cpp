@@ -7,6 +7,7 @@
 
 #include "core/html/attribute_limit.hpp"
 #include "core/html/fragment_writer.hpp"
+#include "core/html/revealed_conditionals.hpp"
 #include "core/html/utf8.hpp"
 
 namespace qmilter::html {
@@ -27,6 +28,8 @@ std::string round_on_repaired(std::string_view html_utf8, const SanitizeOptions&
   std::string document(kPrefix);
   append_repaired_utf8(document, html_utf8.substr(0, kMaxInput), Utf8Repair::for_markup);
   bool changed = false;
+  std::string revealed = remove_revealed_conditionals(document, changed);
+  if (changed) document = std::move(revealed);
   std::string limited = limit_attributes(document, kMaxAttributesPerTag, changed);
   return write_fragment(changed ? limited : document, options, mode);
 }

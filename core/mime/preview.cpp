@@ -43,6 +43,7 @@ Preview make_preview(std::string_view raw_message, const html::SanitizeOptions& 
                                                               : std::max(max_bytes * 4, kMinimumInput);
   const ExtractedText extracted = extract_text_part(raw_message, input_limit);
   Preview preview;
+  preview.attachments = extracted.attachments;
   std::string fragment;
   switch (extracted.part.kind) {
     case TextPart::Kind::none:

@@ -7,7 +7,10 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
 #include "core/html/sanitizer.hpp"
+#include "core/mime/attachments.hpp"
 
 namespace qmilter::mime {
 
@@ -27,6 +30,7 @@ struct Preview {
   std::string html;             // safe UTF-8 fragment
   bool image_replaced = false;  // the caller must attach the replacement image
   bool had_text_part = false;   // false → html holds the fixed "no text part" note
+  std::vector<Attachment> attachments;  // every part but the body text (at most 100)
 };
 
 // The preview fragment for EMAIL_HTML_TEXT: the html part sanitized; plain text escaped

@@ -12,6 +12,7 @@
 #include <libetpan/libetpan.h>
 
 #include "core/html/utf8.hpp"
+#include "core/mime/attachment_finder.hpp"
 #include "core/mime/charset_decoder.hpp"
 #include "qmilter/sdk/text.hpp"
 
@@ -211,6 +212,7 @@ ExtractedText extract_text_part(std::string_view raw_message, std::size_t max_by
   }
   const std::unique_ptr<mailmime, MimeDeleter> tree(parsed);
   const Candidate best = find_best(tree.get());
+  result.attachments = find_attachments(tree.get(), best.part);
   if (best.part == nullptr) return result;
 
   std::string body = transfer_decode(best.part->mm_data.mm_single, max_bytes, raw_message, result.cut);

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <string_view>
+#include <vector>
 
 #include "core/mime/preview.hpp"
 
@@ -13,6 +14,7 @@ namespace qmilter::mime {
 struct ExtractedText {
   TextPart part;
   bool cut = false;  // the part was longer than max_bytes and part.utf8 holds its start
+  std::vector<Attachment> attachments;  // every part but the body text, in message order
 };
 
 // Like find_text_part, but transfer-decodes and converts only about the first max_bytes

@@ -31,6 +31,7 @@ using compose::without_line_breaks;
 namespace {
 
 constexpr std::string_view html_text_variable = "EMAIL_HTML_TEXT";
+constexpr std::string_view attachments_variable = "EMAIL_ATTACHMENTS";
 constexpr std::string_view release_url_variable = "EMAIL_RELEASE_URL";
 
 class EmailNotifier final : public sdk::Notifier {
@@ -64,9 +65,12 @@ class EmailNotifier final : public sdk::Notifier {
         role_(context.role),
         logger_(context.logger),
         release_links_(context.release_links) {
-    needs_preview_ = settings_.body_template.references(html_text_variable) ||
-                     settings_.subject_template.references(html_text_variable) ||
-                     settings_.from_template.references(html_text_variable);
+    // The attachments are found by the same MIME walk as the preview's text.
+    for (const std::string_view variable : {html_text_variable, attachments_variable}) {
+      needs_preview_ = needs_preview_ || settings_.body_template.references(variable) ||
+                       settings_.subject_template.references(variable) ||
+                       settings_.from_template.references(variable);
+    }
     if (role_ == sdk::Role::daemon) {
       sender_ = std::make_unique<OutboxSender>(outbox_, settings_.relay, RetryPolicy{}, logger_,
                                                OutboxFigures(*context.metrics));
@@ -103,6 +107,7 @@ class EmailNotifier final : public sdk::Notifier {
       options.replace_images = settings_.has_replacement_image;
       mime::Preview preview = mime::make_preview(raw_message(message), options, settings_.preview_max);
       facts.html_text = std::move(preview.html);
+      facts.attachments = std::move(preview.attachments);
       image_replaced = preview.image_replaced && settings_.has_replacement_image;
       if (!preview.had_text_part) logger_->info(message.queue_id(), "no text part found for the notification preview");
     }
@@ -188,7 +193,7 @@ class EmailNotifier final : public sdk::Notifier {
   const sdk::Role role_;
   sdk::Logger* const logger_;
   const sdk::ReleaseLinks* const release_links_;  // null without qmilter-web
-  bool needs_preview_ = true;
+  bool needs_preview_ = false;
   std::unique_ptr<OutboxSender> sender_;  // daemon role only; declared last, stopped first
 };
 

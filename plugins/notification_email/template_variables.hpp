@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/mime/attachments.hpp"
 #include "qmilter/sdk/message.hpp"
 
 namespace qmilter::notification_email {
@@ -20,8 +21,11 @@ struct MessageFacts {
   std::string envelope_from;  // the original envelope sender
   std::string header_from;    // decoded, unfolded From header ("" when absent)
   std::string header_subject; // decoded, unfolded Subject header
+  std::string header_date;    // the original Date header, unfolded ("" when absent)
+  std::string match;          // the header line that matched, "Name: value" decoded
   std::string quarantine_id;
   std::string html_text;      // the sanitized preview (trusted HTML)
+  std::vector<mime::Attachment> attachments;  // found while computing the preview
   std::vector<std::optional<std::string>> groups;                         // regex groups 1..n
   std::vector<std::pair<std::string, std::optional<std::string>>> named;  // named groups
 };
@@ -37,13 +41,15 @@ class TemplateVariables {
   // recipient's qmilter-web link ("" when there is none). Keeps a reference to facts.
   TemplateVariables(const MessageFacts& facts, std::string_view recipient, std::string_view release_url = {});
 
-  // For the HTML body: every value HTML-escaped except EMAIL_HTML_TEXT; unknown → "".
+  // For the HTML body: every value HTML-escaped except EMAIL_HTML_TEXT; EMAIL_ATTACHMENTS
+  // is an escaped list; unknown → "".
   std::string html(std::string_view name) const;
   // For headers (subject, From): raw values with CR/LF removed; unknown → "".
   std::string text(std::string_view name) const;
 
  private:
   const std::string* html_text_;  // EMAIL_HTML_TEXT, in the facts
+  const std::vector<mime::Attachment>* attachments_;  // EMAIL_ATTACHMENTS, in the facts
   std::map<std::string, std::string, std::less<>> values_;
 };
 

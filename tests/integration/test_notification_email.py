@@ -45,6 +45,9 @@ TEMPLATE = """<html><body>
 <p>TO_URL=[{EMAIL_TO_URL}]</p>
 <p>ENVELOPE_FROM_URL=[{EMAIL_ENVELOPE_FROM_URL}]</p>
 <p>BRACES=[{{literal}}]</p>
+<p>DATE=[{EMAIL_DATE}]</p>
+<p>MATCH=[{EMAIL_MATCH}]</p>
+<p>ATTACHMENTS=[{EMAIL_ATTACHMENTS}]</p>
 <img src="cid:logo.png" alt="logo">
 <div id="preview">{EMAIL_HTML_TEXT}</div>
 </body></html>
@@ -60,12 +63,15 @@ ORIGINAL_HTML = ("<html><head><script>alert('head')</script></head><body>"
 
 def spam_message(rcpts):
     boundary = "b-0123456789"
-    body = (f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nplain version\r\n"
+    body = (f"--mixed\r\nContent-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n"
+            f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nplain version\r\n"
             f"--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{ORIGINAL_HTML}\r\n"
-            f"--{boundary}--\r\n")
+            f"--{boundary}--\r\n"
+            "--mixed\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"<b>Statement.pdf\"\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--mixed--\r\n")
     return rig.make_message(
         [("X-Spam-Report", REPORT), ("MIME-Version", "1.0"),
-         ("Content-Type", f"multipart/alternative; boundary=\"{boundary}\"")],
+         ("Content-Type", "multipart/mixed; boundary=\"mixed\"")],
         body=body, subject=HOSTILE_SUBJECT, sender=HOSTILE_FROM, to=", ".join(rcpts))
 
 
@@ -159,8 +165,13 @@ def test_two_recipients_get_one_notification_each_with_every_variable(
         preview = re.search(r'<div id="preview">(.*)</div>', body, re.DOTALL).group(1)
         assert "preview" in preview and "Hello" in preview
         assert "plain version" not in preview
-        for bad in ("<script", "alert(", "onclick", "javascript:", "tracker.example"):
+        for bad in ("<script", "alert(", "onclick", "tracker.example"):
             assert bad not in preview.lower(), (bad, preview)
+        # The link goes nowhere; where it would have gone is plain text after it.
+        assert re.search(r'<a href="#">click</a> <span style="[^"]*">\[javascript:\]</span>', preview), preview
+        assert variable(body, "DATE") == "Tue, 24 Nov 2026 12:00:00 +0000"
+        assert variable(body, "MATCH") == html.escape("X-Spam-Report: " + REPORT, quote=True)
+        assert variable(body, "ATTACHMENTS") == "<ul><li>&lt;b&gt;Statement.pdf (application/pdf, 9 bytes)</li></ul>"
         assert "cid:removed_for_security_reasons" in preview
         # Outside the preview, nothing from the original is live markup.
         assert "<script" not in body.lower()

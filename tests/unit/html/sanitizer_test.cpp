@@ -32,15 +32,44 @@ TEST(Sanitize, UnwrapsOtherElementsKeepingTheirContent) {
   EXPECT_EQ(clean("<o:p>&nbsp;</o:p>"), "\xC2\xA0");
 }
 
-TEST(Sanitize, LinksPointNowhere) {
-  EXPECT_EQ(clean("<a href=\"http://example.com/\" title=t>x</a>"), "<a href=\"#\" title=\"t\">x</a>");
-  EXPECT_EQ(clean("<a href=\"javascript:alert(1)\">x</a>"), "<a href=\"#\">x</a>");
-  EXPECT_EQ(clean("<a name=top>x</a>"), "<a name=\"top\">x</a>");
+constexpr std::string_view kTarget = " <span style=\"font:small monospace;color:#555;background:#fff\">";
+constexpr std::string_view kOtherHost = " <span style=\"font:bold small monospace;color:#b00;background:#fff\">";
+
+std::string target_note(std::string_view text, std::string_view style = kTarget) {
+  return std::string(style).append(text).append("</span>");
+}
+
+TEST(Sanitize, LinksPointNowhereAndShowTheirTargetAsText) {
+  EXPECT_EQ(clean("<a href=\"http://example.com/\" title=t>x</a>"),
+            "<a href=\"#\" title=\"t\">x</a>" + target_note("[example.com]"));
+  EXPECT_EQ(clean("<a href=\"javascript:alert(1)\">x</a>"), "<a href=\"#\">x</a>" + target_note("[javascript:]"));
+  EXPECT_EQ(clean("<a href=\"mailto:abuse@evil.example?subject=x\">Report the user</a>"),
+            "<a href=\"#\">Report the user</a>" + target_note("[mailto:evil.example]"));
+  EXPECT_EQ(clean("<a name=top>x</a><a href=\"#top\">up</a><a href=\"/path\">rel</a>"),
+            "<a name=\"top\">x</a><a href=\"#\">up</a><a href=\"#\">rel</a>");
+}
+
+TEST(Sanitize, LinkTextNamingAnotherHostIsMarked) {
+  EXPECT_EQ(clean("<a href=\"http://45.178.180.51/redir25.php\">www.vivo.com.br</a>"),
+            "<a href=\"#\">www.vivo.com.br</a>" +
+                target_note("[\xE2\x9A\xA0 45.178.180.51, not www.vivo.com.br]", kOtherHost));
+  EXPECT_EQ(clean("<a href=\"https://www.vivo.com.br/conta\"><b>vivo.com.br</b></a>"),
+            "<a href=\"#\"><b>vivo.com.br</b></a>" + target_note("[www.vivo.com.br]"));
+}
+
+TEST(Sanitize, TheTargetIsEscapedText) {
+  EXPECT_EQ(clean("<a href=\"http://a&lt;b&gt;&quot;.example/\">x</a>"),
+            "<a href=\"#\">x</a>" + target_note("[a&lt;b&gt;&quot;.example]"));
+}
+
+TEST(Sanitize, LinkTargetsSurviveASecondRoundUnchanged) {
+  const std::string once = clean("<p><a href=\"http://evil.example/\">paypal.com</a> and <a href=x>y</a></p>");
+  EXPECT_EQ(clean(once), once);
 }
 
 TEST(Sanitize, RemoteImagesAreReplacedOrRemoved) {
-  const SanitizeResult replaced = sanitize("<img src=\"http://t.example/p.gif\" width=1 alt=\"a\">", {});
-  EXPECT_EQ(replaced.html, "<img src=\"cid:removed_for_security_reasons\" width=\"1\" alt=\"a\"/>");
+  const SanitizeResult replaced = sanitize("<img src=\"http://t.example/p.gif\" width=1 title=t>", {});
+  EXPECT_EQ(replaced.html, "<img src=\"cid:removed_for_security_reasons\" width=\"16\" height=\"16\" title=\"t\"/>");
   EXPECT_TRUE(replaced.image_replaced);
 
   const SanitizeResult removed = sanitize("x<img src=\"http://t.example/p.gif\">y", {.replace_images = false});
@@ -50,6 +79,18 @@ TEST(Sanitize, RemoteImagesAreReplacedOrRemoved) {
   const SanitizeResult stripped = sanitize("x<img src=\"cid:a\">y", {.replace_images = true, .strip_images = true});
   EXPECT_EQ(stripped.html, "xy");
   EXPECT_FALSE(stripped.image_replaced);
+}
+
+TEST(Sanitize, ThePlaceholderIsSmallAndTheAltTextShownBesideIt) {
+  EXPECT_EQ(clean("<img src=\"http://t.example/banner.png\" width=\"600\" height=\"300\" style=\"width:600px\" "
+                  "alt=\"Your <account> is locked\">"),
+            "<img src=\"cid:removed_for_security_reasons\" width=\"16\" height=\"16\"/>"
+            "<span style=\"font:small sans-serif;color:#555\">[image: Your &lt;account&gt; is locked]</span>");
+  EXPECT_EQ(clean("<img src=x alt=\" \">"), "<img src=\"cid:removed_for_security_reasons\" width=\"16\" height=\"16\"/>");
+  const std::string long_alt(300, 'a');
+  const std::string out = clean("<img src=x alt=\"\xC3\xA4" + long_alt + "\">");
+  EXPECT_NE(out.find("[image: \xC3\xA4" + std::string(198, 'a') + "]"), std::string::npos) << out;
+  EXPECT_EQ(clean(out), out);
 }
 
 TEST(Sanitize, NoImageNoReplacementFlag) { EXPECT_FALSE(sanitize("<b>x</b>", {}).image_replaced); }
@@ -63,6 +104,12 @@ TEST(Sanitize, DangerousStylesAreDroppedHarmlessOnesKept) {
 
 TEST(Sanitize, CommentsIncludingConditionalOnesAreRemoved) {
   EXPECT_EQ(clean("a<!-- c -->b<!--[if mso]><b>x</b><![endif]-->c"), "abc");
+}
+
+TEST(Sanitize, OutlookRevealedConditionalsAreRemovedLikeComments) {
+  EXPECT_EQ(clean("a<![if !mso]>b<![endif]>c<![IF gte mso 9]>d<![ENDIF]>"), "abcd");
+  EXPECT_EQ(clean("<!--[if mso]>x<![endif]-->y<!--[if mso]>z<![endif]-->"), "y");
+  EXPECT_EQ(clean("a<![ifx]>b"), clean("a<![ifx]>b"));  // not a conditional: the parser decides
 }
 
 TEST(Sanitize, TextAndAttributesAreFullyEscaped) {

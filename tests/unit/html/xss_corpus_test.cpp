@@ -95,5 +95,45 @@ TEST_F(XssCorpus, EveryOutputReparsesToAnAllowedTreeAndIsAFixedPoint) {
   }
 }
 
+// The shown target sits in a span of its own after the link's end: never inside an a element.
+void collect_targets_inside_links(xmlNodePtr node, bool in_link, std::vector<std::string>& problems) {
+  for (; node != nullptr; node = node->next) {
+    if (node->type != XML_ELEMENT_NODE) continue;
+    const std::string name = text_of(node->name);
+    if (in_link && name == "span") {
+      xmlChar* style = xmlGetProp(node, reinterpret_cast<const xmlChar*>("style"));
+      if (text_of(style).find("monospace") != std::string::npos) problems.push_back("link target inside a link");
+      xmlFree(style);
+    }
+    collect_targets_inside_links(node->children, in_link || name == "a", problems);
+  }
+}
+
+// Every vector as a link's href (quoted and not) and as its text: nothing but href="#"
+// comes out, and the target shown as text is never part of a link.
+TEST_F(XssCorpus, NoPayloadTurnsTheShownLinkTargetIntoALiveLink) {
+  for (std::size_t i = 0; i < vectors_.size(); ++i) {
+    const std::string& v = vectors_[i];
+    std::string quoted;
+    for (const char c : v) quoted += c == '"' ? std::string("&quot;") : std::string(1, c);
+    for (const std::string& input :
+         {"<a href=\"http://" + quoted + "\">" + v + "</a>", "<a href=\"" + quoted + "\">paypal.com</a>" + v,
+          "<a href=" + v + ">x</a>", "<a href=\"http://evil.example/\">" + v + "</a>" + v}) {
+      const std::string once = sanitize(input, {}).html;
+      EXPECT_EQ(sanitize(once, {}).html, once) << "vector " << i + 1 << ": " << input;
+      std::vector<std::string> problems = reparse_problems(once, true);
+      htmlDocPtr document = htmlReadMemory(once.data(), static_cast<int>(once.size()), nullptr, "UTF-8",
+                                           HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                               HTML_PARSE_NONET);
+      if (document != nullptr) {
+        collect_targets_inside_links(document->children, false, problems);
+        xmlFreeDoc(document);
+      }
+      for (const std::string& problem : problems)
+        ADD_FAILURE() << "vector " << i + 1 << ": " << problem << "\n  in: " << input << "\n  out: " << once;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace qmilter::html

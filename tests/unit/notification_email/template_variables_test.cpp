@@ -11,13 +11,27 @@ MessageFacts hostile_facts() {
   sdk::testing::FakeMessage message;
   message.sender_value = "bad+guy@example.org";
   message.headers_value = {{"From", "\"<script>alert(1)</script>\" <x@example.org>"},
-                           {"Subject", "=?UTF-8?B?w6Q=?= <b>&\r\nBcc: victim@example.com"}};
+                           {"Subject", "=?UTF-8?B?w6Q=?= <b>&\r\nBcc: victim@example.com"},
+                           {"Date", "Tue, 24 Nov 2026 10:00:00 +0000 <i>"}};
   sdk::Match match;
+  match.subject = "Subject: =?UTF-8?B?w6Q=?= <b>";
   match.groups = {std::string("one"), std::nullopt, std::string("<three>")};
   match.named = {{"virus", std::string("Eicar<")}, {"EMAIL_TO", std::string("spoofed")}};
   MessageFacts facts = collect_facts(message, "20240101_ABC", match);
   facts.html_text = "<p>preview</p>";
+  facts.attachments = {{"<b>Statement</b>.pdf", "application/pdf", 2048}};
   return facts;
+}
+
+TEST(TemplateVariables, AttachmentsDateAndMatchAreShownEscaped) {
+  const MessageFacts facts = hostile_facts();  // the variables refer to it
+  const TemplateVariables variables(facts, "rcpt@example.com");
+  EXPECT_EQ(variables.html("EMAIL_ATTACHMENTS"),
+            "<ul><li>&lt;b&gt;Statement&lt;/b&gt;.pdf (application/pdf, 2.0 KiB)</li></ul>");
+  EXPECT_EQ(variables.text("EMAIL_ATTACHMENTS"), "<b>Statement</b>.pdf (application/pdf, 2.0 KiB)");
+  EXPECT_EQ(variables.html("EMAIL_DATE"), "Tue, 24 Nov 2026 10:00:00 +0000 &lt;i&gt;");
+  EXPECT_EQ(variables.html("EMAIL_MATCH"), "Subject: \xC3\xA4 &lt;b&gt;");
+  EXPECT_EQ(variables.text("EMAIL_MATCH"), "Subject: \xC3\xA4 <b>");
 }
 
 TEST(TemplateVariables, BodyValuesAreEscapedExceptThePreview) {
