@@ -292,8 +292,16 @@ sdk::Result<std::vector<sdk::StoredEntry>> FileStore::find(const sdk::EntryFilte
     if (failure) return *failure;
   }
 
+  // Sized once and each part freed as soon as it is moved: with 100,000 entries the
+  // vectors alone are tens of MB, and growing one while all parts are held doubles that.
+  std::size_t total = 0;
+  for (const auto& part : found) total += part.size();
   std::vector<sdk::StoredEntry> entries;
-  for (auto& part : found) std::move(part.begin(), part.end(), std::back_inserter(entries));
+  entries.reserve(total);
+  for (auto& part : found) {
+    std::move(part.begin(), part.end(), std::back_inserter(entries));
+    std::vector<sdk::StoredEntry>().swap(part);
+  }
   std::sort(entries.begin(), entries.end(),
             [](const sdk::StoredEntry& a, const sdk::StoredEntry& b) { return a.id < b.id; });
   return entries;

@@ -2,9 +2,11 @@
 """Benchmark of `qmilterctl digest` over a large quarantine, in one run.
 
   * --entries entries (default 100,000) for --recipients recipients (default 10,000), made
-    by make_file_entries.py into a `file` store; with --stores also copied into a `db` store
+    by make_file_entries.py (six short headers each, or with --spam-headers those of a
+    scanned message too) into a `file` store; with --stores also copied into a `db` store
     on SQLite and on PostgreSQL (`quarantine NAME import`; PostgreSQL is started by the
-    script, with its durable defaults) — every store holds the same entries;
+    script with its flushes off: a digest only reads the store), so every store holds the
+    same entries;
   * per store, --rounds rounds, each `qmilterctl digest --dry-run` then a real run that sends
     every recipient's digest to Debian's smtp-sink (no dump files, so the sink adds no disk
     writes), the order of the two reversed every other round; the digest state is removed
@@ -75,6 +77,10 @@ def parse_args():
     parser.add_argument("--recipients", type=int, default=10000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--stores", default="file", help="comma-separated: file, sqlite, postgresql")
+    parser.add_argument("--baseline", help="a second build (BUILD/bin/qmilterctl, BUILD/lib/qmilter/plugins) "
+                        "measured in the same rounds, alternating with --build")
+    parser.add_argument("--spam-headers", action="store_true",
+                        help="entries with a scanned message's headers (~2.5 KB more metadata each)")
     return parser.parse_args()
 
 
@@ -121,7 +127,8 @@ def digest_run(ctl, config, state, env, dry_run, keep_state=False):
         shutil.rmtree(os.path.join(state, "digest"), ignore_errors=True)
     subprocess.run(["sync"], check=True)
     load = load_average()
-    argv = [ctl, "-c", config, "digest"] + (["--dry-run"] if dry_run else [])
+    # --force: a run right after another finds the daily period not over.
+    argv = [ctl, "-c", config, "digest", "--force"] + (["--dry-run"] if dry_run else [])
     seconds, rss_kb, status, out = run_measured(argv, env)
     sent = sum(1 for line in out.splitlines() if line.startswith("sent digest to "))
     listed = sum(1 for line in out.splitlines() if line.endswith(", via quarantine 'spam'"))
@@ -130,20 +137,25 @@ def digest_run(ctl, config, state, env, dry_run, keep_state=False):
     return {"seconds": seconds, "rss_mb": rss_kb / 1024, "load": load, "digests": sent if not dry_run else listed}
 
 
-def measure_store(args, ctl, config, state, env, name):
-    runs = {"dry run": [], "real run": []}
+def measure_store(args, builds, config, state, name):
+    """{(build, kind): [run, ...]}: each round every build's dry and real run, the order of
+    the runs and of the builds reversed every other round."""
+    runs = {}
+
+    def note(build, kind, result):
+        runs.setdefault((build, kind), []).append(result)
+        print(f"  {name:10} {build:10} {kind:11} {result['seconds']:7.2f} s {result['rss_mb']:6.1f} MB "
+              f"{result['digests']} digests (load {result['load']})", file=sys.stderr)
+
     for r in range(args.rounds):
-        order = ("dry run", "real run") if r % 2 == 0 else ("real run", "dry run")
-        for kind in order:
-            result = digest_run(ctl, config, state, env, dry_run=kind == "dry run")
-            runs[kind].append(result)
-            print(f"  {name:10} {kind:8} {result['seconds']:7.2f} s {result['rss_mb']:6.1f} MB "
-                  f"{result['digests']} digests (load {result['load']})", file=sys.stderr)
-    digest_run(ctl, config, state, env, dry_run=False)
-    again = digest_run(ctl, config, state, env, dry_run=False, keep_state=True)
-    print(f"  {name:10} again    {again['seconds']:7.2f} s {again['rss_mb']:6.1f} MB "
-          f"{again['digests']} digests (load {again['load']})", file=sys.stderr)
-    runs["nothing new"] = [again]
+        kinds = ("dry run", "real run") if r % 2 == 0 else ("real run", "dry run")
+        order = list(builds.items()) if r % 2 == 0 else list(reversed(builds.items()))
+        for kind in kinds:
+            for build, (ctl, env) in order:
+                note(build, kind, digest_run(ctl, config, state, env, dry_run=kind == "dry run"))
+    for build, (ctl, env) in builds.items():
+        digest_run(ctl, config, state, env, dry_run=False)
+        note(build, "nothing new", digest_run(ctl, config, state, env, dry_run=False, keep_state=True))
     return runs
 
 
@@ -156,16 +168,21 @@ def prepare_db(ctl, config, quarantine, env, name):
 
 def main():
     args = parse_args()
-    ctl = os.path.join(args.build, "bin", "qmilterctl")
-    plugins = os.path.join(args.build, "lib", "qmilter", "plugins")
     stores = [s for s in args.stores.split(",") if s]
     needed = ["quarantine_file", "notification_none", "whitelist_none", "action_discard"]
     if set(stores) - {"file"}:
         needed.append("quarantine_db")
-    missing = [p for p in needed if not os.path.exists(os.path.join(plugins, p + ".so"))]
-    if not os.access(ctl, os.X_OK) or missing:
-        sys.exit(f"run-digest-bench: build qmilterctl and {', '.join(needed)} first")
-    env = dict(os.environ, QMILTER_PLUGIN_DIR=plugins)
+    builds = {}
+    for build, directory in (("baseline", args.baseline), ("this build", args.build)):
+        if not directory:
+            continue
+        ctl = os.path.join(directory, "bin", "qmilterctl")
+        plugins = os.path.join(directory, "lib", "qmilter", "plugins")
+        missing = [p for p in needed if not os.path.exists(os.path.join(plugins, p + ".so"))]
+        if not os.access(ctl, os.X_OK) or missing:
+            sys.exit(f"run-digest-bench: {directory}: build qmilterctl and {', '.join(needed)} first")
+        builds[build] = (ctl, dict(os.environ, QMILTER_PLUGIN_DIR=plugins))
+    ctl, env = builds["this build"]
     work = tempfile.mkdtemp(prefix="qmilter-digest-bench-", dir=args.dir)
     os.chmod(work, 0o755)
     results = {}
@@ -173,7 +190,7 @@ def main():
     try:
         quarantine = os.path.join(work, "quarantine")
         t0 = time.monotonic()
-        make_entries(quarantine, args.entries, args.recipients)
+        make_entries(quarantine, args.entries, args.recipients, spam_headers=args.spam_headers)
         print(f"made {args.entries} entries for {args.recipients} recipients in {time.monotonic() - t0:.0f} s",
               file=sys.stderr)
         port = free_port()
@@ -181,7 +198,7 @@ def main():
         connections = {"file": "", "sqlite": "sqlite:///" + os.path.join(work, "quarantine.sqlite")}
         if "postgresql" in stores:
             from rig.databases import PostgresServer
-            pg = PostgresServer(work, durable=True).start()
+            pg = PostgresServer(work).start()  # flushes off: a digest only reads the store
             connections["postgresql"] = pg.url
         with Sink(port):
             for store in stores:
@@ -197,28 +214,37 @@ def main():
                     subprocess.run([ctl, "-c", config, "web", "secret"], check=True, env=env, stdout=subprocess.DEVNULL)
                 if store != "file":
                     prepare_db(ctl, config, quarantine, env, store)
-                results[store] = measure_store(args, ctl, config, state, env, store)
+                results[store] = measure_store(args, builds, config, state, store)
     finally:
         if pg is not None:
             pg.stop()
         shutil.rmtree(work, ignore_errors=True)
-    report(args, results)
+    report(args, results, builds)
 
 
-def report(args, results):
+def report(args, results, builds):
     fstype = subprocess.run(["df", "--output=fstype", args.dir], stdout=subprocess.PIPE, text=True).stdout.split()[-1]
     print(f"machine: {os.cpu_count()} CPUs, load average now {load_average()}; state and store on {fstype}; "
-          f"{args.entries} entries, {args.recipients} recipients")
-    print("| store | run | seconds (each round) | median s | peak RSS MB (max) | digests | load average before |")
-    print("|---|---|---|---:|---:|---:|---|")
+          f"{args.entries} entries, {args.recipients} recipients, "
+          f"{'with' if args.spam_headers else 'without'} a scanned message's headers")
+    print("| store | run | build | seconds (each round) | median s | peak RSS MB (max) | digests | load average before |")
+    print("|---|---|---|---|---:|---:|---:|---|")
     for store, runs in results.items():
-        for kind, rs in runs.items():
+        for (build, kind), rs in runs.items():
             seconds = ", ".join(f"{r['seconds']:.1f}" for r in rs)
-            print(f"| {store} | {kind} | {seconds} | "
-                  f"{statistics.median(r['seconds'] for r in rs):.1f} | {max(r['rss_mb'] for r in rs):.0f} | "
-                  f"{rs[0]['digests']} | {'; '.join(r['load'] for r in rs)} |")
+            print(f"| {store} | {kind} | {build} | {seconds} | {statistics.median(r['seconds'] for r in rs):.1f} | "
+                  f"{max(r['rss_mb'] for r in rs):.0f} | {rs[0]['digests']} | {'; '.join(r['load'] for r in rs)} |")
+    if "baseline" in builds:
+        print("\n| store | run | time this/baseline | peak RSS this/baseline |")
+        print("|---|---|---:|---:|")
+        for store, runs in results.items():
+            for kind in ("dry run", "real run", "nothing new"):
+                this, base = runs[("this build", kind)], runs[("baseline", kind)]
+                t = statistics.median(r["seconds"] for r in this) / statistics.median(r["seconds"] for r in base)
+                m = max(r["rss_mb"] for r in this) / max(r["rss_mb"] for r in base)
+                print(f"| {store} | {kind} | {t:.2f} | {m:.2f} |")
     for store, runs in results.items():
-        real = runs["real run"]
+        real = runs[("this build", "real run")]
         worst_s, worst_mb = max(r["seconds"] for r in real), max(r["rss_mb"] for r in real)
         met = worst_s <= TARGET_S and worst_mb <= TARGET_RSS_MB
         print(f"target  {'met   ' if met else 'MISSED'}  {store} real run: slowest {worst_s:.1f} s <= {TARGET_S:.0f} s, "
