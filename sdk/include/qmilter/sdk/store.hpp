@@ -179,14 +179,15 @@ class QuarantineStore {
       return Error{"'" + recipient + "' is not (or no longer) a recipient of quarantine entry '" + id + "'",
                    ErrorKind::not_found};
     }
+    RecipientClaim claim{id, recipient, new_claim_token(), now};
     std::lock_guard lock(local_claims_mutex());
-    auto [claim, made] = local_claims().try_emplace({this, id, recipient}, now);
-    if (!made && now - claim->second < claim_lifetime_seconds) {
+    auto [held_claim, made] = local_claims().try_emplace({this, id, recipient}, claim);
+    if (!made && now - held_claim->second.since < claim_lifetime_seconds) {
       return Error{"'" + recipient + "' of quarantine entry '" + id + "' is being released by another admin",
                    ErrorKind::not_found};
     }
-    claim->second = now;
-    return RecipientClaim{id, recipient, std::to_string(now), now};
+    held_claim->second = claim;
+    return claim;
   }
   // After a successful send: takes the claimed recipient off the entry as remove_recipient()
   // does (the last one removes the entry). not_found when the claim is no longer this one
@@ -212,7 +213,7 @@ class QuarantineStore {
  private:
   // The default claims: per instance, in this process. Libraries are never unloaded, so
   // these statics live as long as any store.
-  using LocalClaims = std::map<std::tuple<const QuarantineStore*, std::string, std::string>, std::int64_t>;
+  using LocalClaims = std::map<std::tuple<const QuarantineStore*, std::string, std::string>, RecipientClaim>;
   static std::mutex& local_claims_mutex() {
     static std::mutex mutex;
     return mutex;
@@ -224,7 +225,7 @@ class QuarantineStore {
   bool forget_local_claim(const RecipientClaim& claim) {
     std::lock_guard lock(local_claims_mutex());
     auto found = local_claims().find({this, claim.id, claim.recipient});
-    if (found == local_claims().end() || std::to_string(found->second) != claim.token) return false;
+    if (found == local_claims().end() || found->second.token != claim.token) return false;
     local_claims().erase(found);
     return true;
   }
