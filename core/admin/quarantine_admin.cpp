@@ -29,7 +29,7 @@ namespace {
 class Claims {
  public:
   explicit Claims(const core::Quarantine& quarantine)
-      : store_(*quarantine.store.instance), own_(quarantine.store.abi_minor >= 1) {}
+      : store_(*quarantine.store.instance), own_(quarantine.store.abi_minor >= 2) {}
 
   sdk::Result<sdk::RecipientClaim> claim(const std::string& id, const std::string& recipient) {
     const auto now = static_cast<std::int64_t>(std::time(nullptr));

@@ -45,7 +45,7 @@ struct ReleaseOutcome {
 // only (one SMTP transaction through the quarantine's relay, envelope sender as received) and,
 // once the relay has accepted it, finishes the claim, which takes the recipient off. Nothing
 // is sent without the claim; a failed delivery gives the claim back and leaves the entry as
-// it was. A store plugin built before SDK 2.1 gets the SDK's default claims (this process only).
+// it was. A store plugin built before SDK 2.2 gets the SDK's default claims (this process only).
 ReleaseOutcome release_to(const core::Quarantine& quarantine, const sdk::StoredEntry& entry,
                           const std::string& recipient, std::vector<std::string>& left);
 

@@ -153,7 +153,7 @@ class QuarantineStore {
   // find() no longer lists it.
   virtual Status remove(const std::string& id) = 0;
 
-  // Releasing one recipient exactly once (ABI 2.1). The host claims the recipient, sends the
+  // Releasing one recipient exactly once (ABI 2.2). The host claims the recipient, sends the
   // message, then finishes the claim (the recipient goes) or abandons it (a failed send: the
   // recipient stays held). Of any number of concurrent claims of one recipient, from threads,
   // processes or hosts sharing the store, exactly one succeeds while that claim lives; the
@@ -165,7 +165,7 @@ class QuarantineStore {
   // An unknown id or a recipient not on the entry is not_found; a failure to find out is
   // failure. The claim changes nothing that find(), entry() or read() give.
   //
-  // The default, for stores built before 2.1 or that keep no claims, excludes claims made
+  // The default, for stores built before 2.2 or that keep no claims, excludes claims made
   // through this instance only (qmilter-web's threads, one qmilterctl): two processes or
   // hosts releasing at once may still both send. A store shared by several processes must
   // override all three, keeping the claim where they all see it (a conditional update in
