@@ -102,7 +102,9 @@ def release_race(configs, web, link, relay, qid, rcpt):
     try:
         # The winner is held at the relay; everyone else must end without its answer.
         rig.wait_until(lambda: relay.received and sum(p.poll() is None for p in procs) <= 1,
-                       "every qmilterctl but the one being held done", 60)
+                       "every qmilterctl but the one being held done", 60,
+                       state=lambda: f"relay got {len(relay.received)}, web answered {statuses}, "
+                                     f"qmilterctl running: {[p.pid for p in procs if p.poll() is None]}")
     finally:
         relay.release()
     results = []
