@@ -108,7 +108,8 @@ void QuarantineTables::add_column_if_missing(odbc::OdbcConnection& db, const std
                                              const std::string& column, const std::string& definition) const {
   auto present = [&] {
     try {
-      db.execute("SELECT " + column + " FROM " + table + " WHERE 1 = 0");
+      // Qualified: SQLite takes an unknown "quoted" name alone for a string literal.
+      db.execute("SELECT t." + column + " FROM " + table + " t WHERE 1 = 0");
       return true;
     } catch (const odbc::DatabaseError&) {
       return false;

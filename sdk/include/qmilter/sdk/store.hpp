@@ -109,7 +109,12 @@ inline std::string new_claim_token() {
 class QuarantineStore {
  public:
   static constexpr PluginKind plugin_kind = PluginKind::quarantine;
-  virtual ~QuarantineStore() = default;
+  // Forgets the default claims still made through this instance, so that a store made later
+  // at the same address starts with none.
+  virtual ~QuarantineStore() {
+    std::lock_guard lock(local_claims_mutex());
+    std::erase_if(local_claims(), [this](const auto& claim) { return std::get<0>(claim.first) == this; });
+  }
 
   // Whether store() keeps the message; when false the host need not buffer the body for it.
   virtual bool keeps_messages() const = 0;
