@@ -1,7 +1,9 @@
 // What qmilterctl and qmilter-web both do to a quarantine: look an entry up by an id that is
 // checked first, release it to one recipient, take a recipient off. One implementation, so
-// a release from the web page is exactly a release from the command line. Works on the
-// quarantine's plugins only; blocking; safe from several threads when the store is.
+// a release from the web page is exactly a release from the command line, and each release
+// claims its recipient in the store first, so that of admins releasing one recipient at once
+// (any hosts, any tools) exactly one sends. Works on the quarantine's plugins only; blocking;
+// safe from several threads when the store is.
 #pragma once
 
 #include <chrono>
@@ -30,15 +32,20 @@ sdk::Status take_recipient(const core::Quarantine& quarantine, const std::string
 
 // How a release to one recipient ended.
 struct ReleaseOutcome {
+  sdk::Status claimed;     // claiming the recipient; not_found when it is gone or another admin releases it
   bool delivered = false;  // the relay accepted the message
   std::string relay;       // "host:port", for messages
   std::string reply;       // the relay's reply or the connection error
   sdk::Status removed;     // taking the recipient off, after delivery
+  sdk::Status abandoned;   // giving the claim back after a failed delivery (if that fails the
+                           // recipient waits sdk::claim_lifetime_seconds, nothing is lost)
 };
 
-// Sends the stored message of `entry` to `recipient` only (one SMTP transaction through the
-// quarantine's relay, envelope sender as received) and, once the relay has accepted it,
-// takes the recipient off the entry. A failed delivery leaves the entry as it was.
+// Claims `recipient` on `entry` in the store, then sends the stored message to that recipient
+// only (one SMTP transaction through the quarantine's relay, envelope sender as received) and,
+// once the relay has accepted it, finishes the claim, which takes the recipient off. Nothing
+// is sent without the claim; a failed delivery gives the claim back and leaves the entry as
+// it was. A store plugin built before SDK 2.2 gets the SDK's default claims (this process only).
 ReleaseOutcome release_to(const core::Quarantine& quarantine, const sdk::StoredEntry& entry,
                           const std::string& recipient, std::vector<std::string>& left);
 

@@ -194,12 +194,23 @@ void release(CliContext& context, const QuarantineArgs& args) {
   std::vector<std::string> left = entry.recipients;
   std::vector<std::string> failed;
   // One transaction per recipient: each is removed from the entry only once the relay has
-  // accepted the message for it, so a failure never loses anyone.
+  // accepted the message for it, so a failure never loses anyone; each is claimed first, so
+  // a recipient another admin is releasing at the same time is not sent twice.
   for (const std::string& recipient : recipients) {
     admin::ReleaseOutcome outcome = admin::release_to(quarantine, entry, recipient, left);
+    if (!outcome.claimed.ok()) {
+      *context.err << "qmilterctl: release of '" << args.id << "' to " << recipient
+                   << ": nothing sent: " << outcome.claimed.error().message << '\n';
+      failed.push_back(recipient);
+      continue;
+    }
     if (!outcome.delivered) {
       *context.err << "qmilterctl: release of '" << args.id << "' to " << recipient << " through " << outcome.relay
                    << " failed: " << outcome.reply << '\n';
+      if (!outcome.abandoned.ok()) {
+        *context.err << "qmilterctl: " << recipient << " stays claimed for up to " << sdk::claim_lifetime_seconds
+                     << " s: " << outcome.abandoned.error().message << '\n';
+      }
       failed.push_back(recipient);
       continue;
     }

@@ -32,6 +32,7 @@ template <class Interface>
 struct PluginSlot {
   std::string type;                      // the INI value: "file", "none", "/path/x.so"
   std::string plugin_name;               // the plugin's declared name
+  unsigned abi_minor = sdk::abi_minor;   // the SDK minor it was built with: which virtuals it has
   std::unique_ptr<PluginLogger> logger;  // outlives `instance` (declared first, destroyed last)
   std::unique_ptr<Interface> instance;
 };

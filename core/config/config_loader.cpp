@@ -355,6 +355,7 @@ PluginSlot<Interface> build_plugin(const PluginBuild& build, const std::string& 
   PluginSlot<Interface> slot;
   slot.type = type;
   slot.plugin_name = plugin->name;
+  slot.abi_minor = plugin->abi_minor;
   slot.logger = std::make_unique<PluginLogger>(build.view.section() + "/" + plugin->name);
   sdk::PluginContext context{build.view.section(), build.config.config_dir, build.config.state_dir, build.role,
                              slot.logger.get(), build.relay, build.release_links, build.metrics};

@@ -461,10 +461,26 @@ Response WebService::release(const core::Quarantine& quarantine, const std::stri
                              const sdk::StoredEntry& entry) {
   std::vector<std::string> left = entry.recipients;
   admin::ReleaseOutcome outcome = admin::release_to(quarantine, entry, recipient, left);
+  if (!outcome.claimed.ok()) {
+    // Another admin (qmilterctl, another host's qmilter-web) is releasing it or just did.
+    if (outcome.claimed.error().not_found()) {
+      log_action(request, entry, quarantine.name, recipient,
+                 "release asked, but it is not held any more: " + outcome.claimed.error().message);
+      return gone();
+    }
+    core::log::error(entry.queue_id, "qmilter-web: quarantine '" + quarantine.name + "': " +
+                                         outcome.claimed.error().message);
+    return unavailable();
+  }
   if (!outcome.delivered) {
     log_action(request, entry, quarantine.name, recipient,
                "release failed through " + outcome.relay + ": " + outcome.reply + "; the entry is kept",
                sdk::LogLevel::warning);
+    if (!outcome.abandoned.ok()) {
+      core::log::error(entry.queue_id, "qmilter-web: <" + recipient + "> of '" + entry.id + "' stays claimed for up to " +
+                                           std::to_string(sdk::claim_lifetime_seconds) +
+                                           " s: " + outcome.abandoned.error().message);
+    }
     return unavailable();
   }
   if (!outcome.removed.ok()) {

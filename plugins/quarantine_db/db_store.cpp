@@ -288,6 +288,72 @@ sdk::Status DbStore::remove_recipient(const std::string& id, const std::string& 
   }
 }
 
+sdk::Error DbStore::not_claimable(odbc::OdbcConnection& db, const std::string& id,
+                                  const std::string& recipient) const {
+  if (std::optional<std::int64_t> since = tables_.claimed_at(db, id, recipient)) {
+    return sdk::Error{"'" + recipient + "' of quarantine entry '" + id + "' is being released by another admin (since " +
+                          std::to_string(*since) + ")",
+                      sdk::ErrorKind::not_found};
+  }
+  if (!tables_.chunk_count(db, id)) return unknown(id);
+  return sdk::Error{"'" + recipient + "' is not (or no longer) a recipient of quarantine entry '" + id + "'",
+                    sdk::ErrorKind::not_found};
+}
+
+sdk::Result<sdk::RecipientClaim> DbStore::claim_recipient(const std::string& id, const std::string& recipient,
+                                                          std::int64_t now) {
+  // Made once: a retry on a fresh connection after a lost reply finds its own claim.
+  const std::string token = sdk::new_claim_token();
+  try {
+    return pool_->with_connection([&](odbc::OdbcConnection& db) -> sdk::Result<sdk::RecipientClaim> {
+      ensure_tables(db);
+      if (!tables_.claim_recipient(db, id, recipient, token, now, now - sdk::claim_lifetime_seconds)) {
+        return not_claimable(db, id, recipient);
+      }
+      return sdk::RecipientClaim{id, recipient, token, now};
+    });
+  } catch (const odbc::DatabaseError& e) {
+    return failure("claiming '" + recipient + "' of '" + id + "' failed (nothing was sent)", e);
+  }
+}
+
+sdk::Status DbStore::finish_claim(const sdk::RecipientClaim& claim) {
+  try {
+    return pool_->with_connection([&](odbc::OdbcConnection& db) -> sdk::Status {
+      ensure_tables(db);
+      const bool row_locks = db.family() != odbc::DbmsFamily::sqlite;
+      odbc::Transaction transaction(db);
+      // As in remove_recipient(): the entry's row lock orders this against the removal of the
+      // entry's other recipients, so the last one to go takes the entry with it.
+      if (row_locks && !tables_.lock_entry(db, claim.id)) {
+        transaction.rollback();
+        return lost_claim(claim);
+      }
+      if (tables_.delete_claimed_recipient(db, claim.id, claim.recipient, claim.token) == 0) {
+        transaction.rollback();
+        return lost_claim(claim);
+      }
+      if (tables_.recipient_count(db, claim.id) == 0) tables_.delete_entry(db, claim.id);
+      transaction.commit();
+      return {};
+    });
+  } catch (const odbc::DatabaseError& e) {
+    return failure("taking released '" + claim.recipient + "' off '" + claim.id + "' failed", e);
+  }
+}
+
+sdk::Status DbStore::abandon_claim(const sdk::RecipientClaim& claim) {
+  try {
+    return pool_->with_connection([&](odbc::OdbcConnection& db) -> sdk::Status {
+      ensure_tables(db);
+      if (tables_.clear_claim(db, claim.id, claim.recipient, claim.token) == 0) return lost_claim(claim);
+      return {};
+    });
+  } catch (const odbc::DatabaseError& e) {
+    return failure("giving back the claim on '" + claim.recipient + "' of '" + claim.id + "' failed", e);
+  }
+}
+
 sdk::Status DbStore::remove(const std::string& id) {
   try {
     return pool_->with_connection([&](odbc::OdbcConnection& db) -> sdk::Status {

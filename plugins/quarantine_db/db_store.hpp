@@ -5,6 +5,9 @@
 // of one chunk is a single statement); the message goes in and comes out in 1 MiB chunks, so
 // memory stays flat for large mail. remove_recipient() is a conditional
 // delete under a row lock: of two concurrent removals of one recipient exactly one succeeds.
+// A release claim is the recipient row's claim token, set by one conditional UPDATE (the
+// database orders concurrent claims from every host on that row) and checked again by the
+// conditional DELETE or UPDATE that finishes or abandons it.
 // One instance per quarantine section; immutable after create() apart from the connection
 // pool it shares, so every method may run concurrently.
 #pragma once
@@ -37,6 +40,10 @@ class DbStore final : public sdk::QuarantineStore {
   sdk::Status read(const std::string& id, const sdk::ChunkVisitor& visit) const override;
   sdk::Status remove_recipient(const std::string& id, const std::string& recipient) override;
   sdk::Status remove(const std::string& id) override;
+  sdk::Result<sdk::RecipientClaim> claim_recipient(const std::string& id, const std::string& recipient,
+                                                   std::int64_t now) override;
+  sdk::Status finish_claim(const sdk::RecipientClaim& claim) override;
+  sdk::Status abandon_claim(const sdk::RecipientClaim& claim) override;
 
   const QuarantineTables& tables() const noexcept { return tables_; }
 
@@ -45,6 +52,9 @@ class DbStore final : public sdk::QuarantineStore {
   void ensure_tables(odbc::OdbcConnection& db) const;
   sdk::Error failure(const std::string& what, const std::exception& e) const;
   sdk::Error unknown(const std::string& id) const;
+  // Why a claim found nothing to claim (all not_found): no entry, no such recipient, or
+  // another admin's live claim.
+  sdk::Error not_claimable(odbc::OdbcConnection& db, const std::string& id, const std::string& recipient) const;
 
   std::shared_ptr<odbc::ConnectionPool> pool_;
   const QuarantineTables tables_;

@@ -86,9 +86,14 @@ void QuarantineTables::ensure(odbc::OdbcConnection& db) const {
              " " + d.text + " NOT NULL, " + q("date") + " BIGINT NOT NULL, " + q("headers") + " " + d.text +
              " NOT NULL, " + q("subgroups") + " " + d.text + " NOT NULL, " + q("named_subgroups") + " " + d.text +
              " NOT NULL, " + q("size") + " BIGINT NOT NULL, " + q("chunks") + " BIGINT NOT NULL)" + d.table_options);
+  const std::string claim_column = q("claim") + " " + d.id + " NOT NULL DEFAULT ''";
+  const std::string claimed_at_column = q("claimed_at") + " BIGINT NOT NULL DEFAULT 0";
   db.execute("CREATE TABLE IF NOT EXISTS " + recipients + " (" + q("entry_id") + " " + d.id + " NOT NULL, " +
-             q("position") + " INTEGER NOT NULL, " + q("recipient") + " " + d.recipient + " NOT NULL, PRIMARY KEY (" +
-             q("entry_id") + ", " + q("recipient") + "))" + d.table_options);
+             q("position") + " INTEGER NOT NULL, " + q("recipient") + " " + d.recipient + " NOT NULL, " +
+             claim_column + ", " + claimed_at_column + ", PRIMARY KEY (" + q("entry_id") + ", " + q("recipient") +
+             "))" + d.table_options);
+  add_column_if_missing(db, recipients, q("claim"), claim_column);
+  add_column_if_missing(db, recipients, q("claimed_at"), claimed_at_column);
   db.execute("CREATE TABLE IF NOT EXISTS " + chunks + " (" + q("entry_id") + " " + d.id + " NOT NULL, " + q("seq") +
              " BIGINT NOT NULL, " + q("data") + " " + d.binary + " NOT NULL, PRIMARY KEY (" + q("entry_id") + ", " +
              q("seq") + "))" + d.table_options);
@@ -97,6 +102,25 @@ void QuarantineTables::ensure(odbc::OdbcConnection& db) const {
              " (" + q("recipient") + ")");
   db.execute("CREATE INDEX IF NOT EXISTS " + quoted(db, prefix_ + "_entries_date") + " ON " + entries + " (" +
              q("date") + ")");
+}
+
+void QuarantineTables::add_column_if_missing(odbc::OdbcConnection& db, const std::string& table,
+                                             const std::string& column, const std::string& definition) const {
+  auto present = [&] {
+    try {
+      // Qualified: SQLite takes an unknown "quoted" name alone for a string literal.
+      db.execute("SELECT t." + column + " FROM " + table + " t WHERE 1 = 0");
+      return true;
+    } catch (const odbc::DatabaseError&) {
+      return false;
+    }
+  };
+  if (present()) return;
+  try {
+    db.execute("ALTER TABLE " + table + " ADD COLUMN " + definition);
+  } catch (const odbc::DatabaseError&) {
+    if (!present()) throw;  // not another host that added it first
+  }
 }
 
 void QuarantineTables::insert_entry(odbc::OdbcConnection& db, const EntryRow& row) const {
@@ -222,6 +246,48 @@ bool QuarantineTables::lock_entry(odbc::OdbcConnection& db, const std::string& i
                              quoted(db, "id") + " = ?" + (row_locks ? " FOR UPDATE" : ""),
                          {SqlParam::of_text(id)});
   return !rows.empty();
+}
+
+bool QuarantineTables::claim_recipient(odbc::OdbcConnection& db, const std::string& id, const std::string& recipient,
+                                       const std::string& token, std::int64_t now,
+                                       std::int64_t expired_at_or_before) const {
+  std::int64_t affected = 0;
+  db.execute("UPDATE " + table(db, "_recipients") + " SET " + quoted(db, "claim") + " = ?, " +
+                 quoted(db, "claimed_at") + " = ? WHERE " + quoted(db, "entry_id") + " = ? AND " +
+                 quoted(db, "recipient") + " = ? AND (" + quoted(db, "claim") + " = '' OR " + quoted(db, "claim") +
+                 " = ? OR " + quoted(db, "claimed_at") + " <= ?)",
+             {SqlParam::of_text(token), SqlParam::of_integer(now), SqlParam::of_text(id), SqlParam::of_text(recipient),
+              SqlParam::of_text(token), SqlParam::of_integer(expired_at_or_before)},
+             &affected);
+  return affected == 1;
+}
+
+std::optional<std::int64_t> QuarantineTables::claimed_at(odbc::OdbcConnection& db, const std::string& id,
+                                                         const std::string& recipient) const {
+  auto rows = db.execute("SELECT " + quoted(db, "claimed_at") + " FROM " + table(db, "_recipients") + " WHERE " +
+                             quoted(db, "entry_id") + " = ? AND " + quoted(db, "recipient") + " = ?",
+                         {SqlParam::of_text(id), SqlParam::of_text(recipient)});
+  if (rows.empty() || rows.front().empty()) return std::nullopt;
+  return as_integer(rows.front()[0], "claim time");
+}
+
+std::int64_t QuarantineTables::delete_claimed_recipient(odbc::OdbcConnection& db, const std::string& id,
+                                                        const std::string& recipient, const std::string& token) const {
+  std::int64_t affected = 0;
+  db.execute("DELETE FROM " + table(db, "_recipients") + " WHERE " + quoted(db, "entry_id") + " = ? AND " +
+                 quoted(db, "recipient") + " = ? AND " + quoted(db, "claim") + " = ?",
+             {SqlParam::of_text(id), SqlParam::of_text(recipient), SqlParam::of_text(token)}, &affected);
+  return affected;
+}
+
+std::int64_t QuarantineTables::clear_claim(odbc::OdbcConnection& db, const std::string& id,
+                                           const std::string& recipient, const std::string& token) const {
+  std::int64_t affected = 0;
+  db.execute("UPDATE " + table(db, "_recipients") + " SET " + quoted(db, "claim") + " = '', " +
+                 quoted(db, "claimed_at") + " = 0 WHERE " + quoted(db, "entry_id") + " = ? AND " +
+                 quoted(db, "recipient") + " = ? AND " + quoted(db, "claim") + " = ?",
+             {SqlParam::of_text(id), SqlParam::of_text(recipient), SqlParam::of_text(token)}, &affected);
+  return affected;
 }
 
 std::int64_t QuarantineTables::delete_recipient(odbc::OdbcConnection& db, const std::string& id,

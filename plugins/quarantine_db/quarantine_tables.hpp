@@ -1,7 +1,8 @@
 // The three tables of a db quarantine and every statement on them. With prefix P:
 //   P_entries     one row per entry: id, host, queue_id, mailfrom, date (Unix time, UTC), the
 //                 headers/subgroups/named_subgroups JSON, size (bytes) and chunks (rows)
-//   P_recipients  one row per entry and recipient (entry_id, position, recipient)
+//   P_recipients  one row per entry and recipient (entry_id, position, recipient, and the
+//                 release claim on it: claim token, '' when none, claimed_at Unix time)
 //   P_chunks      the stored message (headers, empty line, body) in rows of at most 1 MiB
 //                 (entry_id, seq, data: bytea / LONGBLOB / BLOB)
 // Created when missing, in each server's own types (documented in qmilter.conf(5)). All values
@@ -82,6 +83,20 @@ class QuarantineTables {
   // UPDATE; on SQLite the first write takes the database's write lock instead). Whether
   // the entry exists.
   bool lock_entry(odbc::OdbcConnection& db, const std::string& id) const;
+  // Claims one recipient with `token` in a single conditional UPDATE: it wins when the row is
+  // unclaimed, claimed at or before `expired_at_or_before`, or already claimed with `token` (a
+  // retry after a lost reply). Whether it won.
+  bool claim_recipient(odbc::OdbcConnection& db, const std::string& id, const std::string& recipient,
+                       const std::string& token, std::int64_t now, std::int64_t expired_at_or_before) const;
+  // When the recipient row is there, its claimed_at (0 when unclaimed).
+  std::optional<std::int64_t> claimed_at(odbc::OdbcConnection& db, const std::string& id,
+                                         const std::string& recipient) const;
+  // Deletes the recipient row only while it is claimed with `token`; how many rows went.
+  std::int64_t delete_claimed_recipient(odbc::OdbcConnection& db, const std::string& id, const std::string& recipient,
+                                        const std::string& token) const;
+  // Makes the recipient unclaimed again only while it is claimed with `token`; how many rows.
+  std::int64_t clear_claim(odbc::OdbcConnection& db, const std::string& id, const std::string& recipient,
+                           const std::string& token) const;
   // Deletes one recipient row; how many rows went (0 or 1).
   std::int64_t delete_recipient(odbc::OdbcConnection& db, const std::string& id, const std::string& recipient) const;
   std::int64_t recipient_count(odbc::OdbcConnection& db, const std::string& id) const;
@@ -91,6 +106,9 @@ class QuarantineTables {
  private:
   std::string quoted(const odbc::OdbcConnection& db, const std::string& identifier) const;
   std::string table(const odbc::OdbcConnection& db, const char* suffix) const;
+  // Adds a column to a table made by an older version; safe when another host does it at once.
+  void add_column_if_missing(odbc::OdbcConnection& db, const std::string& table, const std::string& column,
+                             const std::string& definition) const;
 
   std::string prefix_;
 };

@@ -346,8 +346,66 @@ sdk::Status FileStore::remove_recipient(const std::string& id, const std::string
 
   auto rewritten = metadata_without_recipient(id, text.value(), recipient);
   if (!rewritten.ok()) return rewritten.error();
-  return sdk::write_file_durably(directory_fd_.get(), directory_, id + std::string(metadata_suffix), rewritten.value(),
-                                 mode_);
+  return write_metadata(id, rewritten.value());
+}
+
+sdk::Status FileStore::write_metadata(const std::string& id, const std::string& text) {
+  return sdk::write_file_durably(directory_fd_.get(), directory_, id + std::string(metadata_suffix), text, mode_);
+}
+
+sdk::Result<sdk::RecipientClaim> FileStore::claim_recipient(const std::string& id, const std::string& recipient,
+                                                            std::int64_t now) {
+  DirectoryLock lock(directory_fd_.get());
+  auto text = metadata_text(id);
+  if (!text.ok()) return text.error();
+  auto entry = parse_metadata(id, text.value());
+  if (!entry.ok()) return entry.error();
+  if (!contains(entry.value().recipients, recipient)) {
+    return sdk::Error{"'" + recipient + "' is not (or no longer) a recipient of quarantine entry '" + id + "'",
+                      sdk::ErrorKind::not_found};
+  }
+  auto recorded = recorded_claim(id, text.value(), recipient);
+  if (!recorded.ok()) return recorded.error();
+  if (recorded.value() && now - recorded.value()->since < sdk::claim_lifetime_seconds) {
+    return sdk::Error{"'" + recipient + "' of quarantine entry '" + id + "' is being released by another admin (since " +
+                          std::to_string(recorded.value()->since) + ")",
+                      sdk::ErrorKind::not_found};
+  }
+  sdk::RecipientClaim claim{id, recipient, sdk::new_claim_token(), now};
+  auto claimed = metadata_with_claim(id, text.value(), recipient, RecordedClaim{claim.token, claim.since});
+  if (!claimed.ok()) return claimed.error();
+  if (sdk::Status written = write_metadata(id, claimed.value()); !written.ok()) return written.error();
+  return claim;
+}
+
+sdk::Result<std::string> FileStore::metadata_of_claim(const sdk::RecipientClaim& claim) const {
+  auto text = metadata_text(claim.id);
+  if (!text.ok()) return text.error().not_found() ? lost_claim(claim) : text.error();
+  auto recorded = recorded_claim(claim.id, text.value(), claim.recipient);
+  if (!recorded.ok()) return recorded.error();
+  if (!recorded.value() || recorded.value()->token != claim.token) return lost_claim(claim);
+  return text;
+}
+
+sdk::Status FileStore::finish_claim(const sdk::RecipientClaim& claim) {
+  DirectoryLock lock(directory_fd_.get());
+  auto text = metadata_of_claim(claim);
+  if (!text.ok()) return text.error();
+  auto entry = parse_metadata(claim.id, text.value());
+  if (!entry.ok()) return entry.error();
+  if (entry.value().recipients.size() == 1) return remove_unlocked(claim.id);
+  auto rewritten = metadata_without_recipient(claim.id, text.value(), claim.recipient);
+  if (!rewritten.ok()) return rewritten.error();
+  return write_metadata(claim.id, rewritten.value());
+}
+
+sdk::Status FileStore::abandon_claim(const sdk::RecipientClaim& claim) {
+  DirectoryLock lock(directory_fd_.get());
+  auto text = metadata_of_claim(claim);
+  if (!text.ok()) return text.error();
+  auto rewritten = metadata_with_claim(claim.id, text.value(), claim.recipient, std::nullopt);
+  if (!rewritten.ok()) return rewritten.error();
+  return write_metadata(claim.id, rewritten.value());
 }
 
 sdk::Status FileStore::remove(const std::string& id) {

@@ -3,7 +3,9 @@
 // `<id>.metadata` (JSON), the layout pyquarantine-milter and its tools use. One instance per
 // quarantine section, immutable after create(); store() runs concurrently on many threads
 // (it only ever creates new names), the admin side serialises its rewrites with a lock on
-// the directory so that two qmilterctl runs cannot lose each other's changes.
+// the directory so that two qmilterctl runs cannot lose each other's changes. A release
+// claim is recorded in the metadata by such a rewrite, so processes on this host (which
+// share the lock) claim a recipient one at a time and only the first finds it unclaimed.
 #pragma once
 
 #include <sys/types.h>
@@ -34,12 +36,20 @@ class FileStore final : public sdk::QuarantineStore {
   sdk::Status read(const std::string& id, const sdk::ChunkVisitor& visit) const override;
   sdk::Status remove_recipient(const std::string& id, const std::string& recipient) override;
   sdk::Status remove(const std::string& id) override;
+  sdk::Result<sdk::RecipientClaim> claim_recipient(const std::string& id, const std::string& recipient,
+                                                   std::int64_t now) override;
+  sdk::Status finish_claim(const sdk::RecipientClaim& claim) override;
+  sdk::Status abandon_claim(const sdk::RecipientClaim& claim) override;
 
  private:
   // The metadata text of entry `id`, after checking that `id` is a plain entry name.
   sdk::Error unknown_id(const std::string& id) const;  // ErrorKind::not_found
   sdk::Result<std::string> metadata_text(const std::string& id) const;
   sdk::Status remove_unlocked(const std::string& id);
+  sdk::Status write_metadata(const std::string& id, const std::string& text);
+  // With the directory locked: the metadata of the entry `claim` is on, when it still
+  // records exactly that claim; else the lost-claim Error.
+  sdk::Result<std::string> metadata_of_claim(const sdk::RecipientClaim& claim) const;
   void sweep_temporary_files() const;
 
   std::string directory_;

@@ -100,6 +100,54 @@ sdk::Result<sdk::StoredEntry> parse_metadata(const std::string& id, std::string_
   return entry;
 }
 
+namespace {
+
+constexpr const char* claims_key = "release_claims";
+
+// Sets or removes one recipient's claim; the key goes with the last claim, so an entry
+// nobody is releasing is exactly what pyquarantine wrote.
+void set_claim(Json& document, const std::string& recipient, const std::optional<RecordedClaim>& claim) {
+  auto claims = document.find(claims_key);
+  if (claim) {
+    if (claims == document.end() || !claims->is_object()) {
+      document[claims_key] = Json::object();
+      claims = document.find(claims_key);
+    }
+    (*claims)[recipient] = Json{{"token", claim->token}, {"since", claim->since}};
+    return;
+  }
+  if (claims == document.end()) return;
+  if (claims->is_object()) claims->erase(recipient);
+  if (!claims->is_object() || claims->empty()) document.erase(claims_key);
+}
+
+}  // namespace
+
+sdk::Result<std::optional<RecordedClaim>> recorded_claim(const std::string& id, std::string_view text,
+                                                         const std::string& recipient) {
+  Json document = Json::parse(text, nullptr, false);
+  if (document.is_discarded() || !document.is_object()) return bad(id, "not a JSON object");
+  auto claims = document.find(claims_key);
+  if (claims == document.end() || !claims->is_object()) return std::optional<RecordedClaim>{};
+  auto claim = claims->find(recipient);
+  if (claim == claims->end()) return std::optional<RecordedClaim>{};
+  auto token = claim->find("token");
+  auto since = claim->find("since");
+  if (!claim->is_object() || token == claim->end() || !token->is_string() || since == claim->end() ||
+      !since->is_number_integer()) {
+    return bad(id, std::string("'") + claims_key + "' of '" + recipient + "' is not {token, since}");
+  }
+  return std::optional<RecordedClaim>{RecordedClaim{token->get<std::string>(), since->get<std::int64_t>()}};
+}
+
+sdk::Result<std::string> metadata_with_claim(const std::string& id, std::string_view text, const std::string& recipient,
+                                             const std::optional<RecordedClaim>& claim) {
+  Json document = Json::parse(text, nullptr, false);
+  if (document.is_discarded() || !document.is_object()) return bad(id, "not a JSON object");
+  set_claim(document, recipient, claim);
+  return dump(document);
+}
+
 sdk::Result<std::string> metadata_without_recipient(const std::string& id, std::string_view text,
                                                     const std::string& recipient) {
   Json document = Json::parse(text, nullptr, false);
@@ -111,6 +159,7 @@ sdk::Result<std::string> metadata_without_recipient(const std::string& id, std::
     if (!(r.is_string() && r.get<std::string>() == recipient)) kept.push_back(r);
   }
   *recipients = std::move(kept);
+  set_claim(document, recipient, std::nullopt);
   return dump(document);
 }
 

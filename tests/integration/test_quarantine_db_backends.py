@@ -76,7 +76,7 @@ def test_tables_are_the_documented_ones_in_the_servers_types(database):
     assert names == {
         "entries": ["id", "host", "queue_id", "mailfrom", "date", "headers", "subgroups",
                     "named_subgroups", "size", "chunks"],
-        "recipients": ["entry_id", "position", "recipient"],
+        "recipients": ["entry_id", "position", "recipient", "claim", "claimed_at"],
         "chunks": ["entry_id", "seq", "data"],
     }, names
     types = {f"{table}.{c}": t for table, cols in columns.items() for c, t in cols}

@@ -84,7 +84,10 @@ def suite_size():
 def test_a_store_that_keeps_the_contract_passes_the_installed_suite(conformance_binary):
     result = run([conformance_binary, "--gtest_filter=ThirdParty/*"])
     assert result.returncode == 0, result.stdout
-    assert f"[  PASSED  ] {suite_size()} tests." in result.stdout, result.stdout
+    # Its factory has no make_another(): only the test that claims through two stores skips.
+    assert f"[  PASSED  ] {suite_size() - 1} tests." in result.stdout, result.stdout
+    skipped = {line.split()[3] for line in result.stdout.splitlines() if line.startswith("[  SKIPPED ] ThirdParty/")}
+    assert skipped == {"ThirdParty/QuarantineStoreConformance/0.ClaimsExcludeAnotherStoreOnTheSameStorage"}, result.stdout
 
 
 def test_the_installed_suite_names_the_rule_a_broken_store_breaks(conformance_binary):
@@ -92,5 +95,6 @@ def test_the_installed_suite_names_the_rule_a_broken_store_breaks(conformance_bi
     assert result.returncode != 0, result.stdout
     failed = [line for line in result.stdout.splitlines() if line.startswith("[  FAILED  ] Broken/")]
     # The store keeps entries with no recipients: the tests that empty an entry name it.
-    empties = ("RemovingTheLastRecipientRemovesTheEntry", "ReadersSeeWholeEntriesWhileRecipientsAreRemoved")
+    empties = ("RemovingTheLastRecipientRemovesTheEntry", "ReadersSeeWholeEntriesWhileRecipientsAreRemoved",
+               "FinishingTheLastRecipientRemovesTheEntry")
     assert failed and all(any(name in line for name in empties) for line in failed), result.stdout

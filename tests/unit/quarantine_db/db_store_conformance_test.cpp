@@ -10,6 +10,8 @@ namespace {
 class DbStoreFactory {
  public:
   std::unique_ptr<sdk::QuarantineStore> make() { return database_.make(); }
+  // Another store on the same tables, as a second host opens them.
+  std::unique_ptr<sdk::QuarantineStore> make_another() { return database_.make(); }
 
   // The date column is all the store reads an entry's age from.
   void backdate(sdk::QuarantineStore&, const std::string& id, std::int64_t seconds) {

@@ -79,6 +79,24 @@ TEST(DbStore, CreatesItsThreeTablesWhenMissing) {
   }
 }
 
+// Tables made before release claims existed: the store adds the two columns, and both the
+// stored entries and the claims work on them.
+TEST(DbStore, RecipientsTableOfAnOlderVersionGetsTheClaimColumns) {
+  TestDatabase db;
+  db.raw().execute("CREATE TABLE " + db.table("_recipients") + " (" + db.q("entry_id") + " VARCHAR(255) NOT NULL, " +
+                   db.q("position") + " INTEGER NOT NULL, " + db.q("recipient") + " VARCHAR(255) NOT NULL, " +
+                   "PRIMARY KEY (" + db.q("entry_id") + ", " + db.q("recipient") + "))");
+  auto store = db.make();
+  ASSERT_NE(store, nullptr);
+  const std::string id = stored(*store, message({"a@example.com", "b@example.com"}));
+  auto claim = store->claim_recipient(id, "a@example.com", 1000);
+  ASSERT_TRUE(claim.ok()) << claim.error().message;
+  EXPECT_FALSE(store->claim_recipient(id, "a@example.com", 1000).ok());
+  ASSERT_TRUE(store->finish_claim(claim.value()).ok());
+  EXPECT_EQ(store->entry(id).value().recipients, std::vector<std::string>{"b@example.com"});
+  ASSERT_NE(db.make(), nullptr) << "a second store on the upgraded tables";
+}
+
 TEST(DbStore, CheckRoleOnlyConnectsAndCreatesNothing) {
   TestDatabase db;
   auto checked = db.create({}, sdk::Role::check);

@@ -23,6 +23,7 @@ enum class Defect {
   reuses_ids,           // the id is the queue id: a second message replaces the first
   drops_recipients,     // find() lists entries without their recipients
   crlf_headers,         // read() ends header lines with CRLF instead of LF
+  claims_race,          // claim_recipient() reads the entry and grants every claim (read, then write)
 };
 
 class MemoryStore final : public QuarantineStore {
@@ -101,6 +102,27 @@ class MemoryStore final : public QuarantineStore {
   Status remove(const std::string& id) override {
     std::lock_guard lock(mutex_);
     if (entries_.erase(id) == 0) return unknown(id);
+    return {};
+  }
+
+  // Without the defect, the SDK's default claims: what a store gets that keeps none.
+  Result<RecipientClaim> claim_recipient(const std::string& id, const std::string& recipient,
+                                         std::int64_t now) override {
+    if (defect_ != Defect::claims_race) return QuarantineStore::claim_recipient(id, recipient, now);
+    auto held = entry(id);
+    if (!held.ok()) return held.error();
+    if (std::find(held.value().recipients.begin(), held.value().recipients.end(), recipient) ==
+        held.value().recipients.end()) {
+      return Error{"'" + recipient + "' is not a recipient of '" + id + "'", ErrorKind::not_found};
+    }
+    return RecipientClaim{id, recipient, "any", now};
+  }
+  Status finish_claim(const RecipientClaim& claim) override {
+    if (defect_ != Defect::claims_race) return QuarantineStore::finish_claim(claim);
+    return remove_recipient(claim.id, claim.recipient);
+  }
+  Status abandon_claim(const RecipientClaim& claim) override {
+    if (defect_ != Defect::claims_race) return QuarantineStore::abandon_claim(claim);
     return {};
   }
 

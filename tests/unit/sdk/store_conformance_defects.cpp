@@ -14,4 +14,5 @@ INSTANTIATE_TYPED_TEST_SUITE_P(reuses_ids, QuarantineStoreConformance, MemorySto
 INSTANTIATE_TYPED_TEST_SUITE_P(drops_recipients, QuarantineStoreConformance,
                                MemoryStoreFactory<Defect::drops_recipients>);
 INSTANTIATE_TYPED_TEST_SUITE_P(crlf_headers, QuarantineStoreConformance, MemoryStoreFactory<Defect::crlf_headers>);
+INSTANTIATE_TYPED_TEST_SUITE_P(claims_race, QuarantineStoreConformance, MemoryStoreFactory<Defect::claims_race>);
 }  // namespace qmilter::sdk::testing

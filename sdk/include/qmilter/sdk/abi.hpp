@@ -1,11 +1,13 @@
 // The SDK's ABI version and symbol export macro.
 // Bump QMILTER_SDK_ABI_MAJOR on any change to a virtual interface or a type layout in this
 // SDK; bump the minor for additions that old plugins cannot observe. The host loads a plugin
-// when the majors are equal and the plugin's minor is not newer than the host's.
+// when the majors are equal and the plugin's minor is not newer than the host's, and calls a
+// virtual added in a minor only on plugins built with that minor or a newer one.
+//   2.2  QuarantineStore::claim_recipient, finish_claim, abandon_claim
 #pragma once
 
 #define QMILTER_SDK_ABI_MAJOR 2
-#define QMILTER_SDK_ABI_MINOR 1
+#define QMILTER_SDK_ABI_MINOR 2
 
 #define QMILTER_SDK_EXPORT __attribute__((visibility("default")))
 

@@ -75,6 +75,15 @@ class GuardedStore final : public QuarantineStore {
   Status remove(const std::string& id) noexcept override {
     return guarded<Status>("remove", [&] { return inner_->remove(id); });
   }
+  Result<RecipientClaim> claim_recipient(const std::string& id, const std::string& r, std::int64_t now) noexcept override {
+    return guarded<Result<RecipientClaim>>("claim_recipient", [&] { return inner_->claim_recipient(id, r, now); });
+  }
+  Status finish_claim(const RecipientClaim& c) noexcept override {
+    return guarded<Status>("finish_claim", [&] { return inner_->finish_claim(c); });
+  }
+  Status abandon_claim(const RecipientClaim& c) noexcept override {
+    return guarded<Status>("abandon_claim", [&] { return inner_->abandon_claim(c); });
+  }
 
  private:
   std::unique_ptr<QuarantineStore> inner_;
@@ -156,6 +165,9 @@ constexpr bool reject_noexcept_overrides() {
                     p.keeps_messages(); p.store(m, r, x); p.find(f); p.entry(id); p.read(id, v);
                     p.remove_recipient(id, id); p.remove(id); },
                   "QuarantineStore overrides must be public (see qmilter/sdk/guard.hpp)");
+    static_assert(requires(Impl& p, const std::string& id, const RecipientClaim& c) {
+                    p.claim_recipient(id, id, std::int64_t{0}); p.finish_claim(c); p.abandon_claim(c); },
+                  "QuarantineStore overrides must be public (see qmilter/sdk/guard.hpp)");
     static_assert(!requires(const Impl& c) { { c.keeps_messages() } noexcept; },
                   "QuarantineStore::keeps_messages override must not be noexcept (see qmilter/sdk/guard.hpp)");
     static_assert(!requires(Impl& p, const MessageView& m, const std::vector<std::string>& r, const Match& x) {
@@ -171,6 +183,12 @@ constexpr bool reject_noexcept_overrides() {
                   "QuarantineStore::remove_recipient override must not be noexcept (see qmilter/sdk/guard.hpp)");
     static_assert(!requires(Impl& p, const std::string& id) { { p.remove(id) } noexcept; },
                   "QuarantineStore::remove override must not be noexcept (see qmilter/sdk/guard.hpp)");
+    static_assert(!requires(Impl& p, const std::string& id) { { p.claim_recipient(id, id, std::int64_t{0}) } noexcept; },
+                  "QuarantineStore::claim_recipient override must not be noexcept (see qmilter/sdk/guard.hpp)");
+    static_assert(!requires(Impl& p, const RecipientClaim& c) { { p.finish_claim(c) } noexcept; },
+                  "QuarantineStore::finish_claim override must not be noexcept (see qmilter/sdk/guard.hpp)");
+    static_assert(!requires(Impl& p, const RecipientClaim& c) { { p.abandon_claim(c) } noexcept; },
+                  "QuarantineStore::abandon_claim override must not be noexcept (see qmilter/sdk/guard.hpp)");
   } else if constexpr (std::is_base_of_v<Notifier, Impl>) {
     static_assert(requires(Impl& p, const MessageView& m, const std::vector<std::string>& r, std::string_view id,
                            const Match& x) { p.sends_notifications(); p.notify(m, r, id, x); },

@@ -1,16 +1,19 @@
 // Quarantine storage: keeps a quarantined message and gives it back to the admin side.
 // One instance per quarantine section, shared by all connections. Every method may be
 // called from several threads at once: store() from the milter's threads, the admin side
-// (find, entry, read, remove_recipient, remove) from qmilterctl or a service answering
-// admins concurrently, and both together. Callers never read a store's files themselves.
+// (find, entry, read, remove_recipient, remove, the claims) from qmilterctl or a service
+// answering admins concurrently, and both together. Callers never read a store's files themselves.
 // What a store must do is written at each method; testing/store_conformance.hpp checks it.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <random>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -76,10 +79,42 @@ inline std::string stored_header_section(const MessageView& message) {
   return head;
 }
 
+// One recipient of one entry that one caller is releasing (see claim_recipient). A plain
+// value: the host keeps it from claim to finish or abandon and hands it back unchanged.
+struct RecipientClaim {
+  std::string id;
+  std::string recipient;
+  std::string token;       // the store's proof of this claim, opaque to the host
+  std::int64_t since = 0;  // Unix time the claim was made
+};
+
+// How long a claim excludes other releasers of its recipient. A releaser that dies between
+// claim and finish leaves its claim behind; after this long another may take it over, so the
+// recipient is never blocked for good (and gets the mail twice at worst, when the dead one
+// had sent it). Far longer than a release takes: the host gives the relay 60 s per step.
+inline constexpr std::int64_t claim_lifetime_seconds = 900;
+
+// A token no other claim has: 128 random bits in hex. For stores that keep claims.
+inline std::string new_claim_token() {
+  static thread_local std::mt19937_64 bits{std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32)};
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string token;
+  for (int word = 0; word < 2; ++word) {
+    std::uint64_t value = bits();
+    for (int i = 0; i < 16; ++i, value >>= 4) token += digits[value & 0xf];
+  }
+  return token;
+}
+
 class QuarantineStore {
  public:
   static constexpr PluginKind plugin_kind = PluginKind::quarantine;
-  virtual ~QuarantineStore() = default;
+  // Forgets the default claims still made through this instance, so that a store made later
+  // at the same address starts with none.
+  virtual ~QuarantineStore() {
+    std::lock_guard lock(local_claims_mutex());
+    std::erase_if(local_claims(), [this](const auto& claim) { return std::get<0>(claim.first) == this; });
+  }
 
   // Whether store() keeps the message; when false the host need not buffer the body for it.
   virtual bool keeps_messages() const = 0;
@@ -122,6 +157,83 @@ class QuarantineStore {
   // Removes the entry, message and metadata; afterwards entry(id) and read(id) fail and
   // find() no longer lists it.
   virtual Status remove(const std::string& id) = 0;
+
+  // Releasing one recipient exactly once (ABI 2.2). The host claims the recipient, sends the
+  // message, then finishes the claim (the recipient goes) or abandons it (a failed send: the
+  // recipient stays held). Of any number of concurrent claims of one recipient, from threads,
+  // processes or hosts sharing the store, exactly one succeeds while that claim lives; the
+  // others get an Error of kind not_found, as for a recipient no longer held. A claim lives
+  // until it is finished or abandoned, or until `now` of a later claim is at least
+  // claim_lifetime_seconds past its `since`: then that later claim takes it over. `now` is
+  // the host's clock; a store compares claims by it and by nothing else.
+  //
+  // An unknown id or a recipient not on the entry is not_found; a failure to find out is
+  // failure. The claim changes nothing that find(), entry() or read() give.
+  //
+  // The default, for stores built before 2.2 or that keep no claims, excludes claims made
+  // through this instance only (qmilter-web's threads, one qmilterctl): two processes or
+  // hosts releasing at once may still both send. A store shared by several processes must
+  // override all three, keeping the claim where they all see it (a conditional update in
+  // the database, a rewrite under a lock), never read-then-write.
+  virtual Result<RecipientClaim> claim_recipient(const std::string& id, const std::string& recipient,
+                                                 std::int64_t now) {
+    Result<StoredEntry> held = entry(id);
+    if (!held.ok()) return held.error();
+    const auto& recipients = held.value().recipients;
+    if (std::find(recipients.begin(), recipients.end(), recipient) == recipients.end()) {
+      return Error{"'" + recipient + "' is not (or no longer) a recipient of quarantine entry '" + id + "'",
+                   ErrorKind::not_found};
+    }
+    RecipientClaim claim{id, recipient, new_claim_token(), now};
+    std::lock_guard lock(local_claims_mutex());
+    auto [held_claim, made] = local_claims().try_emplace({this, id, recipient}, claim);
+    if (!made && now - held_claim->second.since < claim_lifetime_seconds) {
+      return Error{"'" + recipient + "' of quarantine entry '" + id + "' is being released by another admin",
+                   ErrorKind::not_found};
+    }
+    held_claim->second = claim;
+    return claim;
+  }
+  // After a successful send: takes the claimed recipient off the entry as remove_recipient()
+  // does (the last one removes the entry). not_found when the claim is no longer this one
+  // (taken over after claim_lifetime_seconds) or the recipient or entry has gone meanwhile.
+  virtual Status finish_claim(const RecipientClaim& claim) {
+    if (!forget_local_claim(claim)) return lost_claim(claim);
+    return remove_recipient(claim.id, claim.recipient);
+  }
+  // After a failed send: the recipient is held again, claimable at once. not_found as for
+  // finish_claim(); then nothing is changed.
+  virtual Status abandon_claim(const RecipientClaim& claim) {
+    if (!forget_local_claim(claim)) return lost_claim(claim);
+    return {};
+  }
+
+ protected:
+  static Error lost_claim(const RecipientClaim& claim) {
+    return Error{"the claim on '" + claim.recipient + "' of quarantine entry '" + claim.id +
+                     "' is gone (taken over by another admin, or the recipient was removed)",
+                 ErrorKind::not_found};
+  }
+
+ private:
+  // The default claims: per instance, in this process. Libraries are never unloaded, so
+  // these statics live as long as any store.
+  using LocalClaims = std::map<std::tuple<const QuarantineStore*, std::string, std::string>, RecipientClaim>;
+  static std::mutex& local_claims_mutex() {
+    static std::mutex mutex;
+    return mutex;
+  }
+  static LocalClaims& local_claims() {
+    static LocalClaims claims;
+    return claims;
+  }
+  bool forget_local_claim(const RecipientClaim& claim) {
+    std::lock_guard lock(local_claims_mutex());
+    auto found = local_claims().find({this, claim.id, claim.recipient});
+    if (found == local_claims().end() || found->second.token != claim.token) return false;
+    local_claims().erase(found);
+    return true;
+  }
 };
 
 }  // namespace qmilter::sdk

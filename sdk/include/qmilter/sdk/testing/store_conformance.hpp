@@ -1,8 +1,9 @@
 // A GoogleTest suite that checks a QuarantineStore against the contract in store.hpp:
 // store/find/entry/read/remove_recipient/remove, the exact bytes read() gives, the sender,
-// recipient and age filters, the last-recipient rule, concurrent store() calls and readers
-// running beside a thread that removes recipients. Header-only; include it in one source
-// file of a test program and instantiate it with a factory of your store:
+// recipient and age filters, the last-recipient rule, concurrent store() calls, readers
+// running beside a thread that removes recipients, and the release claims (one winner of
+// concurrent claims, abandon, finish, expiry). Header-only; include it in one source file of
+// a test program and instantiate it with a factory of your store:
 //
 //   struct MyStoreFactory {
 //     MyStoreFactory();                                   // e.g. make a scratch directory
@@ -10,6 +11,9 @@
 //     // Optional: make entry `id` look `seconds` older. Without it the tests that need an
 //     // old entry are skipped (GTEST_SKIP), the ones with fresh entries still run.
 //     void backdate(qmilter::sdk::QuarantineStore& store, const std::string& id, std::int64_t seconds);
+//     // Optional: a second store on the same storage as the last make(), as another process
+//     // or host opens it. Without it the test that claims through two stores is skipped.
+//     std::unique_ptr<qmilter::sdk::QuarantineStore> make_another();
 //   };
 //   namespace qmilter::sdk::testing {  // where the suite's names are
 //   INSTANTIATE_TYPED_TEST_SUITE_P(MyStore, QuarantineStoreConformance, MyStoreFactory);
@@ -50,6 +54,11 @@ concept BackdatingStoreFactory =
     StoreFactory<Factory> && requires(Factory factory, QuarantineStore& store, const std::string& id) {
       factory.backdate(store, id, std::int64_t{0});
     };
+
+template <class Factory>
+concept SharingStoreFactory = StoreFactory<Factory> && requires(Factory factory) {
+  { factory.make_another() } -> std::convertible_to<std::unique_ptr<QuarantineStore>>;
+};
 
 template <StoreFactory Factory>
 class QuarantineStoreConformance : public ::testing::Test {
@@ -137,6 +146,34 @@ class QuarantineStoreConformance : public ::testing::Test {
     } else {
       return false;
     }
+  }
+
+  // `threads` claims of one recipient at once, spread over `stores`: how many won, and the
+  // first failure that was not a not_found.
+  static std::pair<int, std::string> concurrent_claims(const std::vector<QuarantineStore*>& stores,
+                                                       const std::string& id, const std::string& recipient,
+                                                       int threads) {
+    std::vector<std::optional<Result<RecipientClaim>>> results(static_cast<std::size_t>(threads));
+    {
+      std::vector<std::thread> workers;
+      for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+          QuarantineStore& store = *stores[static_cast<std::size_t>(t) % stores.size()];
+          results[static_cast<std::size_t>(t)] = store.claim_recipient(id, recipient, now());
+        });
+      }
+      for (std::thread& worker : workers) worker.join();
+    }
+    int won = 0;
+    std::string failure;
+    for (const auto& result : results) {
+      if (result->ok()) {
+        ++won;
+      } else if (!result->error().not_found() && failure.empty()) {
+        failure = result->error().message;
+      }
+    }
+    return {won, failure};
   }
 
   Factory factory_;
@@ -411,6 +448,135 @@ TYPED_TEST_P(QuarantineStoreConformance, ReadersSeeWholeEntriesWhileRecipientsAr
   EXPECT_EQ(this->found_ids({}), std::vector<std::string>{}) << "every recipient was removed";
 }
 
+// Two admins releasing one recipient at once: exactly one may send. Claims of other
+// recipients of the entry are not in the way.
+TYPED_TEST_P(QuarantineStoreConformance, ConcurrentClaimsOfOneRecipientHaveOneWinner) {
+  const std::string id = this->stored(this->message("s@example.org", {"a@example.com", "b@example.com"}));
+  auto [won, failure] = this->concurrent_claims({&this->store()}, id, "a@example.com", 8);
+  EXPECT_EQ(failure, "") << "a lost claim is not_found, not a failure";
+  EXPECT_EQ(won, 1) << "claims of one recipient that succeeded";
+  auto other = this->store().claim_recipient(id, "b@example.com", this->now());
+  EXPECT_TRUE(other.ok()) << "another recipient of the entry: " << (other.ok() ? "" : other.error().message);
+}
+
+// The same across two stores on one storage, as two processes or hosts have them.
+TYPED_TEST_P(QuarantineStoreConformance, ClaimsExcludeAnotherStoreOnTheSameStorage) {
+  if constexpr (!SharingStoreFactory<TypeParam>) {
+    GTEST_SKIP() << "the factory has no make_another()";
+  } else {
+    const std::string id = this->stored(this->message("s@example.org", {"a@example.com"}));
+    std::unique_ptr<QuarantineStore> another = this->factory_.make_another();
+    ASSERT_NE(another, nullptr);
+    ASSERT_TRUE(another->entry(id).ok()) << "make_another() gave a store on other storage";
+    auto [won, failure] = this->concurrent_claims({&this->store(), another.get()}, id, "a@example.com", 8);
+    EXPECT_EQ(failure, "");
+    EXPECT_EQ(won, 1) << "claims through two stores that succeeded";
+  }
+}
+
+TYPED_TEST_P(QuarantineStoreConformance, ClaimsOfWhatIsNotHeldAreNotFound) {
+  const std::string id = this->stored(this->message("s@example.org", {"a@example.com"}));
+  auto unknown = this->store().claim_recipient("no-such-entry", "a@example.com", this->now());
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_TRUE(unknown.error().not_found()) << unknown.error().message;
+  auto stranger = this->store().claim_recipient(id, "z@example.com", this->now());
+  ASSERT_FALSE(stranger.ok());
+  EXPECT_TRUE(stranger.error().not_found()) << stranger.error().message;
+}
+
+// A failed send gives the claim back: the entry is as it was, and can be released again.
+TYPED_TEST_P(QuarantineStoreConformance, AbandonMakesTheRecipientClaimableAgain) {
+  const std::string id = this->stored(this->message("s@example.org", {"a@example.com", "b@example.com"}));
+  const std::string text = this->read_all(id);
+  auto claim = this->store().claim_recipient(id, "a@example.com", this->now());
+  ASSERT_TRUE(claim.ok()) << claim.error().message;
+  auto claimed = this->store().entry(id);
+  ASSERT_TRUE(claimed.ok()) << claimed.error().message;
+  EXPECT_EQ(this->sorted(claimed.value().recipients), this->sorted({"a@example.com", "b@example.com"}))
+      << "a claim changes nothing entry() gives";
+  EXPECT_EQ(this->read_all(id), text);
+  auto second = this->store().claim_recipient(id, "a@example.com", this->now());
+  EXPECT_FALSE(second.ok()) << "claimed twice";
+
+  ASSERT_TRUE(this->store().abandon_claim(claim.value()).ok());
+  EXPECT_EQ(this->sorted(this->store().entry(id).value().recipients),
+            this->sorted({"a@example.com", "b@example.com"}));
+  auto again = this->store().claim_recipient(id, "a@example.com", this->now());
+  ASSERT_TRUE(again.ok()) << "after abandon: " << again.error().message;
+  Status stale = this->store().abandon_claim(claim.value());
+  ASSERT_FALSE(stale.ok()) << "abandoning a claim that was already given back";
+  EXPECT_TRUE(stale.error().not_found()) << stale.error().message;
+  ASSERT_TRUE(this->store().finish_claim(again.value()).ok()) << "the newer claim is untouched";
+}
+
+TYPED_TEST_P(QuarantineStoreConformance, FinishTakesOffTheClaimedRecipientOnly) {
+  const std::string id = this->stored(this->message("s@example.org", {"a@example.com", "b@example.com"}));
+  auto claim = this->store().claim_recipient(id, "a@example.com", this->now());
+  ASSERT_TRUE(claim.ok()) << claim.error().message;
+  ASSERT_TRUE(this->store().finish_claim(claim.value()).ok());
+  auto entry = this->store().entry(id);
+  ASSERT_TRUE(entry.ok()) << entry.error().message;
+  EXPECT_EQ(entry.value().recipients, std::vector<std::string>{"b@example.com"});
+  auto replay = this->store().claim_recipient(id, "a@example.com", this->now());
+  ASSERT_FALSE(replay.ok()) << "a released recipient was claimed again";
+  EXPECT_TRUE(replay.error().not_found()) << replay.error().message;
+  Status twice = this->store().finish_claim(claim.value());
+  ASSERT_FALSE(twice.ok()) << "finishing one claim twice";
+  EXPECT_TRUE(twice.error().not_found()) << twice.error().message;
+}
+
+TYPED_TEST_P(QuarantineStoreConformance, FinishingTheLastRecipientRemovesTheEntry) {
+  const std::string one = this->stored(this->message("s@example.org", {"a@example.com"}));
+  auto claim = this->store().claim_recipient(one, "a@example.com", this->now());
+  ASSERT_TRUE(claim.ok()) << claim.error().message;
+  ASSERT_TRUE(this->store().finish_claim(claim.value()).ok());
+  EXPECT_TRUE(this->gone(one)) << "an entry with no recipients is still there";
+
+  // Both recipients released at once: whichever goes last takes the entry with it.
+  const std::string two = this->stored(this->message("s@example.org", {"a@example.com", "b@example.com"}));
+  auto first = this->store().claim_recipient(two, "a@example.com", this->now());
+  auto second = this->store().claim_recipient(two, "b@example.com", this->now());
+  ASSERT_TRUE(first.ok() && second.ok());
+  std::vector<Status> finished(2);
+  std::thread a([&] { finished[0] = this->store().finish_claim(first.value()); });
+  std::thread b([&] { finished[1] = this->store().finish_claim(second.value()); });
+  a.join();
+  b.join();
+  for (const Status& status : finished) EXPECT_TRUE(status.ok()) << status.error().message;
+  EXPECT_TRUE(this->gone(two)) << "an entry with no recipients is still there";
+}
+
+// A releaser that died leaves its claim: after claim_lifetime_seconds another takes it over,
+// and the dead one's claim is then worth nothing.
+TYPED_TEST_P(QuarantineStoreConformance, AnExpiredClaimIsTakenOver) {
+  const std::string id = this->stored(this->message("s@example.org", {"a@example.com", "b@example.com"}));
+  const std::int64_t then = this->now();
+  auto dead = this->store().claim_recipient(id, "a@example.com", then);
+  ASSERT_TRUE(dead.ok()) << dead.error().message;
+  auto early = this->store().claim_recipient(id, "a@example.com", then + claim_lifetime_seconds - 1);
+  ASSERT_FALSE(early.ok()) << "a live claim was taken over";
+  EXPECT_TRUE(early.error().not_found()) << early.error().message;
+  auto late = this->store().claim_recipient(id, "a@example.com", then + claim_lifetime_seconds);
+  ASSERT_TRUE(late.ok()) << "an expired claim still blocks: " << late.error().message;
+  EXPECT_FALSE(this->store().finish_claim(dead.value()).ok()) << "the taken-over claim finished";
+  EXPECT_FALSE(this->store().abandon_claim(dead.value()).ok()) << "the taken-over claim was given back";
+  ASSERT_TRUE(this->store().finish_claim(late.value()).ok());
+  EXPECT_EQ(this->store().entry(id).value().recipients, std::vector<std::string>{"b@example.com"});
+}
+
+// Deleting a recipient (qmilterctl delete) while it is claimed: the claim's finish then
+// reports it, and nothing else goes.
+TYPED_TEST_P(QuarantineStoreConformance, FinishAfterTheRecipientWasDeletedIsNotFound) {
+  const std::string id = this->stored(this->message("s@example.org", {"a@example.com", "b@example.com"}));
+  auto claim = this->store().claim_recipient(id, "a@example.com", this->now());
+  ASSERT_TRUE(claim.ok()) << claim.error().message;
+  ASSERT_TRUE(this->store().remove_recipient(id, "a@example.com").ok());
+  Status finished = this->store().finish_claim(claim.value());
+  ASSERT_FALSE(finished.ok());
+  EXPECT_TRUE(finished.error().not_found()) << finished.error().message;
+  EXPECT_EQ(this->store().entry(id).value().recipients, std::vector<std::string>{"b@example.com"});
+}
+
 REGISTER_TYPED_TEST_SUITE_P(QuarantineStoreConformance, EntryGivesBackWhatWasStored,
                             ReadGivesHeadersAnEmptyLineAndTheBody, ReadChangesNoByteOfTheMessage,
                             UnknownIdsAreErrors,
@@ -419,6 +585,10 @@ REGISTER_TYPED_TEST_SUITE_P(QuarantineStoreConformance, EntryGivesBackWhatWasSto
                             RemoveRecipientKeepsTheOthers, RemovingSomeoneWhoIsNoRecipientIsAnError,
                             RemovingTheLastRecipientRemovesTheEntry, RemoveRemovesOnlyThatEntry,
                             ConcurrentStoresGiveDistinctIdsAndIntactData,
-                            ReadersSeeWholeEntriesWhileRecipientsAreRemoved);
+                            ReadersSeeWholeEntriesWhileRecipientsAreRemoved,
+                            ConcurrentClaimsOfOneRecipientHaveOneWinner, ClaimsExcludeAnotherStoreOnTheSameStorage,
+                            ClaimsOfWhatIsNotHeldAreNotFound, AbandonMakesTheRecipientClaimableAgain,
+                            FinishTakesOffTheClaimedRecipientOnly, FinishingTheLastRecipientRemovesTheEntry,
+                            AnExpiredClaimIsTakenOver, FinishAfterTheRecipientWasDeletedIsNotFound);
 
 }  // namespace qmilter::sdk::testing
