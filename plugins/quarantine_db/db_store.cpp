@@ -205,6 +205,7 @@ sdk::Result<std::vector<sdk::StoredEntry>> DbStore::find(const sdk::EntryFilter&
       return tables_.entries(db, query);
     });
     std::erase_if(found, [&](const sdk::StoredEntry& entry) { return !sdk::entry_matches(filter, entry, now); });
+    for (sdk::StoredEntry& entry : found) sdk::keep_only_headers(filter, entry);
     return found;
   } catch (const odbc::DatabaseError& e) {
     return failure("listing failed", e);

@@ -272,6 +272,7 @@ sdk::Result<std::vector<sdk::StoredEntry>> FileStore::find(const sdk::EntryFilte
           continue;
         }
         if (!sdk::entry_matches(filter, parsed.value(), now)) continue;
+        sdk::keep_only_headers(filter, parsed.value());
         found[worker].push_back(std::move(parsed).value());
       }
     } catch (const std::exception& e) {

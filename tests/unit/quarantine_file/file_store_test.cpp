@@ -421,14 +421,14 @@ TEST_F(FileStoreTest, FindFiltersBySenderRecipientAndAge) {
     return result;
   };
   EXPECT_EQ(ids({}).size(), 3u);
-  EXPECT_EQ(ids({{}, {"c@example.com"}, {}}), (std::vector<std::string>{two.value()}));
-  EXPECT_EQ(ids({{}, {"a@example.com"}, {}}), (std::vector<std::string>{"20200101000000_OLD", one.value()}));
-  EXPECT_EQ(ids({{"other@example.net"}, {}, {}}), (std::vector<std::string>{two.value()}));
-  EXPECT_EQ(ids({{"sender@example.org"}, {"c@example.com"}, {}}), (std::vector<std::string>{}));
-  EXPECT_EQ(ids({{}, {"nobody@example.com", "b@example.com"}, {}}), (std::vector<std::string>{two.value()}));
-  EXPECT_EQ(ids({{}, {}, 30}), (std::vector<std::string>{"20200101000000_OLD"}));
+  EXPECT_EQ(ids({{}, {"c@example.com"}, {}, {}}), (std::vector<std::string>{two.value()}));
+  EXPECT_EQ(ids({{}, {"a@example.com"}, {}, {}}), (std::vector<std::string>{"20200101000000_OLD", one.value()}));
+  EXPECT_EQ(ids({{"other@example.net"}, {}, {}, {}}), (std::vector<std::string>{two.value()}));
+  EXPECT_EQ(ids({{"sender@example.org"}, {"c@example.com"}, {}, {}}), (std::vector<std::string>{}));
+  EXPECT_EQ(ids({{}, {"nobody@example.com", "b@example.com"}, {}, {}}), (std::vector<std::string>{two.value()}));
+  EXPECT_EQ(ids({{}, {}, 30, {}}), (std::vector<std::string>{"20200101000000_OLD"}));
   // A recipient that is only a substring of a listed one does not match.
-  EXPECT_TRUE(ids({{}, {"example.com"}, {}}).empty());
+  EXPECT_TRUE(ids({{}, {"example.com"}, {}, {}}).empty());
 }
 
 TEST_F(FileStoreTest, LargeDirectoriesAreListedCompletelyAndInOrder) {

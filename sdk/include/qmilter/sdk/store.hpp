@@ -43,7 +43,19 @@ struct EntryFilter {
   std::vector<std::string> from;
   std::vector<std::string> to;
   std::optional<std::int64_t> older_than_days;
+  // The headers the caller reads (lower-case names); empty = all. A store may then leave
+  // the others out of each entry's `headers` (keep_only_headers), so that a listing of
+  // 100,000 entries for a digest does not hold every entry's whole header section.
+  std::vector<std::string> header_names;
 };
+
+// Drops the headers `filter` does not ask for (none when it asks for all).
+inline void keep_only_headers(const EntryFilter& filter, StoredEntry& entry) {
+  if (filter.header_names.empty()) return;
+  std::erase_if(entry.headers, [&](const auto& header) {
+    return std::find(filter.header_names.begin(), filter.header_names.end(), header.first) == filter.header_names.end();
+  });
+}
 
 // Whether `entry` matches `filter` at Unix time `now`: the one definition, used by the
 // stores, by qmilterctl on what find() returns and by the conformance suite. The age test

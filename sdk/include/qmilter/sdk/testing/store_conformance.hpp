@@ -257,6 +257,23 @@ TYPED_TEST_P(QuarantineStoreConformance, FindWithoutFilterListsEveryEntry) {
   }
 }
 
+// A caller that names the headers it reads still gets those, and the rest of each entry.
+TYPED_TEST_P(QuarantineStoreConformance, FindAskedForSomeHeadersGivesThose) {
+  const std::string id = this->stored(this->message("s@example.org", {"a@example.com"}));
+  EntryFilter filter;
+  filter.header_names = {"subject", "x-not-there"};
+  auto found = this->store().find(filter);
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  ASSERT_EQ(found.value().size(), 1u);
+  const StoredEntry& entry = found.value().front();
+  EXPECT_EQ(entry.id, id);
+  EXPECT_EQ(entry.mailfrom, "s@example.org");
+  EXPECT_EQ(entry.recipients, std::vector<std::string>{"a@example.com"});
+  ASSERT_EQ(entry.headers.count("subject"), 1u);
+  EXPECT_EQ(entry.headers.at("subject"), "conformance");
+  EXPECT_EQ(entry.headers.count("x-not-there"), 0u);
+}
+
 TYPED_TEST_P(QuarantineStoreConformance, FindFiltersBySenderAndRecipient) {
   const std::string one = this->stored(this->message("one@example.org", {"a@example.com", "b@example.com"}));
   const std::string two = this->stored(this->message("two@example.org", {"b@example.com"}));
@@ -580,7 +597,8 @@ TYPED_TEST_P(QuarantineStoreConformance, FinishAfterTheRecipientWasDeletedIsNotF
 REGISTER_TYPED_TEST_SUITE_P(QuarantineStoreConformance, EntryGivesBackWhatWasStored,
                             ReadGivesHeadersAnEmptyLineAndTheBody, ReadChangesNoByteOfTheMessage,
                             UnknownIdsAreErrors,
-                            FindWithoutFilterListsEveryEntry, FindFiltersBySenderAndRecipient,
+                            FindWithoutFilterListsEveryEntry, FindAskedForSomeHeadersGivesThose,
+                            FindFiltersBySenderAndRecipient,
                             FindByAgeNeverListsAYoungEntry, FindByAgeListsOldEntries,
                             RemoveRecipientKeepsTheOthers, RemovingSomeoneWhoIsNoRecipientIsAnError,
                             RemovingTheLastRecipientRemovesTheEntry, RemoveRemovesOnlyThatEntry,
