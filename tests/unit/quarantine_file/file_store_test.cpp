@@ -449,7 +449,7 @@ TEST_F(FileStoreTest, LargeDirectoriesAreListedCompletelyAndInOrder) {
   EXPECT_EQ(all.value().size(), 2100u);
   EXPECT_TRUE(std::is_sorted(all.value().begin(), all.value().end(),
                              [](const auto& a, const auto& b) { return a.id < b.id; }));
-  auto some = s->find({{}, {"user7@example.com"}, {}});
+  auto some = s->find({{}, {"user7@example.com"}, {}, {}});
   ASSERT_TRUE(some.ok());
   std::vector<std::string> ids;
   for (const auto& e : some.value()) ids.push_back(e.id);
