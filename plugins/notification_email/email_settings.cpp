@@ -95,7 +95,7 @@ std::vector<sdk::OptionSpec> email_option_schema() {
       {"notification_email_embedded_imgs", OptionType::path_list, false, "",
        "Image files attached to every notification (Content-ID = file name)"},
       {"notification_email_strip_images", OptionType::boolean, false, "false", "Remove every image from the preview"},
-      {"notification_email_preview_max", OptionType::integer, false, "49152",
+      {"notification_email_preview_max", OptionType::integer, false, "40960",
        "Largest preview (EMAIL_HTML_TEXT) in bytes, markup included", 1024, 64 * 1024 * 1024},
       {"notification_email_preview_text_max", OptionType::integer, false, "16384",
        "Most visible text of a preview in bytes", 256, 64 * 1024 * 1024},

@@ -35,7 +35,7 @@ class EmailSettingsTest : public ::testing::Test {
             {"notification_email_template", (dir_ / "notification.template").string()},
             {"notification_email_replacement_img", std::string("removed.png")},
             {"notification_email_embedded_imgs", std::vector<std::string>{"logo.gif"}},
-            {"notification_email_preview_max", std::int64_t{48 * 1024}},  // the schema's defaults
+            {"notification_email_preview_max", std::int64_t{40 * 1024}},  // the schema's defaults
             {"notification_email_preview_text_max", std::int64_t{16 * 1024}}};
   }
 
@@ -64,7 +64,7 @@ TEST_F(EmailSettingsTest, LoadsEverythingAndCreatesTheOutbox) {
   EXPECT_EQ(settings.embedded_images[0].file_name, "logo.gif");
   EXPECT_EQ(settings.embedded_images[0].content_type, "image/gif");
   EXPECT_EQ(settings.relay.port, 2525);
-  EXPECT_EQ(settings.preview_max, 48u * 1024u);
+  EXPECT_EQ(settings.preview_max, 40u * 1024u);
   EXPECT_EQ(settings.preview_text_max, 16u * 1024u);
   EXPECT_EQ(settings.outbox_dir, (dir_ / "state" / "outbox" / "spam").string());
   EXPECT_TRUE(fs::is_directory(dir_ / "state" / "outbox" / "spam" / "failed"));
