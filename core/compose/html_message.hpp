@@ -1,7 +1,8 @@
 // Writes one HTML e-mail with libetpan's MIME writer: multipart/alternative holding a
 // text/plain rendering and then multipart/related with the HTML and its inline images (all
-// text UTF-8, quoted-printable), so text-only clients get the same notification; Subject, From, To, Date, Message-ID,
-// MIME-Version and Auto-Submitted, non-ASCII text as RFC 2047 encoded words. Shared by the
+// text UTF-8, quoted-printable), so text-only clients get the same notification; Subject,
+// From, To, Date, Message-ID, MIME-Version and Auto-Submitted, non-ASCII text as RFC 2047
+// encoded words. Shared by the
 // email notifier and qmilterctl's digests, so both write the same headers the same way.
 // Pure (plus the clock and random boundary/Message-ID); safe from any thread.
 #pragma once
