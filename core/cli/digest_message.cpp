@@ -4,6 +4,7 @@
 
 #include "core/compose/header_encoding.hpp"
 #include "core/compose/html_message.hpp"
+#include "core/html/plain_text.hpp"
 #include "core/html/sanitizer.hpp"
 
 namespace qmilter::cli {
@@ -68,7 +69,7 @@ sdk::Result<std::string> build_digest(const core::DigestSettings& settings, cons
   headers.from = compose::without_line_breaks(settings.from.render(text));
   if (headers.from.empty()) headers.from = settings.envelope_from;
   headers.fallback_address = settings.envelope_from;
-  return compose::write_html_message(headers, body, compose::new_boundary());
+  return compose::write_html_message(headers, html::to_plain_text(body), body, compose::new_boundaries());
 }
 
 }  // namespace qmilter::cli

@@ -79,6 +79,14 @@ mailmime* make_part(const char* content_type, int encoding, mailmime_fields* fie
   return part;
 }
 
+mailmime* make_text_part(const char* content_type, std::string_view body) {
+  mailmime* part = make_part(content_type, MAILMIME_MECHANISM_QUOTED_PRINTABLE, nullptr, body);
+  // mailmime_param_new_with_data copies its arguments (unlike the other constructors here).
+  clist_append(part->mm_content_type->ct_parameters,
+               mailmime_param_new_with_data(const_cast<char*>("charset"), const_cast<char*>("UTF-8")));
+  return part;
+}
+
 mailmime* make_image_part(const InlineImage& image) {
   mailmime_disposition* disposition =
       mailmime_disposition_new_with_data(MAILMIME_DISPOSITION_TYPE_INLINE, copy(image.file_name), nullptr, nullptr, nullptr,
@@ -113,11 +121,11 @@ std::string random_hex(std::size_t count) {
   return out;
 }
 
-// Short enough that the Content-Type line needs no folding.
-std::string new_boundary() { return "qmilter-" + random_hex(12); }
+// Short enough that the longer Content-Type line, multipart/alternative's, needs no folding.
+MessageBoundaries new_boundaries() { return {"qmilter-" + random_hex(11), "qmilter-" + random_hex(11)}; }
 
-sdk::Result<std::string> write_html_message(const HtmlMessageHeaders& headers, std::string_view html_body,
-                                            const std::string& boundary) {
+sdk::Result<std::string> write_html_message(const HtmlMessageHeaders& headers, std::string_view text_body,
+                                            std::string_view html_body, const MessageBoundaries& boundaries) {
   const std::string subject = encode_unstructured(without_line_breaks(headers.subject));
   const std::string message_id = std::to_string(std::time(nullptr)) + "." + random_hex(8) + ".qmilter@" + host_name();
 
@@ -133,15 +141,15 @@ sdk::Result<std::string> write_html_message(const HtmlMessageHeaders& headers, s
 
   MimePtr message(mailmime_new_message_data(nullptr));
   mailmime_set_imf_fields(message.get(), fields);
+  // RFC 2046: alternatives in increasing order of preference, so HTML readers show the HTML.
+  mailmime* alternative = mailmime_multiple_new("multipart/alternative");
+  set_boundary(alternative, boundaries.alternative);
+  mailmime_smart_add_part(message.get(), alternative);
+  mailmime_smart_add_part(alternative, make_text_part("text/plain", text_body));
   mailmime* related = mailmime_multiple_new("multipart/related");
-  set_boundary(related, boundary);
-  mailmime_smart_add_part(message.get(), related);
-
-  mailmime* html = make_part("text/html", MAILMIME_MECHANISM_QUOTED_PRINTABLE, nullptr, html_body);
-  // mailmime_param_new_with_data copies its arguments (unlike the other constructors here).
-  clist_append(html->mm_content_type->ct_parameters,
-               mailmime_param_new_with_data(const_cast<char*>("charset"), const_cast<char*>("UTF-8")));
-  mailmime_smart_add_part(related, html);
+  set_boundary(related, boundaries.related);
+  mailmime_smart_add_part(alternative, related);
+  mailmime_smart_add_part(related, make_text_part("text/html", html_body));
   for (const InlineImage* image : headers.images) mailmime_smart_add_part(related, make_image_part(*image));
 
   std::unique_ptr<MMAPString, MmapStringDeleter> out(mmap_string_new(""));

@@ -19,6 +19,7 @@
 #include "core/html/escape.hpp"
 #include "core/html/element_policy.hpp"
 #include "core/html/link_target.hpp"
+#include "core/html/style_subset.hpp"
 
 namespace qmilter::html {
 namespace {
@@ -132,7 +133,8 @@ class Writer {
       if (is_plain_attribute(attribute)) {
         append_attribute(out_, attribute, value);
       } else if (attribute == "style") {
-        if (style_is_safe(value)) append_attribute(out_, attribute, value);
+        const std::string kept = options_.keep_layout_styles ? std::string(value) : style_subset(value);
+        if (!kept.empty() && style_is_safe(kept)) append_attribute(out_, attribute, kept);
       } else if (attribute == "href" && name == "a") {
         append_attribute(out_, attribute, "#");
         // Our own output's "#" has no target, so the annotation is written once; a repeated

@@ -13,6 +13,9 @@ struct SanitizeOptions {
   bool replace_images = true;
   // Remove every img, whatever replace_images says.
   bool strip_images = false;
+  // Keep every safe style declaration, the original's whole layout, instead of the subset
+  // that changes how the text looks (style_subset.hpp): previews several times larger.
+  bool keep_layout_styles = false;
 };
 
 struct SanitizeResult {

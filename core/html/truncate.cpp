@@ -27,9 +27,11 @@ std::string_view tag_name(std::string_view tag) {  // tag without '<' / '</'
 }  // namespace
 
 std::string truncate_fragment(std::string_view fragment, std::size_t max_bytes,
-                              std::string_view marker, bool input_was_cut) {
-  if (!input_was_cut && fragment.size() <= max_bytes) return std::string(fragment);
+                              std::string_view marker, bool input_was_cut, std::size_t max_text) {
+  // Text never exceeds the fragment's bytes: only a smaller text budget needs the walk.
+  if (!input_was_cut && fragment.size() <= max_bytes && fragment.size() <= max_text) return std::string(fragment);
   if (marker.size() > max_bytes) marker = {};
+  std::size_t text = 0;  // text bytes up to pos
 
   std::vector<std::string_view> open;  // names of the elements open at pos
   std::size_t closing = 0;             // bytes needed to close them
@@ -39,6 +41,7 @@ std::string truncate_fragment(std::string_view fragment, std::size_t max_bytes,
     std::size_t extra_closing = 0;
     std::string_view opened;
     bool closes = false;
+    std::size_t text_size = 0;  // of this token, when it is text
     const char c = fragment[pos];
     if (c == '<') {
       const std::size_t gt = fragment.find('>', pos);
@@ -54,12 +57,16 @@ std::string truncate_fragment(std::string_view fragment, std::size_t max_bytes,
     } else if (c == '&') {
       const std::size_t semicolon = fragment.find(';', pos);
       end = semicolon == std::string_view::npos ? pos + 1 : semicolon + 1;
+      text_size = 1;
     } else {
       end = pos + utf8_char_length(c);
+      text_size = end - pos;
     }
     if (end > fragment.size()) break;
+    if (text + text_size > max_text) break;
     // A closing tag was already paid for by the element it closes.
     if (!closes && end + closing + extra_closing + marker.size() > max_bytes) break;
+    text += text_size;
     if (closes && !open.empty()) {
       closing -= closing_tag_size(open.back());
       open.pop_back();

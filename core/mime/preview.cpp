@@ -36,8 +36,8 @@ std::string plain_to_html(std::string_view text) {
 
 }  // namespace
 
-Preview make_preview(std::string_view raw_message, const html::SanitizeOptions& options,
-                     std::size_t max_bytes) {
+Preview make_preview(std::string_view raw_message, const html::SanitizeOptions& options, std::size_t max_bytes,
+                     std::size_t max_text) {
   const std::size_t input_limit =
       max_bytes > std::numeric_limits<std::size_t>::max() / 4 ? max_bytes
                                                               : std::max(max_bytes * 4, kMinimumInput);
@@ -57,7 +57,7 @@ Preview make_preview(std::string_view raw_message, const html::SanitizeOptions& 
       break;
   }
   preview.had_text_part = true;
-  preview.html = html::truncate_fragment(fragment, max_bytes, kTruncatedMarker, extracted.cut);
+  preview.html = html::truncate_fragment(fragment, max_bytes, kTruncatedMarker, extracted.cut, max_text);
   preview.image_replaced = preview.html.find(kReplacedImage) != std::string::npos;
   return preview;
 }

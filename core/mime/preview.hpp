@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -34,9 +35,11 @@ struct Preview {
 };
 
 // The preview fragment for EMAIL_HTML_TEXT: the html part sanitized; plain text escaped
-// with <br/> per line; no text part → a fixed note; cut at max_bytes on a UTF-8 character
-// boundary with a marker. Never throws except std::bad_alloc.
-Preview make_preview(std::string_view raw_message, const html::SanitizeOptions& options,
-                     std::size_t max_bytes);
+// with <br/> per line; no text part → a fixed note; cut with a marker, on a UTF-8
+// character boundary, where it would pass max_bytes or hold more than max_text bytes of
+// visible text (the budget that says how much of the message a reader gets to see).
+// Never throws except std::bad_alloc.
+Preview make_preview(std::string_view raw_message, const html::SanitizeOptions& options, std::size_t max_bytes,
+                     std::size_t max_text = std::numeric_limits<std::size_t>::max());
 
 }  // namespace qmilter::mime

@@ -105,7 +105,8 @@ class EmailNotifier final : public sdk::Notifier {
       html::SanitizeOptions options;
       options.strip_images = settings_.strip_images;
       options.replace_images = settings_.has_replacement_image;
-      mime::Preview preview = mime::make_preview(raw_message(message), options, settings_.preview_max);
+      mime::Preview preview = mime::make_preview(raw_message(message), options, settings_.preview_max,
+                                                    settings_.preview_text_max);
       facts.html_text = std::move(preview.html);
       facts.attachments = std::move(preview.attachments);
       image_replaced = preview.image_replaced && settings_.has_replacement_image;

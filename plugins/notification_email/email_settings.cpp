@@ -95,8 +95,10 @@ std::vector<sdk::OptionSpec> email_option_schema() {
       {"notification_email_embedded_imgs", OptionType::path_list, false, "",
        "Image files attached to every notification (Content-ID = file name)"},
       {"notification_email_strip_images", OptionType::boolean, false, "false", "Remove every image from the preview"},
-      {"notification_email_preview_max", OptionType::integer, false, "262144",
-       "Largest preview (EMAIL_HTML_TEXT) in bytes", 1024, 64 * 1024 * 1024},
+      {"notification_email_preview_max", OptionType::integer, false, "40960",
+       "Largest preview (EMAIL_HTML_TEXT) in bytes, markup included", 1024, 64 * 1024 * 1024},
+      {"notification_email_preview_text_max", OptionType::integer, false, "16384",
+       "Most visible text of a preview in bytes", 256, 64 * 1024 * 1024},
       {"notification_email_smtp_host", OptionType::string, false, "", "Relay for notifications (default smtp_host)"},
       {"notification_email_smtp_port", OptionType::integer, false, "", "Relay port for notifications (default smtp_port)",
        1, 65535},
@@ -155,6 +157,7 @@ sdk::Result<EmailSettings> load_email_settings(const sdk::Options& options, cons
 
   // Range and default come from the schema, checked by the host.
   settings.preview_max = static_cast<std::size_t>(options.integer("notification_email_preview_max"));
+  settings.preview_text_max = static_cast<std::size_t>(options.integer("notification_email_preview_text_max"));
 
   // The quarantine's relay unless notifications have their own.
   // An empty value means "not set", as it did when the default came from smtp_host.

@@ -31,7 +31,8 @@ struct EmailSettings {
   bool has_replacement_image = false;
   InlineImage replacement_image;  // Content-ID removed_for_security_reasons
   std::vector<InlineImage> embedded_images;
-  std::size_t preview_max = 256 * 1024;
+  std::size_t preview_max = 40 * 1024;       // bytes of the preview, markup included
+  std::size_t preview_text_max = 16 * 1024;  // bytes of its visible text
   smtp::Server relay;
   std::string outbox_dir;
 };

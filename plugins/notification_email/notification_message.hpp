@@ -1,8 +1,8 @@
-// Builds notification e-mails (core/compose/html_message.hpp writes them): multipart/related
-// holding the rendered HTML, the replacement image when the preview needs it and the
-// embedded images. The notifications about one message are built into one outbox batch in
-// which the encoded preview and the MIME tail (images, closing boundary) are stored once
-// and shared by every recipient's notification. Pure (plus the clock and random boundary/Message-ID); a builder
+// Builds notification e-mails (core/compose/html_message.hpp writes them): the text
+// rendering, then the rendered HTML with the replacement image when the preview needs it
+// and the embedded images. The notifications about one message are built into one outbox
+// batch in which the encoded preview (as HTML and as text) and the MIME tail (images,
+// closing boundaries) are stored once and shared by every recipient's notification. Pure (plus the clock and random boundary/Message-ID); a builder
 // is used by one thread.
 #pragma once
 
@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/compose/html_message.hpp"
 #include "email_settings.hpp"
 #include "outbox.hpp"
 #include "qmilter/sdk/result.hpp"
@@ -29,7 +30,8 @@ struct NotificationContent {
 
 class NotificationBatchBuilder {
  public:
-  // preview_html: the message's preview, quoted-printable encoded here once for all.
+  // preview_html: the message's preview, rendered as text and quoted-printable encoded here
+  // once for all.
   explicit NotificationBatchBuilder(std::string_view preview_html);
 
   // One recipient's notification; every recipient's content must name the same images.
@@ -40,9 +42,10 @@ class NotificationBatchBuilder {
 
  private:
   static constexpr std::size_t preview_piece = 0;
-  static constexpr std::size_t tail_piece = 1;
+  static constexpr std::size_t preview_text_piece = 1;
+  static constexpr std::size_t tail_piece = 2;
 
-  std::string boundary_;
+  compose::MessageBoundaries boundaries_;
   OutboxBatch batch_;
 };
 

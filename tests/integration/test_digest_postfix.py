@@ -141,7 +141,7 @@ def test_one_digest_per_recipient_then_only_what_is_new(postfix, smtp_sink, star
     first = smtp_sink.wait_for_message(u1)
     assert first.mail_from == "digest@rig.test" and first.recipients == [u1]
     assert first.header("Auto-Submitted") == "auto-generated"
-    assert "multipart/related" in first.header("Content-Type")
+    assert "multipart/alternative" in first.header("Content-Type")
     assert first.header("To") == u1 and "3 messages" in first.header("Subject")
     rows = rows_of(first)
     assert [r[2] for r in rows] == ["third", "second", "first"]  # newest first

@@ -104,6 +104,14 @@ def email_setup(rig_dir, smtp_sink, request):
             "outbox": os.path.join(base, "state", "outbox", "spam")}
 
 
+def related_parts(msg):
+    """The HTML and its images: the second alternative, after the text part."""
+    assert msg.get_content_type() == "multipart/alternative"
+    related = list(msg.iter_parts())[1]
+    assert related.get_content_type() == "multipart/related"
+    return list(related.iter_parts())
+
+
 def variable(body, name):
     m = re.search(rf"<p>{re.escape(name)}=\[(.*?)\]</p>", body, re.DOTALL)
     assert m, f"{name} not found in the notification:\n{body}"
@@ -136,9 +144,14 @@ def test_two_recipients_get_one_notification_each_with_every_variable(
         assert msg["Date"] and msg["Message-ID"] and msg["MIME-Version"] == "1.0"
         assert msg["Auto-Submitted"] == "auto-generated"
 
-        # Structure: multipart/related = html, replacement image, embedded image.
-        assert msg.get_content_type() == "multipart/related"
-        parts = list(msg.iter_parts())
+        # Structure: multipart/alternative = text, (multipart/related = html, replacement
+        # image, embedded image).
+        assert msg.get_content_type() == "multipart/alternative"
+        text_part, related = msg.iter_parts()
+        assert text_part.get_content_type() == "text/plain"
+        assert text_part.get_content_charset() == "utf-8"
+        assert related.get_content_type() == "multipart/related"
+        parts = list(related.iter_parts())
         assert [p.get_content_type() for p in parts] == ["text/html", "image/png", "image/png"]
         assert parts[0].get_content_charset() == "utf-8"
         assert parts[0]["Content-Transfer-Encoding"] in ("quoted-printable", "base64")
@@ -173,6 +186,15 @@ def test_two_recipients_get_one_notification_each_with_every_variable(
         assert variable(body, "MATCH") == html.escape("X-Spam-Report: " + REPORT, quote=True)
         assert variable(body, "ATTACHMENTS") == "<ul><li>&lt;b&gt;Statement.pdf (application/pdf, 9 bytes)</li></ul>"
         assert "cid:removed_for_security_reasons" in preview
+
+        # The text part: the same notification as a text-only client shows it.
+        text = text_part.get_content()
+        assert "SUBJECT=[<img src=x onerror=alert(1)> & äöü]" in text
+        assert "FROM=[" + HOSTILE_FROM + "]" in text  # text/plain: nothing to escape
+        preview_text = text.split("[logo]", 1)[1]  # the template's image, then the preview
+        assert "Hello preview text" in preview_text and "click [javascript:]" in preview_text
+        for bad in ("plain version", "<script", "alert(", "tracker.example", "&lt;"):
+            assert bad not in preview_text, (bad, text)
         # Outside the preview, nothing from the original is live markup.
         assert "<script" not in body.lower()
 
@@ -190,7 +212,7 @@ def test_no_image_replaced_means_no_replacement_part_and_plain_text_preview(
                                body="first <line>\r\nsecond & last\r\n", to=rcpt)
     assert smtp("sender@example.org", [rcpt], message).accepted
     msg = email.message_from_bytes(smtp_sink.wait_for_message(rcpt).data, policy=email.policy.default)
-    parts = list(msg.iter_parts())
+    parts = related_parts(msg)
     assert [p["Content-ID"] for p in parts[1:]] == ["<logo.png>"]
     body = parts[0].get_content()
     preview = re.search(r'<div id="preview">(.*)</div>', body, re.DOTALL).group(1)
@@ -229,7 +251,7 @@ def test_qmilterctl_notify_delivers_before_it_returns(
     again = smtp_sink.messages_to(rcpt)
     assert len(again) == 2, smtp_sink.describe()
     msg = email.message_from_bytes(again[1].data, policy=email.policy.default)
-    body = list(msg.iter_parts())[0].get_content()
+    body = related_parts(msg)[0].get_content()
     assert variable(body, "QUARANTINE_ID") == quarantine_id
     assert variable(body, "SUBGROUP_3") == "tags=A&lt;B"
     assert "preview" in body
@@ -244,7 +266,7 @@ def test_strip_images_removes_them_and_attaches_no_replacement(
     rcpt = rig.unique_address()
     assert smtp("sender@example.org", [rcpt], spam_message([rcpt])).accepted
     msg = email.message_from_bytes(smtp_sink.wait_for_message(rcpt).data, policy=email.policy.default)
-    parts = list(msg.iter_parts())
+    parts = related_parts(msg)
     assert [p["Content-ID"] for p in parts[1:]] == ["<logo.png>"]
     body = parts[0].get_content()
     preview = re.search(r'<div id="preview">(.*)</div>', body, re.DOTALL).group(1)
@@ -295,6 +317,6 @@ def test_a_nul_in_an_encoded_word_is_replaced_not_cut_at(
     assert smtp("sender@example.org", [rcpt], message).accepted
     msg = email.message_from_bytes(smtp_sink.wait_for_message(rcpt).data, policy=email.policy.default)
     assert str(msg["Subject"]) == "Quarantined: before\ufffdafter and the rest [3]"
-    body = list(msg.iter_parts())[0].get_content()
+    body = related_parts(msg)[0].get_content()
     assert variable(body, "SUBJECT") == "before\ufffdafter and the rest"
     assert variable(body, "FROM") == "Eve\ufffdMallory &lt;eve@example.org&gt;"

@@ -245,13 +245,18 @@ def test_a_message_for_many_recipients_is_queued_with_its_preview_once(
     """The preview of a 250 KB HTML message goes into every recipient's notification; the
     outbox file must hold it once, not once per recipient."""
     port = rig.free_port()  # relay down: the file stays queued to be measured
-    start_qmilter(qmilter_config(outbox_config(base, port), "many.conf"))
+    config = outbox_config(base, port)
+    # A preview this large only with budgets raised above the defaults.
+    config["spam"]["notification_email_preview_max"] = 1024 * 1024
+    config["spam"]["notification_email_preview_text_max"] = 1024 * 1024
+    start_qmilter(qmilter_config(config, "many.conf"))
     rcpts = [rig.unique_address(f"m{i}") for i in range(100)]
     message = _html_message(rcpts, 250 * 1024)
     assert smtp("sender@example.org", rcpts, message).accepted
     [name] = queued(base)
     size = os.path.getsize(os.path.join(base, "outbox", name))
-    # One encoded preview (~1.1 x the HTML) plus headers and template text per recipient.
+    # One encoded preview (~1.1 x the HTML) and its text once, plus headers and template
+    # text (HTML and text) per recipient.
     assert size < 2 * len(message) + len(rcpts) * 8 * 1024, f"outbox file of {size} bytes"
 
     # Every recipient still gets the whole notification, preview included.

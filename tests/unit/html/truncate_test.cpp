@@ -36,5 +36,15 @@ TEST(TruncateFragment, TinyBudgetGivesAtMostTheBudget) {
   EXPECT_LE(truncate_fragment("<b>hello</b>", 3, kMarker, false).size(), 3u);
 }
 
+TEST(Truncate, ATextBudgetCountsWhatIsSeenNotTheMarkup) {
+  const std::string styled = "<p style=\"color:#333\">ab</p><p style=\"color:#333\">cd</p><p>ef</p>";
+  EXPECT_EQ(truncate_fragment(styled, 1000, "[c]", false, 6), styled);
+  EXPECT_EQ(truncate_fragment(styled, 1000, "[c]", false, 4),
+            "<p style=\"color:#333\">ab</p><p style=\"color:#333\">cd</p><p></p>[c]");
+  EXPECT_EQ(truncate_fragment("a&amp;b\xC3\xA9" "c", 1000, "[c]", false, 5), "a&amp;b\xC3\xA9[c]");
+  // The byte cap still holds whatever the text budget allows.
+  EXPECT_LE(truncate_fragment(styled, 40, "[c]", false, 1000).size(), 40u);
+}
+
 }  // namespace
 }  // namespace qmilter::html

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/html/css_filter.hpp"
+#include "core/html/plain_text.hpp"
 #include "core/html/sanitizer.hpp"
 #include "xss_vectors.hpp"
 
@@ -80,7 +81,7 @@ std::vector<std::string> XssCorpus::vectors_;
 TEST_F(XssCorpus, HoldsAtLeast150Vectors) { EXPECT_GE(vectors_.size(), 150u); }
 
 TEST_F(XssCorpus, EveryOutputReparsesToAnAllowedTreeAndIsAFixedPoint) {
-  const SanitizeOptions settings[] = {{true, false}, {false, false}, {true, true}};
+  const SanitizeOptions settings[] = {{true, false}, {false, false}, {true, true}, {true, false, true}};
   for (std::size_t i = 0; i < vectors_.size(); ++i) {
     for (const SanitizeOptions& options : settings) {
       const bool images = options.replace_images && !options.strip_images;
@@ -131,6 +132,22 @@ TEST_F(XssCorpus, NoPayloadTurnsTheShownLinkTargetIntoALiveLink) {
       }
       for (const std::string& problem : problems)
         ADD_FAILURE() << "vector " << i + 1 << ": " << problem << "\n  in: " << input << "\n  out: " << once;
+    }
+  }
+}
+
+// The text/plain alternative is the sanitized preview's text: a link's href never reaches it
+// as an address a text client would make clickable, only the host the sanitizer shows.
+TEST_F(XssCorpus, TheTextRenderingShowsNoHrefOfAnyPayload) {
+  for (std::size_t i = 0; i < vectors_.size(); ++i) {
+    std::string quoted;
+    for (const char c : vectors_[i]) quoted += c == '"' ? std::string("&quot;") : std::string(1, c);
+    for (const std::string& input : {"<a href=\"javascript:alert(1)//" + quoted + "\">link</a>",
+                                     "<p><a href=\"http://evil.example/" + quoted + "\">link</a></p>"}) {
+      const std::string text = to_plain_text(sanitize(input, {}).html);
+      EXPECT_TRUE(text.starts_with("link [")) << "vector " << i + 1 << ": " << text;
+      for (const std::string_view href : {"javascript:alert(1)", "http://evil.example"})
+        EXPECT_EQ(text.find(href), std::string::npos) << "vector " << i + 1 << ": " << text;
     }
   }
 }

@@ -39,6 +39,21 @@ TEST(MakePreview, CutsLongTextAtTheCapWithAMarker) {
   EXPECT_EQ(preview.html.rfind("<div><b>\xC3\xA9t\xC3\xA9 ", 0), 0u);
 }
 
+// The budget is what the reader sees: a newsletter's layout no longer eats it.
+TEST(MakePreview, TheTextBudgetCountsTextNotStyles) {
+  std::string body;
+  for (int i = 0; i < 200; ++i) {
+    body += "<table><tr><td style=\"padding:0 0 10px 0;font-family:Arial,Helvetica,sans-serif;line-height:20px;"
+            "mso-line-height-rule:exactly;color:#333333\">Item " + std::to_string(i) + "</td></tr></table>";
+  }
+  const Preview preview = make_preview(html_message(body), {}, 1024 * 1024, 500);
+  EXPECT_NE(preview.html.find("Item 40<"), std::string::npos);  // 500 bytes of text: ~60 items
+  EXPECT_EQ(preview.html.find("Item 80<"), std::string::npos);
+  EXPECT_EQ(preview.html.find("padding"), std::string::npos);  // layout styles dropped
+  EXPECT_NE(preview.html.find("style=\"color:#333333\""), std::string::npos);
+  EXPECT_NE(preview.html.find("[preview truncated]"), std::string::npos);
+}
+
 TEST(MakePreview, HugePartIsCutBeforeDecodingAndStillMarked) {
   const std::string body(3 * 1024 * 1024, 'x');
   const Preview preview = make_preview(plain_message(body), {}, 64 * 1024);

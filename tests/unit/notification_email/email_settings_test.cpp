@@ -35,7 +35,8 @@ class EmailSettingsTest : public ::testing::Test {
             {"notification_email_template", (dir_ / "notification.template").string()},
             {"notification_email_replacement_img", std::string("removed.png")},
             {"notification_email_embedded_imgs", std::vector<std::string>{"logo.gif"}},
-            {"notification_email_preview_max", std::int64_t{256 * 1024}}};  // the schema's default
+            {"notification_email_preview_max", std::int64_t{40 * 1024}},  // the schema's defaults
+            {"notification_email_preview_text_max", std::int64_t{16 * 1024}}};
   }
 
   sdk::Result<EmailSettings> load(std::map<std::string, sdk::OptionValue> values, sdk::Role role = sdk::Role::daemon) {
@@ -63,7 +64,8 @@ TEST_F(EmailSettingsTest, LoadsEverythingAndCreatesTheOutbox) {
   EXPECT_EQ(settings.embedded_images[0].file_name, "logo.gif");
   EXPECT_EQ(settings.embedded_images[0].content_type, "image/gif");
   EXPECT_EQ(settings.relay.port, 2525);
-  EXPECT_EQ(settings.preview_max, 256u * 1024u);
+  EXPECT_EQ(settings.preview_max, 40u * 1024u);
+  EXPECT_EQ(settings.preview_text_max, 16u * 1024u);
   EXPECT_EQ(settings.outbox_dir, (dir_ / "state" / "outbox" / "spam").string());
   EXPECT_TRUE(fs::is_directory(dir_ / "state" / "outbox" / "spam" / "failed"));
 }

@@ -20,11 +20,11 @@ std::vector<std::string> content_ids(const std::string& message) {
   return ids;
 }
 
-TEST(NotificationMessage, IsMultipartRelatedWithHtmlAndImages) {
+TEST(NotificationMessage, IsTextThenHtmlWithItsImages) {
   const InlineImage replacement = image("removed_for_security_reasons");
   const std::vector<InlineImage> embedded{image("logo.png")};
-  NotificationContent content{"Quarantäne <q@example.org>", "rcpt@example.com", "Quarantäne: Grüße", {"<p>Grüße</p>"},
-                              &replacement, &embedded, "env@example.org"};
+  NotificationContent content{"Quarantäne <q@example.org>", "rcpt@example.com", "Quarantäne: Grüße",
+                              {"<h1>Notice</h1><p>Grüße</p>"}, &replacement, &embedded, "env@example.org"};
   auto built = build_notification(content);
   ASSERT_TRUE(built.ok()) << built.error().message;
   const std::string& message = built.value();
@@ -37,13 +37,20 @@ TEST(NotificationMessage, IsMultipartRelatedWithHtmlAndImages) {
   EXPECT_NE(headers.find("Message-ID: <"), std::string::npos);
   EXPECT_NE(headers.find("MIME-Version: 1.0\r\n"), std::string::npos);
   EXPECT_NE(headers.find("Auto-Submitted: auto-generated\r\n"), std::string::npos);
-  EXPECT_NE(headers.find("Content-Type: multipart/related; boundary=\"qmilter-"), std::string::npos);
-  EXPECT_NE(message.find("Content-Type: text/html; charset=\"UTF-8\"\r\nContent-Transfer-Encoding: quoted-printable"),
-            std::string::npos);
+  EXPECT_NE(headers.find("Content-Type: multipart/alternative; boundary=\"qmilter-"), std::string::npos);
+  EXPECT_NE(message.find("Content-Type: multipart/related; boundary=\"qmilter-"), std::string::npos);
+  const std::size_t text = message.find("Content-Type: text/plain; charset=\"UTF-8\"\r\n"
+                                        "Content-Transfer-Encoding: quoted-printable");
+  const std::size_t html = message.find("Content-Type: text/html; charset=\"UTF-8\"\r\n"
+                                        "Content-Transfer-Encoding: quoted-printable");
+  ASSERT_NE(text, std::string::npos);
+  ASSERT_NE(html, std::string::npos);
+  EXPECT_LT(text, html);  // the preferred alternative last
+  EXPECT_NE(message.find("Notice\r\n\r\nGr=C3=BC=C3=9Fe"), std::string::npos) << message;
   EXPECT_NE(message.find("<p>Gr=C3=BC=C3=9Fe</p>"), std::string::npos);
   EXPECT_EQ(content_ids(message), (std::vector<std::string>{"<removed_for_security_reasons>", "<logo.png>"}));
 
-  // libetpan reads it back as one multipart with three parts.
+  // libetpan reads it back as text + (html + two images).
   std::size_t index = 0;
   mailmime* parsed = nullptr;
   ASSERT_EQ(mailmime_parse(message.data(), message.size(), &index, &parsed), MAILIMF_NO_ERROR);
@@ -51,7 +58,10 @@ TEST(NotificationMessage, IsMultipartRelatedWithHtmlAndImages) {
   mailmime* body = parsed->mm_data.mm_message.mm_msg_mime;
   ASSERT_NE(body, nullptr);
   ASSERT_EQ(body->mm_type, MAILMIME_MULTIPLE);
-  EXPECT_EQ(clist_count(body->mm_data.mm_multipart.mm_mp_list), 3);
+  ASSERT_EQ(clist_count(body->mm_data.mm_multipart.mm_mp_list), 2);
+  auto* related = static_cast<mailmime*>(clist_content(clist_next(clist_begin(body->mm_data.mm_multipart.mm_mp_list))));
+  ASSERT_EQ(related->mm_type, MAILMIME_MULTIPLE);
+  EXPECT_EQ(clist_count(related->mm_data.mm_multipart.mm_mp_list), 3);
   mailmime_free(parsed);
 }
 
@@ -150,6 +160,20 @@ TEST(NotificationMessage, AddressesTooLongForAPathGetTheFallback) {
   EXPECT_NE(unfolded_from(built.value()).find("<env@example.org>"), std::string::npos);
 }
 
+std::string decoded_body(const mailmime* part) {
+  const mailmime_data* data = part->mm_data.mm_single;
+  std::size_t at = 0;
+  char* decoded = nullptr;
+  std::size_t decoded_size = 0;
+  if (mailmime_part_parse(data->dt_data.dt_text.dt_data, data->dt_data.dt_text.dt_length, &at,
+                          MAILMIME_MECHANISM_QUOTED_PRINTABLE, &decoded, &decoded_size) != MAILIMF_NO_ERROR) {
+    return "(undecodable)";
+  }
+  std::string body(decoded, decoded_size);
+  mailmime_decoded_part_free(decoded);
+  return body;
+}
+
 TEST(NotificationMessage, ABatchStoresThePreviewAndTheTailOnce) {
   const std::vector<InlineImage> embedded{image("logo.png")};
   const std::string preview = "<p>" + std::string(5000, 'v') + " =end</p>";
@@ -159,33 +183,30 @@ TEST(NotificationMessage, ABatchStoresThePreviewAndTheTailOnce) {
     ASSERT_TRUE(builder.add(content).ok());
   }
   const OutboxBatch batch = std::move(builder).take();
-  ASSERT_EQ(batch.shared.size(), 2u);
+  ASSERT_EQ(batch.shared.size(), 3u);
   ASSERT_EQ(batch.items.size(), 2u);
   std::size_t own_bytes = 0;
   for (const OutboxPiece& piece : batch.items[1].pieces) own_bytes += piece.bytes.size();
-  EXPECT_LT(own_bytes, 2000u);  // headers and the template's text only
+  EXPECT_LT(own_bytes, 2500u);  // headers and the template's text (twice) only
 
   std::string message;
   for (const OutboxPiece& piece : batch.items[1].pieces) {
     message += piece.shared == OutboxPiece::own ? piece.bytes : batch.shared[piece.shared];
   }
   for (const std::string& line : header_lines(message)) EXPECT_LE(line.size(), 78u);
-  // libetpan reads the joined message back; its HTML part decodes to the whole body.
+  // libetpan reads the joined message back; its parts decode to the whole bodies.
   std::size_t index = 0;
   mailmime* parsed = nullptr;
   ASSERT_EQ(mailmime_parse(message.data(), message.size(), &index, &parsed), MAILIMF_NO_ERROR);
-  mailmime* related = parsed->mm_data.mm_message.mm_msg_mime;
+  clist* alternatives = parsed->mm_data.mm_message.mm_msg_mime->mm_data.mm_multipart.mm_mp_list;
+  ASSERT_EQ(clist_count(alternatives), 2);
+  auto* text = static_cast<mailmime*>(clist_content(clist_begin(alternatives)));
+  auto* related = static_cast<mailmime*>(clist_content(clist_next(clist_begin(alternatives))));
   ASSERT_EQ(clist_count(related->mm_data.mm_multipart.mm_mp_list), 2);
   auto* html = static_cast<mailmime*>(clist_content(clist_begin(related->mm_data.mm_multipart.mm_mp_list)));
-  const mailmime_data* data = html->mm_data.mm_single;
-  std::size_t at = 0;
-  char* decoded = nullptr;
-  std::size_t decoded_size = 0;
-  ASSERT_EQ(mailmime_part_parse(data->dt_data.dt_text.dt_data, data->dt_data.dt_text.dt_length, &at,
-                                MAILMIME_MECHANISM_QUOTED_PRINTABLE, &decoded, &decoded_size),
-            MAILIMF_NO_ERROR);
-  EXPECT_EQ(std::string(decoded, decoded_size), "<p>hi " + preview + "</p><p>" + preview + "bye</p>");
-  mailmime_decoded_part_free(decoded);
+  const std::string text_preview = std::string(5000, 'v') + " =end";
+  EXPECT_EQ(decoded_body(text), "hi " + text_preview + "\r\n\r\n" + text_preview + "bye");
+  EXPECT_EQ(decoded_body(html), "<p>hi " + preview + "</p><p>" + preview + "bye</p>");
   mailmime_free(parsed);
   EXPECT_NE(message.find("To: b@example.com\r\n"), std::string::npos);
 }
