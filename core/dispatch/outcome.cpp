@@ -78,12 +78,15 @@ StepResult<Outcome> carry_out(const Config& config, const Evaluation& evaluation
     const Quarantine& q = config.quarantines[assignment.quarantine];
     const auto started = std::chrono::steady_clock::now();
     auto id = q.store.instance->store(message, assignment.recipients, assignment.match);
-    q.metrics.store_seconds->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (q.metrics.store_seconds) {
+      q.metrics.store_seconds->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
     if (!id.ok()) return fail(q, FailedStep::store, id.error());
     // An id qmilterctl cannot name would reach the recipients and the admin: a store failure.
     if (auto problem = unusable_id(*q.store.instance, id.value())) {
-      return fail(q, FailedStep::store, sdk::Error{"quarantine_type '" + q.store.type + "' (plugin '" + q.store.plugin_name +
-                                           "') returned the unusable id '" + loggable(id.value()) + "': " + *problem});
+      return fail(q, FailedStep::store,
+                  sdk::Error{"quarantine_type '" + q.store.type + "' (plugin '" + q.store.plugin_name +
+                             "') returned the unusable id '" + loggable(id.value()) + "': " + *problem});
     }
     stored.add(q, id.value());
     auto notified = q.notifier.instance->notify(message, assignment.recipients, id.value(), assignment.match);
@@ -97,7 +100,8 @@ StepResult<Outcome> carry_out(const Config& config, const Evaluation& evaluation
   }
   outcome.disposition = plan_disposition(evaluation, verdicts, config.preference);
   for (std::size_t i = 0; i < verdicts.size(); ++i) {
-    config.quarantines[evaluation.assigned[i].quarantine].metrics.quarantined_as(verdicts[i].kind).add();
+    const QuarantineSeries& series = config.quarantines[evaluation.assigned[i].quarantine].metrics;
+    if (series.quarantined[0]) series.quarantined_as(verdicts[i].kind).add();
   }
   return outcome;
 }

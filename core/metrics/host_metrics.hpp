@@ -13,7 +13,8 @@
 namespace qmilter::core {
 
 // One quarantine's series, registered when a configuration loads (again on each reload:
-// the registry hands back the same series, so the counts go on).
+// the registry hands back the same series, so the counts go on). Null in a Quarantine made
+// without the loader (unit tests): then nothing is counted.
 struct QuarantineSeries {
   sdk::Histogram* store_seconds = nullptr;
   sdk::Histogram* whitelist_lookup_seconds = nullptr;
