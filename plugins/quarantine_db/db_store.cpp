@@ -65,7 +65,7 @@ std::vector<sdk::OptionSpec> DbStore::option_schema() {
       {"quarantine_db_connection", sdk::OptionType::string, true, "",
        "database: postgresql://user:pass@host:port/db, mysql://user:pass@host:port/db, sqlite:///path or an ODBC string"},
       {"quarantine_db_table", sdk::OptionType::string, true, "",
-       "prefix of the three tables (PREFIX_entries, PREFIX_recipients, PREFIX_chunks), created when missing"},
+       "prefix of the four tables (PREFIX_entries, PREFIX_recipients, PREFIX_chunks, PREFIX_notes), created when missing"},
       {"quarantine_db_timeout", sdk::OptionType::integer, false, "10",
        "seconds a connection or statement may take before the message gets TEMPFAIL", 1, 300},
       {"quarantine_db_connections", sdk::OptionType::integer, false, "16",
