@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "core/cli/digest_message.hpp"
+#include "core/cli/digest_notes.hpp"
 #include "core/cli/digest_state.hpp"
 #include "core/links/link_issuer.hpp"
 #include "core/log/log_sink.hpp"
@@ -33,13 +34,50 @@ struct DigestArgs {
 struct PendingRow {
   DigestRow row;
   std::size_t precedence = 0;  // the quarantine's index
+  bool reported = false;       // by an earlier run, as the state_dir says (the store's notes may add more)
 };
+
+// Whether the quarantine's store keeps the digest state where every host sharing it sees
+// it. Only plugins built with SDK 2.3 or later have the virtual to ask.
+bool keeps_digest_notes(const core::Quarantine& quarantine) {
+  return quarantine.store.abi_minor >= 3 && quarantine.store.instance->keeps_notes();
+}
+
+// When the last run that covered the quarantine ended, on any host sharing its store.
+std::int64_t last_run(const core::Quarantine& quarantine, const DigestState& state) {
+  std::int64_t last = state.last_run(quarantine.name);
+  if (keeps_digest_notes(quarantine)) {
+    auto shared = DigestNotes(*quarantine.store.instance).last_run();
+    if (!shared.ok()) throw CliError("quarantine '" + quarantine.name + "': " + shared.error().message);
+    last = std::max(last, shared.value());
+  }
+  return last;
+}
 
 // Due when the last run that covered it ended at least 90% of its period ago, so a timer
 // that fires a little early (or late, then early) does not skip a whole period.
 bool is_due(const core::Quarantine& quarantine, const DigestState& state, std::int64_t now) {
   const std::int64_t period = core::digest_period_seconds(quarantine.digest.period);
-  return now - state.last_run(quarantine.name) >= period - period / 10;
+  return now - last_run(quarantine, state) >= period - period / 10;
+}
+
+// One recipient's claims on the notes of the stores that keep them, for one digest.
+struct SharedClaim {
+  const core::Quarantine* quarantine = nullptr;
+  RecipientNote note;         // as claimed
+  std::set<std::string> ids;  // every entry of this quarantine held for the recipient
+};
+
+// Gives back the claims taken so far: nothing is sent by this run.
+void release_claims(const std::string& recipient, const std::vector<SharedClaim>& claims) {
+  for (const SharedClaim& claim : claims) {
+    auto released = DigestNotes(*claim.quarantine->store.instance).release(recipient, claim.note);
+    if (!released.ok()) {
+      // The claim then lives out its lifetime and a later run sends the digest.
+      core::log::warning("", "digest: giving back the claim on <" + recipient + "> in quarantine '" +
+                                 claim.quarantine->name + "' failed: " + released.error().message);
+    }
+  }
 }
 
 std::vector<const core::Quarantine*> chosen_quarantines(const core::Config& config, const DigestArgs& args) {
@@ -130,10 +168,14 @@ void run_digest(CliContext& context, const DigestArgs& args) {
       row.from = header_of(entry, "from");
       if (row.from.empty()) row.from = entry.mailfrom;
       row.subject = header_of(entry, "subject");
+      const bool shared = keeps_digest_notes(*quarantine);
       for (const std::string& recipient : entry.recipients) {
         held.insert(quarantine->name + '\t' + entry.id + '\t' + recipient);
-        if (state.reported(quarantine->name, entry.id, recipient)) continue;
-        pending[recipient].push_back(PendingRow{row, quarantine->index});
+        const bool reported = state.reported(quarantine->name, entry.id, recipient);
+        // A shared quarantine's rows all stay: the recipient's note is written with every
+        // entry still held for them.
+        if (reported && !shared) continue;
+        pending[recipient].push_back(PendingRow{row, quarantine->index, reported});
       }
     }
   }
@@ -147,6 +189,66 @@ void run_digest(CliContext& context, const DigestArgs& args) {
       skipped.push_back(mime::repair_utf8(recipient));
       continue;
     }
+    // The notes of the stores that keep them: what they say was reported, and (for a real
+    // run) this run's claim on the recipient in each.
+    std::vector<SharedClaim> claims;
+    std::optional<std::string> not_now;  // why this run leaves the recipient (to another run)
+    std::optional<std::string> broken;   // a store failure
+    std::set<std::size_t> note_quarantines;
+    for (const PendingRow& p : rows) {
+      if (keeps_digest_notes(config->quarantines[p.precedence])) note_quarantines.insert(p.precedence);
+    }
+    std::set<std::string> note_sent;  // quarantine \t id, reported according to the notes
+    for (std::size_t index : note_quarantines) {
+      const core::Quarantine& quarantine = config->quarantines[index];
+      const DigestNotes notes(*quarantine.store.instance);
+      auto read = notes.read(recipient);
+      if (!read.ok()) {
+        broken = "quarantine '" + quarantine.name + "': " + read.error().message;
+        break;
+      }
+      for (const std::string& id : read.value().sent) note_sent.insert(quarantine.name + '\t' + id);
+      SharedClaim claim{&quarantine, read.value(), {}};
+      for (const PendingRow& p : rows) {
+        if (p.precedence == index) claim.ids.insert(p.row.id);
+      }
+      if (args.dry_run) continue;
+      if (read.value().claimed_at(now)) {
+        not_now = "another run is sending it (quarantine '" + quarantine.name + "')";
+        break;
+      }
+      auto claimed = notes.claim(recipient, read.value(), now);
+      if (!claimed.ok()) {
+        broken = "quarantine '" + quarantine.name + "': " + claimed.error().message;
+        break;
+      }
+      if (!claimed.value()) {
+        not_now = "another run claimed it first (quarantine '" + quarantine.name + "')";
+        break;
+      }
+      claim.note = std::move(*claimed.value());
+      claims.push_back(std::move(claim));
+    }
+    if (not_now || broken) {
+      release_claims(recipient, claims);
+      if (broken) {
+        failed = true;
+        core::log::warning("", "digest to <" + recipient + "> not sent: " + *broken + "; it is sent on the next run");
+        if (!context.json) *context.err << "digest to " << recipient << " failed: " << *broken << '\n';
+        report.push_back(Json{{"recipient", recipient}, {"sent", false}, {"error", *broken}});
+      } else {
+        core::log::info("", "digest: left <" + recipient + "> to another run: " + *not_now);
+      }
+      continue;
+    }
+    std::erase_if(rows, [&note_sent](const PendingRow& p) {
+      return p.reported || note_sent.count(p.row.quarantine + '\t' + p.row.id) != 0;
+    });
+    if (rows.empty()) {
+      release_claims(recipient, claims);
+      continue;
+    }
+
     std::sort(rows.begin(), rows.end(), [](const PendingRow& a, const PendingRow& b) {
       if (a.row.date != b.row.date) return a.row.date > b.row.date;
       if (a.precedence != b.precedence) return a.precedence < b.precedence;
@@ -211,12 +313,25 @@ void run_digest(CliContext& context, const DigestArgs& args) {
                                  "; it is sent on the next run");
       if (!context.json) *context.err << "digest to " << recipient << " failed: " << sent.reply << '\n';
       report.push_back(std::move(item));
+      release_claims(recipient, claims);
       continue;
     }
+    for (const SharedClaim& claim : claims) {
+      // Every entry still held for the recipient was reported now or earlier.
+      auto recorded = DigestNotes(*claim.quarantine->store.instance).record(recipient, claim.note, claim.ids);
+      if (!recorded.ok() || !recorded.value()) {
+        const std::string why = recorded.ok() ? "its claim was taken over by another run" : recorded.error().message;
+        throw CliError("digest to <" + recipient + "> was sent, but recording it in quarantine '" +
+                       claim.quarantine->name + "' failed: " + why +
+                       "; stopped so that no further digest goes out unrecorded");
+      }
+    }
+    // The state_dir keeps what the notes do not (and nothing, with no sync, when they keep all).
     std::vector<DigestState::Pair> pairs;
-    pairs.reserve(listed.size());
-    for (const DigestRow& row : listed) pairs.push_back({row.quarantine, row.id});
-    if (auto recorded = state.record(recipient, pairs); !recorded.ok()) {
+    for (const DigestRow& row : listed) {
+      if (!keeps_digest_notes(*config->find(row.quarantine))) pairs.push_back({row.quarantine, row.id});
+    }
+    if (auto recorded = pairs.empty() ? sdk::Status{} : state.record(recipient, pairs); !recorded.ok()) {
       // Sending on would repeat every digest from here: stop.
       throw CliError("digest to <" + recipient + "> was sent, but recording it failed: " + recorded.error().message +
                      "; stopped so that no further digest goes out unrecorded");
@@ -232,6 +347,14 @@ void run_digest(CliContext& context, const DigestArgs& args) {
     });
     if (!finished.ok()) throw CliError("digests were sent and recorded, but the state could not be compacted: " +
                                        finished.error().message);
+    for (const std::string& name : covered) {
+      const core::Quarantine& quarantine = *config->find(name);
+      if (!keeps_digest_notes(quarantine)) continue;
+      if (auto ran = DigestNotes(*quarantine.store.instance).finish_run(now); !ran.ok()) {
+        throw CliError("digests were sent and recorded, but quarantine '" + name +
+                       "' could not note when this run ended: " + ran.error().message);
+      }
+    }
   }
   if (context.json) {
     *context.out << Json{{"dry_run", args.dry_run}, {"quarantines", covered}, {"digests", report}, {"skipped", skipped}}

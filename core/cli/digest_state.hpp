@@ -6,8 +6,9 @@
 // that one recipient's digest again on the next run; no crash ever makes a run skip one.
 //
 // Runs exclude each other with an flock on <state_dir>/digest/lock, held for the whole run
-// (a dry run shares it), so two runs at once on one host send each digest once. Hosts that
-// share a db store but not a state_dir do not see each other's runs: run digests on one host.
+// (a dry run shares it), so two runs at once on one host send each digest once. Quarantines
+// whose store keeps notes keep their state there instead (digest_notes.hpp), shared by every
+// host; this state then only carries what earlier versions recorded.
 // Single-threaded; one instance per run.
 #pragma once
 

@@ -65,7 +65,7 @@ std::vector<sdk::OptionSpec> DbStore::option_schema() {
       {"quarantine_db_connection", sdk::OptionType::string, true, "",
        "database: postgresql://user:pass@host:port/db, mysql://user:pass@host:port/db, sqlite:///path or an ODBC string"},
       {"quarantine_db_table", sdk::OptionType::string, true, "",
-       "prefix of the three tables (PREFIX_entries, PREFIX_recipients, PREFIX_chunks), created when missing"},
+       "prefix of the four tables (PREFIX_entries, PREFIX_recipients, PREFIX_chunks, PREFIX_notes), created when missing"},
       {"quarantine_db_timeout", sdk::OptionType::integer, false, "10",
        "seconds a connection or statement may take before the message gets TEMPFAIL", 1, 300},
       {"quarantine_db_connections", sdk::OptionType::integer, false, "16",
@@ -369,6 +369,42 @@ sdk::Status DbStore::remove(const std::string& id) {
     });
   } catch (const odbc::DatabaseError& e) {
     return failure("removing '" + id + "' failed", e);
+  }
+}
+
+sdk::Result<std::optional<sdk::Note>> DbStore::read_note(const std::string& key) const {
+  if (!sdk::valid_note_key(key)) return sdk::Error{"not a note key: '" + key + "'"};
+  try {
+    return pool_->with_connection([&](odbc::OdbcConnection& db) -> sdk::Result<std::optional<sdk::Note>> {
+      ensure_tables(db);
+      return tables_.note(db, key);
+    });
+  } catch (const odbc::DatabaseError& e) {
+    return failure("reading note '" + key + "' failed", e);
+  }
+}
+
+sdk::Result<std::optional<std::int64_t>> DbStore::replace_note(const std::string& key,
+                                                               std::optional<std::int64_t> expected,
+                                                               const std::string& value) {
+  if (!sdk::valid_note_key(key)) return sdk::Error{"not a note key: '" + key + "'"};
+  const std::int64_t next = expected.value_or(0) + 1;
+  int attempt = 0;
+  try {
+    return pool_->with_connection([&](odbc::OdbcConnection& db) -> sdk::Result<std::optional<std::int64_t>> {
+      const bool retry = attempt++ > 0;
+      ensure_tables(db);
+      const bool won = expected ? tables_.update_note(db, key, *expected, value) : tables_.insert_note(db, key, value);
+      if (won) return std::optional<std::int64_t>{next};
+      // A retry after a lost reply: the first attempt may have written the note already.
+      if (retry) {
+        std::optional<sdk::Note> now = tables_.note(db, key);
+        if (now && now->version == next && now->value == value) return std::optional<std::int64_t>{next};
+      }
+      return std::optional<std::int64_t>{};
+    });
+  } catch (const odbc::DatabaseError& e) {
+    return failure("writing note '" + key + "' failed", e);
   }
 }
 

@@ -7,7 +7,9 @@
 // delete under a row lock: of two concurrent removals of one recipient exactly one succeeds.
 // A release claim is the recipient row's claim token, set by one conditional UPDATE (the
 // database orders concurrent claims from every host on that row) and checked again by the
-// conditional DELETE or UPDATE that finishes or abandons it.
+// conditional DELETE or UPDATE that finishes or abandons it. Notes are rows of P_notes,
+// replaced by a conditional UPDATE on the version (or an INSERT that does nothing when the
+// key is there), so the database orders concurrent replacements from every host.
 // One instance per quarantine section; immutable after create() apart from the connection
 // pool it shares, so every method may run concurrently.
 #pragma once
@@ -44,6 +46,10 @@ class DbStore final : public sdk::QuarantineStore {
                                                    std::int64_t now) override;
   sdk::Status finish_claim(const sdk::RecipientClaim& claim) override;
   sdk::Status abandon_claim(const sdk::RecipientClaim& claim) override;
+  bool keeps_notes() const override { return true; }
+  sdk::Result<std::optional<sdk::Note>> read_note(const std::string& key) const override;
+  sdk::Result<std::optional<std::int64_t>> replace_note(const std::string& key, std::optional<std::int64_t> expected,
+                                                        const std::string& value) override;
 
   const QuarantineTables& tables() const noexcept { return tables_; }
 

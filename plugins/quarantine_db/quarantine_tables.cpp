@@ -30,26 +30,29 @@ std::int64_t as_integer(const std::optional<std::string>& value, const char* wha
   }
 }
 
-// Column types per server: [id, recipient, text, binary, table options].
+// Column types per server: [id, recipient, text, binary, note key, table options].
 struct Dialect {
   const char* id;
   const char* recipient;
   const char* text;
   const char* binary;
+  const char* note_key;
   const char* table_options;
 };
 
 Dialect dialect_of(DbmsFamily family) {
   switch (family) {
     case DbmsFamily::postgresql:
-      return {"VARCHAR(255)", "TEXT", "TEXT", "BYTEA", ""};
+      return {"VARCHAR(255)", "TEXT", "TEXT", "BYTEA", "TEXT", ""};
     case DbmsFamily::mysql:
       // Binary collation: ids and addresses compare exactly, as everywhere else. The ASCII
       // id keeps the recipients' primary key within InnoDB's 3072-byte limit.
+      // Note keys are printable ASCII: 1024 of them stay within the same limit.
       return {"VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin", "VARCHAR(512)", "LONGTEXT", "LONGBLOB",
+              "VARCHAR(1024) CHARACTER SET ascii COLLATE ascii_bin",
               " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"};
     default:
-      return {"TEXT", "TEXT", "TEXT", "BLOB", ""};
+      return {"TEXT", "TEXT", "TEXT", "BLOB", "TEXT", ""};
   }
 }
 
@@ -97,6 +100,9 @@ void QuarantineTables::ensure(odbc::OdbcConnection& db) const {
   db.execute("CREATE TABLE IF NOT EXISTS " + chunks + " (" + q("entry_id") + " " + d.id + " NOT NULL, " + q("seq") +
              " BIGINT NOT NULL, " + q("data") + " " + d.binary + " NOT NULL, PRIMARY KEY (" + q("entry_id") + ", " +
              q("seq") + "))" + d.table_options);
+  db.execute("CREATE TABLE IF NOT EXISTS " + table(db, "_notes") + " (" + q("note_key") + " " + d.note_key +
+             " NOT NULL PRIMARY KEY, " + q("version") + " BIGINT NOT NULL, " + q("value") + " " + d.text +
+             " NOT NULL)" + d.table_options);
   // For the recipient filter and for purge's age filter.
   db.execute("CREATE INDEX IF NOT EXISTS " + quoted(db, prefix_ + "_recipients_recipient") + " ON " + recipients +
              " (" + q("recipient") + ")");
@@ -315,6 +321,45 @@ std::int64_t QuarantineTables::delete_entry(odbc::OdbcConnection& db, const std:
   db.execute("DELETE FROM " + table(db, "_chunks") + " WHERE " + quoted(db, "entry_id") + " = ?",
              {SqlParam::of_text(id)});
   return affected;
+}
+
+std::optional<sdk::Note> QuarantineTables::note(odbc::OdbcConnection& db, const std::string& key) const {
+  auto rows = db.execute("SELECT " + quoted(db, "version") + ", " + quoted(db, "value") + " FROM " +
+                             table(db, "_notes") + " WHERE " + quoted(db, "note_key") + " = ?",
+                         {SqlParam::of_text(key)});
+  if (rows.empty()) return std::nullopt;
+  if (rows.front().size() != 2) throw odbc::DatabaseError("an unexpected row from the notes table");
+  return sdk::Note{rows.front()[1].value_or(""), as_integer(rows.front()[0], "note version")};
+}
+
+bool QuarantineTables::insert_note(odbc::OdbcConnection& db, const std::string& key, const std::string& value) const {
+  // Each server's insert that does nothing on a duplicate key (and only then: every column
+  // is given and fits).
+  std::string verb = "INSERT";
+  std::string tail;
+  if (db.family() == DbmsFamily::mysql) {
+    verb = "INSERT IGNORE";
+  } else if (db.family() == DbmsFamily::sqlite) {
+    verb = "INSERT OR IGNORE";
+  } else {
+    tail = " ON CONFLICT (" + quoted(db, "note_key") + ") DO NOTHING";
+  }
+  std::int64_t affected = 0;
+  db.execute(verb + " INTO " + table(db, "_notes") + " (" + quoted(db, "note_key") + ", " + quoted(db, "version") +
+                 ", " + quoted(db, "value") + ") VALUES (?, 1, ?)" + tail,
+             {SqlParam::of_text(key), SqlParam::of_text(value)}, &affected);
+  return affected == 1;
+}
+
+bool QuarantineTables::update_note(odbc::OdbcConnection& db, const std::string& key, std::int64_t expected,
+                                   const std::string& value) const {
+  std::int64_t affected = 0;
+  db.execute("UPDATE " + table(db, "_notes") + " SET " + quoted(db, "version") + " = ?, " + quoted(db, "value") +
+                 " = ? WHERE " + quoted(db, "note_key") + " = ? AND " + quoted(db, "version") + " = ?",
+             {SqlParam::of_integer(expected + 1), SqlParam::of_text(value), SqlParam::of_text(key),
+              SqlParam::of_integer(expected)},
+             &affected);
+  return affected == 1;
 }
 
 }  // namespace qmilter::quarantine_db

@@ -5,6 +5,7 @@
 //                 release claim on it: claim token, '' when none, claimed_at Unix time)
 //   P_chunks      the stored message (headers, empty line, body) in rows of at most 1 MiB
 //                 (entry_id, seq, data: bytea / LONGBLOB / BLOB)
+//   P_notes       the notes host programs keep in the store (note_key, version, value)
 // Created when missing, in each server's own types (documented in qmilter.conf(5)). All values
 // are bound parameters; the prefix is checked to be a plain identifier. Immutable, so safe to share between threads;
 // each call runs on the connection it is given.
@@ -102,6 +103,15 @@ class QuarantineTables {
   std::int64_t recipient_count(odbc::OdbcConnection& db, const std::string& id) const;
   // Deletes the entry's rows in all three tables; how many entry rows went (0 or 1).
   std::int64_t delete_entry(odbc::OdbcConnection& db, const std::string& id) const;
+
+  std::optional<sdk::Note> note(odbc::OdbcConnection& db, const std::string& key) const;
+  // Creates the note at version 1 unless one has the key (an insert that does nothing on a
+  // duplicate key); whether it did.
+  bool insert_note(odbc::OdbcConnection& db, const std::string& key, const std::string& value) const;
+  // Sets the note to `value` at version expected + 1 in one conditional UPDATE, only while it
+  // is at `expected`; whether it did.
+  bool update_note(odbc::OdbcConnection& db, const std::string& key, std::int64_t expected,
+                   const std::string& value) const;
 
  private:
   std::string quoted(const odbc::OdbcConnection& db, const std::string& identifier) const;

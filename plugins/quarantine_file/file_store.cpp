@@ -134,6 +134,7 @@ FileStore::FileStore(std::string directory, UniqueFd directory_fd, mode_t mode, 
       directory_fd_(std::move(directory_fd)),
       directory_sync_(std::make_unique<DirectorySync>(directory_fd_.get(), directory_)),
       mode_(mode),
+      notes_(directory_fd_.get(), directory_, mode),
       logger_(logger) {}
 
 sdk::Result<std::string> FileStore::store(const sdk::MessageView& message, const std::vector<std::string>& recipients,
@@ -427,6 +428,18 @@ sdk::Status FileStore::remove_unlocked(const std::string& id) {
     return sdk::Error{"cannot remove " + directory_ + "/" + id + ": " + error_text(errno)};
   }
   return sdk::sync_directory(directory_fd_.get(), directory_);
+}
+
+sdk::Result<std::optional<sdk::Note>> FileStore::read_note(const std::string& key) const {
+  if (!sdk::valid_note_key(key)) return sdk::Error{"not a note key: '" + key + "'"};
+  return notes_.read(key);
+}
+
+sdk::Result<std::optional<std::int64_t>> FileStore::replace_note(const std::string& key,
+                                                                 std::optional<std::int64_t> expected,
+                                                                 const std::string& value) {
+  if (!sdk::valid_note_key(key)) return sdk::Error{"not a note key: '" + key + "'"};
+  return notes_.replace(key, expected, value);
 }
 
 void FileStore::sweep_temporary_files() const {

@@ -6,6 +6,7 @@
 // the directory so that two qmilterctl runs cannot lose each other's changes. A release
 // claim is recorded in the metadata by such a rewrite, so processes on this host (which
 // share the lock) claim a recipient one at a time and only the first finds it unclaimed.
+// Notes are files in `.notes/` below the directory (note_files.hpp).
 #pragma once
 
 #include <sys/types.h>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "directory_sync.hpp"
+#include "note_files.hpp"
 #include "qmilter/sdk/sdk.hpp"
 #include "unique_fd.hpp"
 
@@ -40,6 +42,10 @@ class FileStore final : public sdk::QuarantineStore {
                                                    std::int64_t now) override;
   sdk::Status finish_claim(const sdk::RecipientClaim& claim) override;
   sdk::Status abandon_claim(const sdk::RecipientClaim& claim) override;
+  bool keeps_notes() const override { return true; }
+  sdk::Result<std::optional<sdk::Note>> read_note(const std::string& key) const override;
+  sdk::Result<std::optional<std::int64_t>> replace_note(const std::string& key, std::optional<std::int64_t> expected,
+                                                        const std::string& value) override;
 
  private:
   // The metadata text of entry `id`, after checking that `id` is a plain entry name.
@@ -56,6 +62,7 @@ class FileStore final : public sdk::QuarantineStore {
   UniqueFd directory_fd_;  // every file operation is relative to it (openat and friends)
   std::unique_ptr<DirectorySync> directory_sync_;  // store()'s shared directory fsync
   mode_t mode_;
+  NoteFiles notes_;
   sdk::Logger* logger_;
 };
 

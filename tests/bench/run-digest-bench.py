@@ -122,9 +122,11 @@ class Sink:
         self.proc.wait(10)
 
 
-def digest_run(ctl, config, state, env, dry_run, keep_state=False):
+def digest_run(ctl, config, state, env, dry_run, keep_state=False, forget=None):
     if not keep_state:
         shutil.rmtree(os.path.join(state, "digest"), ignore_errors=True)
+        if forget:
+            forget()  # the state the store keeps in its notes
     subprocess.run(["sync"], check=True)
     load = load_average()
     # --force: a run right after another finds the daily period not over.
@@ -137,7 +139,7 @@ def digest_run(ctl, config, state, env, dry_run, keep_state=False):
     return {"seconds": seconds, "rss_mb": rss_kb / 1024, "load": load, "digests": sent if not dry_run else listed}
 
 
-def measure_store(args, builds, config, state, name):
+def measure_store(args, builds, config, state, name, forget=None):
     """{(build, kind): [run, ...]}: each round every build's dry and real run, the order of
     the runs and of the builds reversed every other round."""
     runs = {}
@@ -152,11 +154,21 @@ def measure_store(args, builds, config, state, name):
         order = list(builds.items()) if r % 2 == 0 else list(reversed(builds.items()))
         for kind in kinds:
             for build, (ctl, env) in order:
-                note(build, kind, digest_run(ctl, config, state, env, dry_run=kind == "dry run"))
+                note(build, kind, digest_run(ctl, config, state, env, dry_run=kind == "dry run", forget=forget))
     for build, (ctl, env) in builds.items():
-        digest_run(ctl, config, state, env, dry_run=False)
+        digest_run(ctl, config, state, env, dry_run=False, forget=forget)
         note(build, "nothing new", digest_run(ctl, config, state, env, dry_run=False, keep_state=True))
     return runs
+
+
+def notes_forgetter(store, quarantine, connections, pg):
+    """What removes the digest state a store keeps in its notes (a build without notes has none)."""
+    if store == "file":
+        return lambda: shutil.rmtree(os.path.join(quarantine, ".notes"), ignore_errors=True)
+    if store == "postgresql":
+        return lambda: pg.sql("DROP TABLE IF EXISTS bench_notes")
+    path = connections["sqlite"][len("sqlite:///"):]
+    return lambda: subprocess.run(["sqlite3", path, "DROP TABLE IF EXISTS bench_notes"], check=True)
 
 
 def prepare_db(ctl, config, quarantine, env, name):
@@ -214,7 +226,8 @@ def main():
                     subprocess.run([ctl, "-c", config, "web", "secret"], check=True, env=env, stdout=subprocess.DEVNULL)
                 if store != "file":
                     prepare_db(ctl, config, quarantine, env, store)
-                results[store] = measure_store(args, builds, config, state, store)
+                results[store] = measure_store(args, builds, config, state, store,
+                                               forget=notes_forgetter(store, quarantine, connections, pg))
     finally:
         if pg is not None:
             pg.stop()

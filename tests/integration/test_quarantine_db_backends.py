@@ -55,9 +55,9 @@ def test_store_tests_pass_against_the_server(database):
 
 
 def test_tables_are_the_documented_ones_in_the_servers_types(database):
-    """A store's first use on an empty database creates the three tables with the
+    """A store's first use on an empty database creates the four tables with the
     documented columns: the message in binary chunks, dates as Unix time."""
-    result = subprocess.run([program_path(), "--gtest_filter=DbStore.CreatesItsThreeTablesWhenMissing"],
+    result = subprocess.run([program_path(), "--gtest_filter=DbStore.CreatesItsFourTablesWhenMissing"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             errors="replace", timeout=120,
                             env=dict(os.environ, QMILTER_TEST_QUARANTINE_DB=database.url,
@@ -78,7 +78,9 @@ def test_tables_are_the_documented_ones_in_the_servers_types(database):
                     "named_subgroups", "size", "chunks"],
         "recipients": ["entry_id", "position", "recipient", "claim", "claimed_at"],
         "chunks": ["entry_id", "seq", "data"],
+        "notes": ["note_key", "version", "value"],
     }, names
     types = {f"{table}.{c}": t for table, cols in columns.items() for c, t in cols}
     assert types["chunks.data"] == ("bytea" if database.scheme == "postgresql" else "longblob"), types
     assert types["entries.date"] == "bigint", types
+    assert types["notes.version"] == "bigint", types

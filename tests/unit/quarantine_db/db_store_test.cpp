@@ -71,10 +71,10 @@ class BrokenBody final : public sdk::MessageView {
   std::size_t good_;
 };
 
-TEST(DbStore, CreatesItsThreeTablesWhenMissing) {
+TEST(DbStore, CreatesItsFourTablesWhenMissing) {
   TestDatabase db;
   ASSERT_NE(db.make(), nullptr);
-  for (const char* suffix : {"_entries", "_recipients", "_chunks"}) {
+  for (const char* suffix : {"_entries", "_recipients", "_chunks", "_notes"}) {
     EXPECT_TRUE(db.raw().table_exists(db.prefix() + suffix)) << db.prefix() + suffix;
   }
 }

@@ -42,7 +42,7 @@ class TestDatabase {
     try {
       // QMILTER_TEST_KEEP_TABLES: the backends test inspects the tables the store created.
       if (raw_ != nullptr && std::getenv("QMILTER_TEST_KEEP_TABLES") == nullptr) {
-        for (const char* table : {"_entries", "_recipients", "_chunks"}) raw_->execute("DROP TABLE IF EXISTS " + q(prefix_ + table));
+        for (const char* table : {"_entries", "_recipients", "_chunks", "_notes"}) raw_->execute("DROP TABLE IF EXISTS " + q(prefix_ + table));
       }
     } catch (const std::exception& e) {
       ADD_FAILURE() << "dropping the test tables: " << e.what();

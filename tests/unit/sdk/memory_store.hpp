@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@ enum class Defect {
   drops_recipients,     // find() lists entries without their recipients
   crlf_headers,         // read() ends header lines with CRLF instead of LF
   claims_race,          // claim_recipient() reads the entry and grants every claim (read, then write)
+  notes_race,           // replace_note() writes whatever version it expected (read, then write)
 };
 
 class MemoryStore final : public QuarantineStore {
@@ -126,6 +128,24 @@ class MemoryStore final : public QuarantineStore {
     return {};
   }
 
+  bool keeps_notes() const override { return true; }
+  Result<std::optional<Note>> read_note(const std::string& key) const override {
+    std::lock_guard lock(mutex_);
+    auto it = notes_.find(key);
+    if (it == notes_.end()) return std::optional<Note>{};
+    return std::optional<Note>{it->second};
+  }
+  Result<std::optional<std::int64_t>> replace_note(const std::string& key, std::optional<std::int64_t> expected,
+                                                   const std::string& value) override {
+    std::lock_guard lock(mutex_);
+    auto it = notes_.find(key);
+    const std::optional<std::int64_t> current =
+        it == notes_.end() ? std::nullopt : std::optional<std::int64_t>{it->second.version};
+    if (current != expected && defect_ != Defect::notes_race) return std::optional<std::int64_t>{};
+    notes_[key] = Note{value, ++note_versions_};
+    return std::optional<std::int64_t>{note_versions_};
+  }
+
   // Moves an entry's date back, for the age tests.
   void backdate(const std::string& id, std::int64_t seconds) {
     std::lock_guard lock(mutex_);
@@ -144,6 +164,8 @@ class MemoryStore final : public QuarantineStore {
   const Defect defect_;
   mutable std::mutex mutex_;
   std::map<std::string, Kept> entries_;
+  std::map<std::string, Note> notes_;
+  std::int64_t note_versions_ = 0;  // one counter for all notes: a version never comes back
   unsigned long stored_ = 0;
 };
 

@@ -15,4 +15,5 @@ INSTANTIATE_TYPED_TEST_SUITE_P(drops_recipients, QuarantineStoreConformance,
                                MemoryStoreFactory<Defect::drops_recipients>);
 INSTANTIATE_TYPED_TEST_SUITE_P(crlf_headers, QuarantineStoreConformance, MemoryStoreFactory<Defect::crlf_headers>);
 INSTANTIATE_TYPED_TEST_SUITE_P(claims_race, QuarantineStoreConformance, MemoryStoreFactory<Defect::claims_race>);
+INSTANTIATE_TYPED_TEST_SUITE_P(notes_race, QuarantineStoreConformance, MemoryStoreFactory<Defect::notes_race>);
 }  // namespace qmilter::sdk::testing

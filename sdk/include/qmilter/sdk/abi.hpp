@@ -4,10 +4,11 @@
 // when the majors are equal and the plugin's minor is not newer than the host's, and calls a
 // virtual added in a minor only on plugins built with that minor or a newer one.
 //   2.2  QuarantineStore::claim_recipient, finish_claim, abandon_claim
+//   2.3  QuarantineStore::keeps_notes, read_note, replace_note
 #pragma once
 
 #define QMILTER_SDK_ABI_MAJOR 2
-#define QMILTER_SDK_ABI_MINOR 2
+#define QMILTER_SDK_ABI_MINOR 3
 
 #define QMILTER_SDK_EXPORT __attribute__((visibility("default")))
 

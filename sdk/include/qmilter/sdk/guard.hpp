@@ -84,6 +84,20 @@ class GuardedStore final : public QuarantineStore {
   Status abandon_claim(const RecipientClaim& c) noexcept override {
     return guarded<Status>("abandon_claim", [&] { return inner_->abandon_claim(c); });
   }
+  bool keeps_notes() const noexcept override {
+    try {
+      return inner_->keeps_notes();
+    } catch (...) {
+      return false;  // the host then keeps its state itself
+    }
+  }
+  Result<std::optional<Note>> read_note(const std::string& k) const noexcept override {
+    return guarded<Result<std::optional<Note>>>("read_note", [&] { return inner_->read_note(k); });
+  }
+  Result<std::optional<std::int64_t>> replace_note(const std::string& k, std::optional<std::int64_t> e,
+                                                   const std::string& v) noexcept override {
+    return guarded<Result<std::optional<std::int64_t>>>("replace_note", [&] { return inner_->replace_note(k, e, v); });
+  }
 
  private:
   std::unique_ptr<QuarantineStore> inner_;
@@ -189,6 +203,16 @@ constexpr bool reject_noexcept_overrides() {
                   "QuarantineStore::finish_claim override must not be noexcept (see qmilter/sdk/guard.hpp)");
     static_assert(!requires(Impl& p, const RecipientClaim& c) { { p.abandon_claim(c) } noexcept; },
                   "QuarantineStore::abandon_claim override must not be noexcept (see qmilter/sdk/guard.hpp)");
+    static_assert(requires(Impl& p, const std::string& k, std::optional<std::int64_t> e) {
+                    p.keeps_notes(); p.read_note(k); p.replace_note(k, e, k); },
+                  "QuarantineStore overrides must be public (see qmilter/sdk/guard.hpp)");
+    static_assert(!requires(const Impl& c) { { c.keeps_notes() } noexcept; },
+                  "QuarantineStore::keeps_notes override must not be noexcept (see qmilter/sdk/guard.hpp)");
+    static_assert(!requires(const Impl& c, const std::string& k) { { c.read_note(k) } noexcept; },
+                  "QuarantineStore::read_note override must not be noexcept (see qmilter/sdk/guard.hpp)");
+    static_assert(!requires(Impl& p, const std::string& k, std::optional<std::int64_t> e) {
+                    { p.replace_note(k, e, k) } noexcept; },
+                  "QuarantineStore::replace_note override must not be noexcept (see qmilter/sdk/guard.hpp)");
   } else if constexpr (std::is_base_of_v<Notifier, Impl>) {
     static_assert(requires(Impl& p, const MessageView& m, const std::vector<std::string>& r, std::string_view id,
                            const Match& x) { p.sends_notifications(); p.notify(m, r, id, x); },

@@ -1,7 +1,7 @@
 // Quarantine storage: keeps a quarantined message and gives it back to the admin side.
 // One instance per quarantine section, shared by all connections. Every method may be
 // called from several threads at once: store() from the milter's threads, the admin side
-// (find, entry, read, remove_recipient, remove, the claims) from qmilterctl or a service
+// (find, entry, read, remove_recipient, remove, the claims, the notes) from qmilterctl or a service
 // answering admins concurrently, and both together. Callers never read a store's files themselves.
 // What a store must do is written at each method; testing/store_conformance.hpp checks it.
 #pragma once
@@ -13,6 +13,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -118,6 +119,24 @@ inline std::string new_claim_token() {
   return token;
 }
 
+// A small named value that a host program keeps in the store (see replace_note), so that
+// every process and host sharing the store sees the same one: qmilterctl digest keeps there
+// which entries each recipient's digest reported.
+struct Note {
+  std::string value;
+  std::int64_t version = 0;  // another number after every replacement; what replace_note() compares
+};
+
+// Note keys are 1 to max_note_key_bytes bytes of printable ASCII (no space); values are UTF-8
+// text without NUL bytes of at most max_note_value_bytes. The host keeps to both.
+inline constexpr std::size_t max_note_key_bytes = 1024;
+inline constexpr std::size_t max_note_value_bytes = 16 * 1024 * 1024;
+
+inline bool valid_note_key(std::string_view key) {
+  if (key.empty() || key.size() > max_note_key_bytes) return false;
+  return std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
 class QuarantineStore {
  public:
   static constexpr PluginKind plugin_kind = PluginKind::quarantine;
@@ -218,6 +237,28 @@ class QuarantineStore {
   virtual Status abandon_claim(const RecipientClaim& claim) {
     if (!forget_local_claim(claim)) return lost_claim(claim);
     return {};
+  }
+
+  // Notes (ABI 2.3). Whether this store keeps them; when false, read_note() and
+  // replace_note() answer with an Error and the host keeps its state elsewhere. A store
+  // that says true keeps notes where every process and host sharing it sees them.
+  virtual bool keeps_notes() const { return false; }
+  // The note, or nothing when no note has that key; a failure to find out is an Error.
+  virtual Result<std::optional<Note>> read_note(const std::string& key) const {
+    return Error{"this quarantine store keeps no notes (asked for '" + key + "')"};
+  }
+  // Compare and swap: makes `value` the note's value if the note is still at version
+  // `expected` (with no expected version: if there is no such note yet) and returns the new
+  // version, which differs from every version the note had; else changes nothing and
+  // returns nothing. Durable when it returns. The comparison and the write are one step: of
+  // concurrent replacements of one key expecting the same version, from threads, processes
+  // or hosts, exactly one succeeds. Never read-then-write.
+  virtual Result<std::optional<std::int64_t>> replace_note(const std::string& key,
+                                                           std::optional<std::int64_t> expected,
+                                                           const std::string& value) {
+    (void)expected;
+    (void)value;
+    return Error{"this quarantine store keeps no notes (writing '" + key + "')"};
   }
 
  protected:

@@ -2,7 +2,9 @@
 // store/find/entry/read/remove_recipient/remove, the exact bytes read() gives, the sender,
 // recipient and age filters, the last-recipient rule, concurrent store() calls, readers
 // running beside a thread that removes recipients, and the release claims (one winner of
-// concurrent claims, abandon, finish, expiry). Header-only; include it in one source file of
+// concurrent claims, abandon, finish, expiry) and the notes (absent and present, compare and
+// swap with one winner among concurrent writers, large values; skipped for a store whose
+// keeps_notes() is false). Header-only; include it in one source file of
 // a test program and instantiate it with a factory of your store:
 //
 //   struct MyStoreFactory {
@@ -12,7 +14,8 @@
 //     // old entry are skipped (GTEST_SKIP), the ones with fresh entries still run.
 //     void backdate(qmilter::sdk::QuarantineStore& store, const std::string& id, std::int64_t seconds);
 //     // Optional: a second store on the same storage as the last make(), as another process
-//     // or host opens it. Without it the test that claims through two stores is skipped.
+//     // or host opens it. Without it the tests that claim or write notes through two stores
+    // are skipped.
 //     std::unique_ptr<qmilter::sdk::QuarantineStore> make_another();
 //   };
 //   namespace qmilter::sdk::testing {  // where the suite's names are
@@ -174,6 +177,42 @@ class QuarantineStoreConformance : public ::testing::Test {
       }
     }
     return {won, failure};
+  }
+
+  // `threads` replacements of note `key` at once, all expecting `expected`, spread over
+  // `stores`, thread t writing "writer t": the values that won, and the first failure.
+  static std::pair<std::vector<std::string>, std::string> concurrent_replacements(
+      const std::vector<QuarantineStore*>& stores, const std::string& key, std::optional<std::int64_t> expected,
+      int threads) {
+    std::vector<std::optional<Result<std::optional<std::int64_t>>>> results(static_cast<std::size_t>(threads));
+    {
+      std::vector<std::thread> workers;
+      for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+          QuarantineStore& store = *stores[static_cast<std::size_t>(t) % stores.size()];
+          results[static_cast<std::size_t>(t)] = store.replace_note(key, expected, "writer " + std::to_string(t));
+        });
+      }
+      for (std::thread& worker : workers) worker.join();
+    }
+    std::vector<std::string> won;
+    std::string failure;
+    for (int t = 0; t < threads; ++t) {
+      const auto& result = *results[static_cast<std::size_t>(t)];
+      if (!result.ok()) {
+        if (failure.empty()) failure = result.error().message;
+      } else if (result.value()) {
+        won.push_back("writer " + std::to_string(t));
+      }
+    }
+    return {won, failure};
+  }
+
+  // The note as read_note() gives it; fails the test on an error.
+  std::optional<Note> note(QuarantineStore& from, const std::string& key) {
+    auto read = from.read_note(key);
+    EXPECT_TRUE(read.ok()) << "read_note('" << key << "'): " << (read.ok() ? "" : read.error().message);
+    return read.ok() ? read.value() : std::nullopt;
   }
 
   Factory factory_;
@@ -594,6 +633,92 @@ TYPED_TEST_P(QuarantineStoreConformance, FinishAfterTheRecipientWasDeletedIsNotF
   EXPECT_EQ(this->store().entry(id).value().recipients, std::vector<std::string>{"b@example.com"});
 }
 
+// A note is absent until written; a replacement wins only at the version it expected, and
+// each one gives a version the note never had.
+TYPED_TEST_P(QuarantineStoreConformance, NotesAreReplacedOnlyAtTheExpectedVersion) {
+  if (!this->store().keeps_notes()) GTEST_SKIP() << "the store keeps no notes";
+  QuarantineStore& store = this->store();
+  EXPECT_EQ(this->note(store, "digest/a@example.com"), std::nullopt) << "a note never written";
+  auto created = store.replace_note("digest/a@example.com", std::nullopt, "first");
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  ASSERT_TRUE(created.value().has_value()) << "creating an absent note lost";
+  std::optional<Note> read = this->note(store, "digest/a@example.com");
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->value, "first");
+  EXPECT_EQ(read->version, *created.value());
+
+  auto again = store.replace_note("digest/a@example.com", std::nullopt, "second");
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_FALSE(again.value().has_value()) << "created a note that was already there";
+  auto replaced = store.replace_note("digest/a@example.com", *created.value(), "second");
+  ASSERT_TRUE(replaced.ok()) << replaced.error().message;
+  ASSERT_TRUE(replaced.value().has_value()) << "a replacement at the current version lost";
+  EXPECT_NE(*replaced.value(), *created.value()) << "the version did not change";
+  auto stale = store.replace_note("digest/a@example.com", *created.value(), "third");
+  ASSERT_TRUE(stale.ok()) << stale.error().message;
+  EXPECT_FALSE(stale.value().has_value()) << "a replacement at an old version won";
+  read = this->note(store, "digest/a@example.com");
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->value, "second");
+  EXPECT_EQ(read->version, *replaced.value());
+  auto back = store.replace_note("digest/a@example.com", *replaced.value(), "first");
+  ASSERT_TRUE(back.ok() && back.value().has_value());
+  EXPECT_NE(*back.value(), *created.value()) << "a version came back (a stale writer would win)";
+  EXPECT_EQ(this->note(store, "digest/b@example.com"), std::nullopt) << "another key is untouched";
+}
+
+// Of writers racing from one version, or to create one note, exactly one wins, and its
+// value is what the note holds; across a second store on the same storage too.
+TYPED_TEST_P(QuarantineStoreConformance, ConcurrentNoteWritersHaveOneWinner) {
+  if (!this->store().keeps_notes()) GTEST_SKIP() << "the store keeps no notes";
+  std::vector<QuarantineStore*> stores{&this->store()};
+  std::unique_ptr<QuarantineStore> another;
+  if constexpr (SharingStoreFactory<TypeParam>) {
+    another = this->factory_.make_another();
+    ASSERT_NE(another, nullptr);
+    stores.push_back(another.get());
+  }
+  auto [created, failure] = this->concurrent_replacements(stores, "race", std::nullopt, 8);
+  EXPECT_EQ(failure, "") << "a lost replacement returns nothing, not an Error";
+  ASSERT_EQ(created.size(), 1u) << "creations of one note that won";
+  std::optional<Note> read = this->note(*stores.back(), "race");
+  ASSERT_TRUE(read.has_value()) << "the other store does not see the note";
+  EXPECT_EQ(read->value, created.front());
+
+  auto [replaced, replace_failure] = this->concurrent_replacements(stores, "race", read->version, 8);
+  EXPECT_EQ(replace_failure, "");
+  ASSERT_EQ(replaced.size(), 1u) << "replacements from one version that won";
+  read = this->note(this->store(), "race");
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->value, replaced.front());
+}
+
+// Values of megabytes, with line breaks, tabs and multi-byte UTF-8, and keys of the longest
+// length with every character allowed, come back unchanged.
+TYPED_TEST_P(QuarantineStoreConformance, NotesKeepLargeValuesAndLongKeys) {
+  if (!this->store().keeps_notes()) GTEST_SKIP() << "the store keeps no notes";
+  std::string value;
+  for (int line = 0; value.size() < 3 * 1024 * 1024; ++line) {
+    value += "sent\tentry-" + std::to_string(line) + "\t\xc3\xa9t\xc3\xa9 \xe2\x82\xac\n";
+  }
+  std::string key;
+  for (char c = 0x21; key.size() < max_note_key_bytes; c = c == 0x7e ? 0x21 : static_cast<char>(c + 1)) key += c;
+  ASSERT_TRUE(valid_note_key(key));
+  auto written = this->store().replace_note(key, std::nullopt, value);
+  ASSERT_TRUE(written.ok()) << written.error().message;
+  ASSERT_TRUE(written.value().has_value());
+  std::optional<Note> read = this->note(this->store(), key);
+  ASSERT_TRUE(read.has_value()) << "the long key was not found again";
+  EXPECT_TRUE(read->value == value) << "the large value changed (" << read->value.size() << " of " << value.size()
+                                    << " bytes)";
+  EXPECT_EQ(this->note(this->store(), key.substr(0, key.size() - 1)), std::nullopt) << "a key's prefix matched it";
+  auto emptied = this->store().replace_note(key, read->version, "");
+  ASSERT_TRUE(emptied.ok() && emptied.value().has_value());
+  read = this->note(this->store(), key);
+  ASSERT_TRUE(read.has_value()) << "an empty value is a note, not its absence";
+  EXPECT_EQ(read->value, "");
+}
+
 REGISTER_TYPED_TEST_SUITE_P(QuarantineStoreConformance, EntryGivesBackWhatWasStored,
                             ReadGivesHeadersAnEmptyLineAndTheBody, ReadChangesNoByteOfTheMessage,
                             UnknownIdsAreErrors,
@@ -607,6 +732,8 @@ REGISTER_TYPED_TEST_SUITE_P(QuarantineStoreConformance, EntryGivesBackWhatWasSto
                             ConcurrentClaimsOfOneRecipientHaveOneWinner, ClaimsExcludeAnotherStoreOnTheSameStorage,
                             ClaimsOfWhatIsNotHeldAreNotFound, AbandonMakesTheRecipientClaimableAgain,
                             FinishTakesOffTheClaimedRecipientOnly, FinishingTheLastRecipientRemovesTheEntry,
-                            AnExpiredClaimIsTakenOver, FinishAfterTheRecipientWasDeletedIsNotFound);
+                            AnExpiredClaimIsTakenOver, FinishAfterTheRecipientWasDeletedIsNotFound,
+                            NotesAreReplacedOnlyAtTheExpectedVersion, ConcurrentNoteWritersHaveOneWinner,
+                            NotesKeepLargeValuesAndLongKeys);
 
 }  // namespace qmilter::sdk::testing
