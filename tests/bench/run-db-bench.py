@@ -37,7 +37,7 @@ import rig  # noqa: E402
 from rig.databases import MariaDbServer, PostgresServer  # noqa: E402
 
 MATCH_HEADER = "X-Spam-Flag: YES"
-CONNECTIONS = int(os.environ.get("QMILTER_BENCH_DB_CONNECTIONS", "16"))
+CONNECTIONS = int(os.environ.get("QMILTER_BENCH_DB_CONNECTIONS", "32"))
 CONFIG = """\
 [global]
 quarantines = spam
