@@ -26,6 +26,7 @@ A measurement, not a test: exit status 0 even when a target is missed. Run as ro
 servers and Postfix run as their own users).
 
 usage: tests/bench/run-db-bench.py [--build BUILD_DIR] [--dir DIR_ON_THE_DISK_TO_MEASURE] [--busy N]
+                                  [--also-connections N]
 """
 import argparse
 import os
@@ -81,13 +82,16 @@ def parse_args():
     parser.add_argument("--postfix-messages", type=int, default=2000)
     parser.add_argument("--postfix-sessions", type=int, default=8)
     parser.add_argument("--busy", type=int, default=0, help="busy loops beside the throughput cases")
+    parser.add_argument("--also-connections", type=int, default=0,
+                        help="one more case: db on PostgreSQL with this quarantine_db_connections")
     return parser.parse_args()
 
 
-def write_config(path, store, quarantine, spool, connection="", regex=r"^X-Spam-Flag: YES", action="discard"):
+def write_config(path, store, quarantine, spool, connection="", regex=r"^X-Spam-Flag: YES", action="discard",
+                 connections=CONNECTIONS):
     with open(path, "w") as f:
         # The INI is read like Python's configparser: a URL's %-escapes are written %%.
-        f.write(CONFIG.format(store=store, quarantine=quarantine, spool=spool, regex=regex, action=action, connections=CONNECTIONS,
+        f.write(CONFIG.format(store=store, quarantine=quarantine, spool=spool, regex=regex, action=action, connections=connections,
                               connection=connection.replace("%", "%%")))
     return path
 
@@ -259,6 +263,9 @@ def main():
                 "db pgsql": write_config(os.path.join(work, "pg.conf"), "db", quarantine, spool, pg.url),
                 "db mariadb": write_config(os.path.join(work, "maria.conf"), "db", quarantine, spool, maria.url),
             }
+            if args.also_connections:
+                configs[f"db pgsql {args.also_connections}"] = write_config(
+                    os.path.join(work, "pg-also.conf"), "db", quarantine, spool, pg.url, connections=args.also_connections)
             procs = {}
             busy = []
             try:
@@ -269,7 +276,7 @@ def main():
                     procs[store].start()
                 # The pg store made the tables at start; the store alone writes to them too.
                 alone = StoreAlone(pg, work, args.size)
-                servers = {"db pgsql": pg, "db mariadb": maria, "pg alone": pg}
+                servers = {"db pgsql": pg, "db mariadb": maria, "pg alone": pg, f"db pgsql {args.also_connections}": pg}
                 busy = [subprocess.Popen(["/bin/sh", "-c", "while :; do :; done"]) for _ in range(args.busy)]
                 print(f"throughput ({args.busy} busy loops beside), load average before {load_average()}", file=sys.stderr)
                 results = measure_throughput(args, loadgen, procs, levels, servers, alone) if levels else {}
@@ -289,22 +296,25 @@ def main():
           f"{load_after if levels else '-'}, at the end {load_average()}; {args.busy} busy loops beside; "
           f"data on {fstype}; body {args.size} B, DISCARD; quarantine_db_connections = {CONNECTIONS}")
     if levels:
-        print_throughput(results, levels)
+        print_throughput(results, levels, args.also_connections)
     for case, rate in postfix.items():
         print(f"through Postfix ({args.postfix_sessions} sessions, {args.postfix_messages} messages): {case}: {rate:.0f} msgs/s")
 
 
-def print_throughput(results, levels):
-    stores = ["none", "file", "db pgsql", "db mariadb"]
+def print_throughput(results, levels, also_connections):
+    stores = ["none", "file", "db pgsql", "db mariadb"] + ([f"db pgsql {also_connections}"] if also_connections else [])
+    also = f"db pgsql {also_connections}"
     print("| conc | " + " | ".join(f"{s} msgs/s" for s in stores) + " | pg alone msgs/s | pgsql/file | mariadb/file | "
+          + (f"pgsql {also_connections}/file | " if also_connections else "")
           + " | ".join(f"{s} p99 ms" for s in stores) + " |")
-    print("|---:|" + "---:|" * (2 * len(stores) + 3))
+    print("|---:|" + "---:|" * (2 * len(stores) + 3 + (1 if also_connections else 0)))
     for c in levels:
         r = {s: results[(s, c)] for s in stores}
         print(f"| {c} | " + " | ".join(f"{r[s]['msgs_per_s']:.0f}" for s in stores)
               + f" | {results[('pg alone', c)]['msgs_per_s']:.0f}"
               + f" | {r['db pgsql']['msgs_per_s'] / r['file']['msgs_per_s']:.2f}"
               + f" | {r['db mariadb']['msgs_per_s'] / r['file']['msgs_per_s']:.2f} | "
+              + (f"{r[also]['msgs_per_s'] / r['file']['msgs_per_s']:.2f} | " if also_connections else "")
               + " | ".join(f"{r[s]['p99']:.2f}" for s in stores) + " |")
     print()
     print("CPU ms per message (qmilter + database server)")
