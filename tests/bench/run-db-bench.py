@@ -151,12 +151,18 @@ class StoreAlone:
 
 
 def measure_throughput(args, loadgen, processes, levels, servers, alone):
-    """Every case once per round, the order of the cases reversed every other round."""
+    """Every case once per round, each round starting one case later and every other round
+    reversed, so no case always follows the same one: a store's writeback (file's dirty
+    pages, InnoDB's background flushing) lands on whatever runs next. sync() before each
+    case takes what the page cache holds out of the next one's figures."""
     raw = {}
     cases = list(processes) + (["pg alone"] if alone else [])
     for c in levels:
         for round_number in range(args.rounds):
-            for store in (cases if round_number % 2 == 0 else list(reversed(cases))):
+            shift = round_number % len(cases)
+            order = cases[shift:] + cases[:shift]
+            for store in (order if round_number % 2 == 0 else list(reversed(order))):
+                os.sync()
                 server = servers.get(store)
                 server_before = server_cpu_seconds(server) if server else 0.0
                 proc = processes.get(store)
