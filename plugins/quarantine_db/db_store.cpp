@@ -89,10 +89,9 @@ sdk::Result<std::unique_ptr<DbStore>> DbStore::create(const sdk::Options& option
   if (host.empty()) host = system_host_name();
 
   odbc::tune_sqlite_for_concurrent_lookups();  // before any connection: it only works then
-  // Bounded, so several hosts fit in the server's max_connections. Not lower: a store holds
-  // its connection for the commit's flush and for every wake-up around it, which a busy CPU
-  // stretches, and throughput is connections / that time (16 of them halved it at 64
-  // concurrent messages on a loaded 2-CPU host; 32 and 64 did equally well).
+  // Bounded, so several hosts fit in the server's max_connections. A store holds its
+  // connection for the commit's flush and for every wake-up around it, which a busy CPU
+  // stretches; stores beyond the bound wait (see BENCHMARKS.md for 16 against 32).
   auto pool = odbc::ConnectionPool::for_string(
       without_savepoints(connection.value().odbc), timeout, connection.value().password, odbc_options.timeout,
       static_cast<std::size_t>(options.integer("quarantine_db_connections")));
