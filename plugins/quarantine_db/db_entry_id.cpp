@@ -1,9 +1,12 @@
 // Making db quarantine ids (see the header).
 #include "db_entry_id.hpp"
 
+#include <sys/random.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <ctime>
-#include <random>
+#include <system_error>
 
 #include "qmilter/sdk/entry_id.hpp"
 
@@ -14,15 +17,17 @@ bool is_plain_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
-// 64 bits from a generator seeded once per thread by the system's entropy: two hosts (or two
-// threads) that store the same queue id in the same second still differ here.
+// 64 bits from the kernel's generator, drawn per id: two hosts (or two threads) that store
+// the same queue id in the same second still differ here. Not a generator seeded per
+// thread: libmilter runs each connection on a thread of its own, so seeding one cost a
+// random_device and a seed_seq for every message.
 std::uint64_t random_bits() {
-  thread_local std::mt19937_64 generator = [] {
-    std::random_device device;
-    std::seed_seq seed{device(), device(), device(), device()};
-    return std::mt19937_64(seed);
-  }();
-  return generator();
+  std::uint64_t bits = 0;
+  // Up to 256 bytes getrandom() returns in full once the kernel's pool is ready.
+  if (::getrandom(&bits, sizeof bits, 0) != static_cast<ssize_t>(sizeof bits)) {
+    throw std::system_error(errno, std::generic_category(), "getrandom");
+  }
+  return bits;
 }
 
 constexpr std::size_t random_suffix_length = 17;  // "_" and 16 hex digits

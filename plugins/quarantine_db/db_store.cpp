@@ -68,7 +68,7 @@ std::vector<sdk::OptionSpec> DbStore::option_schema() {
        "prefix of the four tables (PREFIX_entries, PREFIX_recipients, PREFIX_chunks, PREFIX_notes), created when missing"},
       {"quarantine_db_timeout", sdk::OptionType::integer, false, "10",
        "seconds a connection or statement may take before the message gets TEMPFAIL", 1, 300},
-      {"quarantine_db_connections", sdk::OptionType::integer, false, "16",
+      {"quarantine_db_connections", sdk::OptionType::integer, false, "32",
        "most connections this process uses at once; more stores wait for one (up to the timeout)", 1, 32},
       {"quarantine_db_host", sdk::OptionType::string, false, "",
        "the host name written with each entry (empty = this machine's host name)"},
@@ -89,8 +89,9 @@ sdk::Result<std::unique_ptr<DbStore>> DbStore::create(const sdk::Options& option
   if (host.empty()) host = system_host_name();
 
   odbc::tune_sqlite_for_concurrent_lookups();  // before any connection: it only works then
-  // Bounded: beyond a few connections a server only switches between its backends, while
-  // the stores that wait join the next group commit.
+  // Bounded, so several hosts fit in the server's max_connections. A store holds its
+  // connection for the commit's flush and for every wake-up around it, which a busy CPU
+  // stretches; stores beyond the bound wait (see BENCHMARKS.md for 16 against 32).
   auto pool = odbc::ConnectionPool::for_string(
       without_savepoints(connection.value().odbc), timeout, connection.value().password, odbc_options.timeout,
       static_cast<std::size_t>(options.integer("quarantine_db_connections")));
