@@ -118,7 +118,7 @@ std::string render_message_page(const MessagePage& page) {
   out += action_form(page.csrf, "release", "Release to my inbox");
   if (page.can_whitelist) out += action_form(page.csrf, "whitelist", "Release and always accept this sender");
   out += action_form(page.csrf, "delete", "Delete");
-  out += "</div>\n<h2>Preview</h2>\n";
+  out += "</div>\n<h2>Attachments</h2>\n" + page.attachments_html + "\n<h2>Preview</h2>\n";
   out += "<p><i>Links are disabled and images removed in this preview.</i></p>\n";
   out += "<div class=\"preview\">\n" + page.preview_html + "\n</div>\n</body>\n</html>\n";
   return out;

@@ -549,3 +549,32 @@ def test_look_alike_words_are_named_in_the_notification_and_on_the_page(
                      re.escape(escaped_from) + "</b></td>", page), page
     assert f'<b class="lookalike">{escaped_subject}</b>' in page
     assert f"[{escaped_from}]" in page.split("<h2>Preview</h2>", 1)[1]
+
+
+def test_the_page_lists_the_attachments_escaped_also_when_cached(postfix, smtp_sink, start_qmilter, smtp, setup):
+    s = setup()
+    start_qmilter(s.config)
+    web = s.start_web()
+    rcpt = rig.unique_address()
+    pdf = b"%PDF-1.4\n" + b"x" * 2039  # 2 KiB after base64 decoding
+    body = ("--mixed\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee the statement.\r\n"
+            "--mixed\r\nContent-Type: application/pdf; name=\"<i>Statement</i>.pdf\"\r\n"
+            "Content-Disposition: attachment; filename=\"<i>Statement</i>.pdf\"\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(pdf).decode() + "--mixed--\r\n")
+    message = rig.make_message(
+        SPAM + [("MIME-Version", "1.0"), ("Content-Type", "multipart/mixed; boundary=\"mixed\"")],
+        body=body, subject="Your statement", to=rcpt)
+    assert smtp("spammer@example.org", [rcpt], message).accepted
+    link = rig.links_in(notification_html(smtp_sink.wait_for_message(rcpt)))[0]
+    listed = "<h2>Attachments</h2>\n<ul><li>&lt;i&gt;Statement&lt;/i&gt;.pdf (application/pdf, 2.0 KiB)</li></ul>"
+    for fetch in ("first", "from the preview cache"):
+        status, _, page = web.get(link)
+        assert status == 200, fetch
+        assert listed in page, (fetch, page)
+        assert "<i>Statement" not in page, fetch
+        assert "See the statement." in page, fetch
+
+    # A message without attachments says so.
+    other = rig.unique_address()
+    _, links = quarantine_spam(smtp, smtp_sink, s, [other], subject="No attachments")
+    assert "<h2>Attachments</h2>\n<p><i>none</i></p>" in web.get(links[other])[2]
