@@ -1,9 +1,8 @@
 // The sanitized previews qmilter-web showed last, with their attachment lists, by quarantine
-// and entry id. A stored
-// message never changes under its id, and sanitizing is nearly all of what a page costs
-// (a 100 KB HTML message: about 3 ms of CPU), while the same page is fetched several times
-// (the link scanner, the recipient, a reload). Bounded by count and by bytes; the least
-// recently used goes first. Thread-safe.
+// and entry id. A stored message never changes under its id, and sanitizing is nearly all
+// of what a page costs (a 100 KB HTML message: about 3 ms of CPU), while the same page is
+// fetched several times (the link scanner, the recipient, a reload). Bounded by count and
+// by bytes; the least recently used goes first. Thread-safe.
 #pragma once
 
 #include <cstddef>

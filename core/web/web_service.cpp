@@ -398,7 +398,12 @@ Response WebService::show(const Link& link) const {
     images_removed.replace_images = false;
     images_removed.strip_images = true;
     mime::Preview made = mime::make_preview(raw, images_removed, max_preview_bytes);
-    preview = CachedPreview{std::move(made.html), mime::attachments_html(made.attachments)};
+    std::string attachments = mime::attachments_html(made.attachments);
+    // Parts past what was read are unknown: say so rather than show a short list as whole.
+    if (raw.size() >= max_message_read)
+      attachments += "<p><i>Only the first " + std::to_string(max_message_read >> 20) +
+                     " MiB of the message were read: attachments after them are not listed.</i></p>";
+    preview = CachedPreview{std::move(made.html), std::move(attachments)};
     previews_.put(quarantine.name, held.id, *preview);
   }
 

@@ -574,6 +574,21 @@ def test_the_page_lists_the_attachments_escaped_also_when_cached(postfix, smtp_s
         assert "<i>Statement" not in page, fetch
         assert "See the statement." in page, fetch
 
+    # Past the 4 MiB qmilter-web reads, the list says it may be short.
+    big = rig.unique_address()
+    body = ("--mixed\r\nContent-Type: text/plain\r\n\r\nBig.\r\n"
+            "--mixed\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=big.bin\r\n"
+            "\r\n" + ("x" * 998 + "\r\n") * 4500 +
+            "--mixed\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=after.pdf\r\n"
+            "\r\n%PDF\r\n--mixed--\r\n")
+    message = rig.make_message(
+        SPAM + [("MIME-Version", "1.0"), ("Content-Type", "multipart/mixed; boundary=\"mixed\"")],
+        body=body, subject="Big", to=big)
+    assert smtp("spammer@example.org", [big], message).accepted
+    page = web.get(rig.links_in(notification_html(smtp_sink.wait_for_message(big)))[0])[2]
+    assert "big.bin (application/octet-stream" in page and "after.pdf" not in page
+    assert "Only the first 4 MiB of the message were read: attachments after them are not listed." in page
+
     # A message without attachments says so.
     other = rig.unique_address()
     _, links = quarantine_spam(smtp, smtp_sink, s, [other], subject="No attachments")
