@@ -10,7 +10,7 @@ build_pkgs="cmake g++ make pkg-config libmilter-dev libboost-dev libboost-filesy
   unixodbc odbcinst libsqliteodbc libsqlite3-dev libgtest-dev libgmock-dev curl"
 test_pkgs="postfix miltertest swaks sqlite3 postgresql odbc-postgresql mariadb-server
   odbc-mariadb rpm rpm2cpio cpio systemd openssl e2fsprogs python3 python3-pytest libclang-rt-14-dev clang-14 valgrind iproute2
-  faketime chromium python3-prometheus-client libpython3.11-testsuite"
+  faketime chromium python3-prometheus-client libpython3.11-testsuite spamassassin"
 case "$want" in
   build) pkgs=$build_pkgs ;;
   test) pkgs="$build_pkgs $test_pkgs" ;;

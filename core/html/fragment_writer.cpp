@@ -19,6 +19,7 @@
 #include "core/html/escape.hpp"
 #include "core/html/element_policy.hpp"
 #include "core/html/link_target.hpp"
+#include "core/html/mixed_script.hpp"
 #include "core/html/style_subset.hpp"
 
 namespace qmilter::html {
@@ -177,6 +178,16 @@ class Writer {
     }
     out_.push_back(']');
     if (mode_ == FragmentMode::markup) out_.append("</span>");
+    // A host written with look-alike letters ("Amаzon", a Cyrillic а) reads as the real
+    // one, in the text and in an IDN target alike.
+    const std::string lookalikes = lookalike_note(link.text + " " + link.target);
+    if (!lookalikes.empty()) {
+      out_.append(mode_ == FragmentMode::markup ? kOtherHostStyle : std::string_view(" "));
+      out_.push_back('[');
+      append_escaped(out_, lookalikes);
+      out_.push_back(']');
+      if (mode_ == FragmentMode::markup) out_.append("</span>");
+    }
   }
 
   static constexpr std::size_t kMaxLinkText = 512;

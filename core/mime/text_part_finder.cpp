@@ -31,7 +31,13 @@ struct Candidate {
 
 bool equals_ignoring_case(const char* a, std::string_view b) { return a != nullptr && sdk::ascii_iequals(a, b); }
 
-// text/html, text/plain or none for a single part; no Content-Type means text/plain.
+// libetpan's subtype for "Content-Type: text" written without one: it never says which
+// subtypes were missing, and a literal "text/unknown" is an unknown text subtype, which
+// RFC 2046 also reads as plain.
+constexpr std::string_view kMissingSubtype = "unknown";
+
+// text/html, text/plain or none for a single part; no Content-Type, or "text" without a
+// subtype (RFC 2045: an invalid Content-Type means the default), means text/plain.
 TextPart::Kind kind_of(const mailmime* part) {
   const mailmime_content* content = part->mm_content_type;
   if (content == nullptr) return TextPart::Kind::plain;
@@ -41,7 +47,8 @@ TextPart::Kind kind_of(const mailmime* part) {
       type->tp_data.tp_discrete_type->dt_type != MAILMIME_DISCRETE_TYPE_TEXT)
     return TextPart::Kind::none;
   if (equals_ignoring_case(content->ct_subtype, "html")) return TextPart::Kind::html;
-  if (equals_ignoring_case(content->ct_subtype, "plain")) return TextPart::Kind::plain;
+  if (equals_ignoring_case(content->ct_subtype, "plain") || equals_ignoring_case(content->ct_subtype, kMissingSubtype))
+    return TextPart::Kind::plain;
   return TextPart::Kind::none;
 }
 

@@ -1,5 +1,6 @@
 #include "core/web/pages.hpp"
 
+#include "core/html/mixed_script.hpp"
 #include "core/html/sanitizer.hpp"
 
 namespace qmilter::web {
@@ -16,6 +17,7 @@ td { padding: 0.2em 0; overflow-wrap: anywhere; }
 .actions form, td form { display: inline-block; margin: 0 1em 1em 0; }
 .held td, .held th { padding: 0.3em 0.8em 0.3em 0; border-bottom: 1px solid #ddd; }
 button { font-size: 1em; padding: 0.4em 1em; }
+.lookalike { color: #b00; }
 )";
 
 std::string head(std::string_view title) {
@@ -28,6 +30,14 @@ std::string head(std::string_view title) {
 
 std::string row(std::string_view label, std::string_view value) {
   return "<tr><th>" + escape(label) + "</th><td>" + escape(value) + "</td></tr>\n";
+}
+
+// A header a look-alike name would be written in: the row names such words in red.
+std::string row_with_lookalikes(std::string_view label, std::string_view value) {
+  const std::string note = html::lookalike_note(value);
+  if (note.empty()) return row(label, value);
+  return "<tr><th>" + escape(label) + "</th><td>" + escape(value) + " <b class=\"lookalike\">" + escape(note) +
+         "</b></td></tr>\n";
 }
 
 // One action: a form that posts back to the page's own URL (no action attribute).
@@ -98,9 +108,9 @@ std::string render_message_page(const MessagePage& page) {
   out += "<h1>Quarantined message</h1>\n";
   out += "<p>This message to " + escape(page.recipient) + " was held back by the quarantine <b>" +
          escape(page.quarantine) + "</b>. It has not been delivered.</p>\n<table>\n";
-  out += row("From", page.from);
+  out += row_with_lookalikes("From", page.from);
   out += row("Envelope sender", page.sender.empty() ? "(none)" : page.sender);
-  out += row("Subject", page.subject);
+  out += row_with_lookalikes("Subject", page.subject);
   out += row("Date", page.date);
   out += row("Quarantine", page.quarantine);
   if (!page.matched.empty()) out += row("Matched", page.matched);
@@ -108,7 +118,7 @@ std::string render_message_page(const MessagePage& page) {
   out += action_form(page.csrf, "release", "Release to my inbox");
   if (page.can_whitelist) out += action_form(page.csrf, "whitelist", "Release and always accept this sender");
   out += action_form(page.csrf, "delete", "Delete");
-  out += "</div>\n<h2>Preview</h2>\n";
+  out += "</div>\n<h2>Attachments</h2>\n" + page.attachments_html + "\n<h2>Preview</h2>\n";
   out += "<p><i>Links are disabled and images removed in this preview.</i></p>\n";
   out += "<div class=\"preview\">\n" + page.preview_html + "\n</div>\n</body>\n</html>\n";
   return out;

@@ -21,6 +21,7 @@ struct MessagePage {
   std::string date;
   std::string matched;        // the header the quarantine's regex matched, "" when unknown
   std::string preview_html;   // sanitized: inserted as it is
+  std::string attachments_html;  // mime::attachments_html(), escaped: inserted as it is
   std::string csrf;           // goes into every form
   bool can_whitelist = false; // the quarantine has a whitelist and the sender can be added
 };

@@ -2,7 +2,7 @@
 
 namespace qmilter::web {
 
-std::optional<std::string> PreviewCache::find(const std::string& quarantine, const std::string& id) {
+std::optional<CachedPreview> PreviewCache::find(const std::string& quarantine, const std::string& id) {
   std::lock_guard lock(mutex_);
   auto found = index_.find(key_of(quarantine, id));
   if (found == index_.end()) return std::nullopt;
@@ -10,7 +10,7 @@ std::optional<std::string> PreviewCache::find(const std::string& quarantine, con
   return found->second->second;
 }
 
-void PreviewCache::put(const std::string& quarantine, const std::string& id, std::string preview) {
+void PreviewCache::put(const std::string& quarantine, const std::string& id, CachedPreview preview) {
   if (preview.size() > max_bytes_) return;
   std::lock_guard lock(mutex_);
   const std::string key = key_of(quarantine, id);

@@ -382,7 +382,7 @@ Response WebService::show(const Link& link) const {
   const auto& recipients = held.recipients;
   if (std::find(recipients.begin(), recipients.end(), link.claim.recipient) == recipients.end()) return gone();
 
-  std::optional<std::string> preview = previews_.find(quarantine.name, held.id);
+  std::optional<CachedPreview> preview = previews_.find(quarantine.name, held.id);
   if (!preview) {
     std::string raw;
     sdk::Status read = quarantine.store.instance->read(held.id, [&raw](std::string_view chunk) {
@@ -397,7 +397,13 @@ Response WebService::show(const Link& link) const {
     html::SanitizeOptions images_removed;
     images_removed.replace_images = false;
     images_removed.strip_images = true;
-    preview = mime::make_preview(raw, images_removed, max_preview_bytes).html;
+    mime::Preview made = mime::make_preview(raw, images_removed, max_preview_bytes);
+    std::string attachments = mime::attachments_html(made.attachments);
+    // Parts past what was read are unknown: say so rather than show a short list as whole.
+    if (raw.size() >= max_message_read)
+      attachments += "<p><i>Only the first " + std::to_string(max_message_read >> 20) +
+                     " MiB of the message were read: attachments after them are not listed.</i></p>";
+    preview = CachedPreview{std::move(made.html), std::move(attachments)};
     previews_.put(quarantine.name, held.id, *preview);
   }
 
@@ -410,7 +416,8 @@ Response WebService::show(const Link& link) const {
   page.date = header_of(held, "date");
   if (page.date.empty()) page.date = utc_time(held.date);
   page.matched = matched_header(quarantine, held);
-  page.preview_html = std::move(*preview);
+  page.preview_html = std::move(preview->html);
+  page.attachments_html = std::move(preview->attachments_html);
   page.csrf = links::csrf_value(*link.config->web.key, link.token);
   page.can_whitelist = can_whitelist(quarantine, held);
   Response response;

@@ -1,5 +1,6 @@
 #include "template_variables.hpp"
 
+#include "core/html/mixed_script.hpp"
 #include "core/html/sanitizer.hpp"
 #include "core/compose/header_encoding.hpp"
 
@@ -56,6 +57,8 @@ TemplateVariables::TemplateVariables(const MessageFacts& facts, std::string_view
   with_url("EMAIL_TO", repair_utf8(recipient));
   with_url("EMAIL_SUBJECT", facts.header_subject);
   with_url("EMAIL_QUARANTINE_ID", facts.quarantine_id);
+  values_["EMAIL_FROM_LOOKALIKES"] = html::lookalike_note(facts.header_from);
+  values_["EMAIL_SUBJECT_LOOKALIKES"] = html::lookalike_note(facts.header_subject);
   values_["EMAIL_DATE"] = facts.header_date;
   values_["EMAIL_MATCH"] = facts.match;
   values_["EMAIL_RELEASE_URL"] = std::string(release_url);  // a URL already: not encoded again

@@ -9,6 +9,10 @@
 //   node drive.mjs release URL SCREENSHOT
 //       opens the page, saves a screenshot, clicks "Release", reports the same for the
 //       page and for the confirmation page it lands on.
+//   node drive.mjs render FILES_LIST SCREENSHOT_DIR
+//       opens each local HTML file (one path per line) as a mail client would show it and
+//       saves SCREENSHOT_DIR/<file name>.png; reports per file every request made besides
+//       the file itself, dialogs, console messages and what of the DOM could run script.
 //   node drive.mjs release-all URL SCREENSHOT
 //       opens a recipient's page, clicks "Release all", then the confirmation's button, and
 //       reports each of the three pages (the list, the confirmation, the outcome).
@@ -100,6 +104,25 @@ async function inspect(urlsFile, screenshotDir) {
   return { pages };
 }
 
+async function render(filesList, screenshotDir) {
+  const files = fs.readFileSync(filesList, "utf8").split("\n").filter(Boolean);
+  const { browser } = await launch();
+  const pages = [];
+  try {
+    for (const file of files) {
+      const page = await browser.newPage();
+      const seen = await visit(page, `file://${file}`);
+      const screenshot = path.join(screenshotDir, path.basename(file).replace(/\.html$/, "") + ".png");
+      await page.screenshot({ path: screenshot, fullPage: true });
+      pages.push({ ...seen, screenshot, text: await page.$eval("body", (e) => e.innerText) });
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  return { pages };
+}
+
 async function release(url, screenshot) {
   const { browser } = await launch();
   try {
@@ -166,10 +189,12 @@ async function releaseAll(url, screenshot) {
 const [command, ...args] = process.argv.slice(2);
 let result;
 if (command === "inspect") result = await inspect(args[0], args[1]);
+else if (command === "render") result = await render(args[0], args[1]);
 else if (command === "release") result = await release(args[0], args[1]);
 else if (command === "release-all") result = await releaseAll(args[0], args[1]);
 else {
-  console.error("usage: node drive.mjs inspect URLS_FILE [SCREENSHOT_DIR] | release URL SCREENSHOT | release-all URL SCREENSHOT");
+  console.error("usage: node drive.mjs inspect URLS_FILE [SCREENSHOT_DIR] | render FILES_LIST SCREENSHOT_DIR | " +
+                "release URL SCREENSHOT | release-all URL SCREENSHOT");
   process.exit(2);
 }
 process.stdout.write(JSON.stringify(result, null, 1) + "\n");

@@ -1,6 +1,7 @@
 """Real-world messages from a public corpus through the real notification path (Postfix →
 qmilter → outbox → smtp-sink): every notification shows the original's visible text, in
-its HTML and in its text/plain alternative, and lists its attachments. The corpus comes from a Debian package (see data/README.md)."""
+its HTML and in its text/plain alternative, lists its attachments and shows where each of
+its links leads. The corpus comes from Debian packages (see data/README.md)."""
 
 import email
 import email.policy
@@ -15,13 +16,12 @@ import pytest
 import rig
 
 CORPUS = "/usr/lib/python3.11/test/test_email/data"
+# Two more, with links: a newsletter full of URLs and the GTUBE spam sample.
+SPAMASSASSIN_SAMPLES = ("/usr/share/doc/spamassassin/examples/sample-nonspam.txt",
+                        "/usr/share/doc/spamassassin/examples/sample-spam.txt")
 NOTIFY_FROM = "notify@rig.test"
 # Known gaps, asserted to still be gaps so that fixing one updates this list.
-KNOWN_GAPS = {
-    # "Content-Type: text" without a subtype: RFC 2045 says text/plain, libetpan gives no text part.
-    ("msg_14.txt", "text"),
-    ("msg_14.txt", "text/plain"),
-}
+KNOWN_GAPS = set()
 TEMPLATE = """<html><body>
 <div id="attachments">{EMAIL_ATTACHMENTS}</div>
 <div id="preview">{EMAIL_HTML_TEXT}</div>
@@ -33,7 +33,10 @@ def corpus_messages():
     paths = sorted(glob.glob(os.path.join(CORPUS, "msg_*.txt")))
     if not paths:
         pytest.fail(f"no corpus in {CORPUS}: install libpython3.11-testsuite (packaging/debian-deps.sh test)")
-    return paths
+    for sample in SPAMASSASSIN_SAMPLES:
+        if not os.path.exists(sample):
+            pytest.fail(f"no {sample}: install spamassassin (packaging/debian-deps.sh test)")
+    return paths + list(SPAMASSASSIN_SAMPLES)
 
 
 def words(text):
@@ -49,8 +52,24 @@ def expected_text_part(message):
     return None
 
 
+def decoded(part):
+    return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8", "replace")
+
+
+def link_hosts(part):
+    """(host, as an a element's target?) of every link in the part: href targets of HTML,
+    the URLs written out in text."""
+    text = decoded(part)
+    found = []
+    if part.get_content_type() == "text/html":
+        found += [(h.lower(), True) for h in re.findall(r"""<a\s[^>]*href\s*=\s*["']?https?://([^/"'\s:>?#]+)""", text, re.I)]
+        text = re.sub(r"<[^>]*>", " ", text)
+    found += [(h.lower(), False) for h in re.findall(r"https?://([A-Za-z0-9.-]+)", html.unescape(text))]
+    return found
+
+
 def visible_words(part):
-    text = part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8", "replace")
+    text = decoded(part)
     if part.get_content_type() == "text/html":
         text = re.sub(r"<[^>]*>", " ", text)
     return words(html.unescape(text))[:40]
@@ -85,6 +104,7 @@ def test_every_corpus_message_gets_a_notification_showing_its_text_and_attachmen
         postfix, smtp_sink, start_qmilter, smtp, qmilter_config, corpus_setup):
     start_qmilter(qmilter_config(corpus_setup["config"], "corpus.conf"))
     checked = 0
+    links_checked = 0
     problems = []
     for path in corpus_messages():
         with open(path, "rb") as f:
@@ -112,6 +132,14 @@ def test_every_corpus_message_gets_a_notification_showing_its_text_and_attachmen
             missing = [w for w in visible_words(part) if w not in in_text]
             if len(missing) > 2:
                 problems.append((name, "text/plain", missing[:5], text[:300]))
+            # Every link shows where it leads: a target in brackets after the link, a URL
+            # written out as its own text.
+            for host, is_target in link_hosts(part):
+                if is_target and not re.search(r"\[(\u26a0 )?" + re.escape(host) + r"[\],]", preview):
+                    problems.append((name, "link target", host, preview[:300]))
+                if not is_target and (host not in html.unescape(preview) or host not in text):
+                    problems.append((name, "link text", host, preview[:300]))
+                links_checked += 1
         for other in original.walk():
             filename = other.get_filename()
             if filename and other.get_content_disposition() == "attachment" and not other.is_multipart():
@@ -123,3 +151,4 @@ def test_every_corpus_message_gets_a_notification_showing_its_text_and_attachmen
         checked += 1
     assert {p[:2] for p in problems} == KNOWN_GAPS, "\n".join(map(repr, problems))
     assert checked >= 40, checked
+    assert links_checked >= 20, links_checked

@@ -15,6 +15,7 @@ import email
 import email.policy
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -500,3 +501,95 @@ def test_web_metrics_count_pages_actions_and_refused_links(postfix, smtp_sink, s
     assert count("qmilter_web_link_failures_total", kind="forged") == 1
     assert count("qmilter_config_reloads_total", result="applied") == 0
     assert "/m/" not in text and "@" not in text
+
+
+def encoded_word(text):
+    return "=?UTF-8?B?" + base64.b64encode(text.encode()).decode() + "?="
+
+
+def test_look_alike_words_are_named_in_the_notification_and_on_the_page(
+        postfix, smtp_sink, start_qmilter, smtp, setup):
+    """"Amаzon" and "accоunt" with a Cyrillic а and о, in From, Subject and a link's text:
+    the shipped template, its text part and the page name each word beside the field; the
+    preview names it beside the link, and the Latin "Amazon" link is not flagged."""
+    s = setup()
+    start_qmilter(s.config)
+    web = s.start_web()
+    rcpt = rig.unique_address()
+    cyrillic_a, cyrillic_o = "\u0430", "\u043e"
+    amazon, account = f"Am{cyrillic_a}zon", f"acc{cyrillic_o}unt"
+    body = (f'<p>Sign in: <a href="https://login.example/">{amazon}<b>&lt;</b></a> '
+            'or <a href="https://shop.example/">Amazon</a></p>\r\n')
+    message = rig.make_message(
+        SPAM + [("MIME-Version", "1.0"), ("Content-Type", "text/html; charset=utf-8")],
+        body=body, subject=encoded_word(f"Your {account} is locked"),
+        sender=f"{encoded_word(amazon)} <support@login.example>", to=rcpt)
+    assert smtp("spammer@example.org", [rcpt], message).accepted
+    notification = email.message_from_bytes(smtp_sink.wait_for_message(rcpt).data, policy=email.policy.default)
+    html_part = notification.get_body(preferencelist=("html",)).get_content()
+    text_part = notification.get_body(preferencelist=("plain",)).get_content()
+
+    def note(word, letter, code):
+        return f"\u26a0 possible look-alike: \"{word}\" has Cyrillic {letter} (U+{code}) among Latin letters"
+
+    from_note, subject_note = note(amazon, cyrillic_a, "0430"), note(account, cyrillic_o, "043E")
+    escaped_from, escaped_subject = (n.replace('"', "&quot;") for n in (from_note, subject_note))
+    assert re.search("support@login\\.example&gt; <b [^>]*>" + re.escape(escaped_from) + "</b>", html_part), html_part
+    assert re.search("is locked <b [^>]*>" + re.escape(escaped_subject) + "</b>", html_part), html_part
+    assert from_note in text_part and subject_note in text_part, text_part
+    preview = html_part.split("Preview of the original message", 1)[1]
+    assert re.search(r"\[login\.example\]</span> <span [^>]*>\[" + re.escape(escaped_from) + r"\]</span>",
+                     preview), preview
+    assert preview.count("possible look-alike") == 1, preview
+    assert f"[{from_note}]" in text_part.split("Preview of the original message", 1)[1], text_part
+
+    status, _, page = web.get(rig.links_in(html_part)[0])
+    assert status == 200
+    assert re.search(r"<td>" + re.escape(amazon) + " &lt;support@login\\.example&gt; <b class=\"lookalike\">" +
+                     re.escape(escaped_from) + "</b></td>", page), page
+    assert f'<b class="lookalike">{escaped_subject}</b>' in page
+    assert f"[{escaped_from}]" in page.split("<h2>Preview</h2>", 1)[1]
+
+
+def test_the_page_lists_the_attachments_escaped_also_when_cached(postfix, smtp_sink, start_qmilter, smtp, setup):
+    s = setup()
+    start_qmilter(s.config)
+    web = s.start_web()
+    rcpt = rig.unique_address()
+    pdf = b"%PDF-1.4\n" + b"x" * 2039  # 2 KiB after base64 decoding
+    body = ("--mixed\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee the statement.\r\n"
+            "--mixed\r\nContent-Type: application/pdf; name=\"<i>Statement</i>.pdf\"\r\n"
+            "Content-Disposition: attachment; filename=\"<i>Statement</i>.pdf\"\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(pdf).decode() + "--mixed--\r\n")
+    message = rig.make_message(
+        SPAM + [("MIME-Version", "1.0"), ("Content-Type", "multipart/mixed; boundary=\"mixed\"")],
+        body=body, subject="Your statement", to=rcpt)
+    assert smtp("spammer@example.org", [rcpt], message).accepted
+    link = rig.links_in(notification_html(smtp_sink.wait_for_message(rcpt)))[0]
+    listed = "<h2>Attachments</h2>\n<ul><li>&lt;i&gt;Statement&lt;/i&gt;.pdf (application/pdf, 2.0 KiB)</li></ul>"
+    for fetch in ("first", "from the preview cache"):
+        status, _, page = web.get(link)
+        assert status == 200, fetch
+        assert listed in page, (fetch, page)
+        assert "<i>Statement" not in page, fetch
+        assert "See the statement." in page, fetch
+
+    # Past the 4 MiB qmilter-web reads, the list says it may be short.
+    big = rig.unique_address()
+    body = ("--mixed\r\nContent-Type: text/plain\r\n\r\nBig.\r\n"
+            "--mixed\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=big.bin\r\n"
+            "\r\n" + ("x" * 998 + "\r\n") * 4500 +
+            "--mixed\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=after.pdf\r\n"
+            "\r\n%PDF\r\n--mixed--\r\n")
+    message = rig.make_message(
+        SPAM + [("MIME-Version", "1.0"), ("Content-Type", "multipart/mixed; boundary=\"mixed\"")],
+        body=body, subject="Big", to=big)
+    assert smtp("spammer@example.org", [big], message).accepted
+    page = web.get(rig.links_in(notification_html(smtp_sink.wait_for_message(big)))[0])[2]
+    assert "big.bin (application/octet-stream" in page and "after.pdf" not in page
+    assert "Only the first 4 MiB of the message were read: attachments after them are not listed." in page
+
+    # A message without attachments says so.
+    other = rig.unique_address()
+    _, links = quarantine_spam(smtp, smtp_sink, s, [other], subject="No attachments")
+    assert "<h2>Attachments</h2>\n<p><i>none</i></p>" in web.get(links[other])[2]

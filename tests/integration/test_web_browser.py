@@ -5,6 +5,10 @@ real Postfix rig into a FILE quarantine; the notification goes through smtp-sink
 - The link of a real notification opens its page; clicking Release shows the confirmation
   and the message arrives once. Screenshots of both pages are saved under
   <build>/test-output/.
+- A few messages of the public corpus (test_notification_corpus.py) through the real
+  notification path with the shipped template: each notification's HTML part, its cid:
+  images resolved as a mail client does, is rendered and its screenshot kept under
+  <build>/test-output/; it loads nothing else and nothing in it runs.
 - Every vector of the sanitizer's XSS corpus (tests/unit/html/xss_vectors.txt) goes into a
   quarantined message's Subject, From and HTML body; in the browser no dialog opens, no
   request leaves the page, no CSP violation is reported and nothing that runs script is in
@@ -12,6 +16,8 @@ real Postfix rig into a FILE quarantine; the notification goes through smtp-sink
 """
 
 import base64
+import email
+import email.policy
 import json
 import os
 import subprocess
@@ -20,6 +26,7 @@ import time
 import pytest
 
 import rig
+from test_notification_corpus import CORPUS
 from test_web import Setup, notification_html, quarantine_spam, released_to, sink_settled
 
 BROWSER_DIR = os.path.join(rig.source_dir(), "tests", "browser")
@@ -147,3 +154,50 @@ def test_no_xss_vector_runs_in_the_browser(postfix, smtp_sink, start_qmilter, sm
     for page in seen["pages"]:
         assert page["h1"] == "Quarantined message", page
         assert_nothing_ran(page)
+
+
+# Plain text, an attached GIF, multipart/alternative with an image, two JPEGs: different shapes.
+SCREENSHOT_CORPUS = ("msg_10.txt", "msg_13.txt", "msg_15.txt", "msg_22.txt")
+
+
+def notification_as_file(notification, directory, name):
+    """The HTML part as a file, its cid: images written beside it and pointed at."""
+    parsed = email.message_from_bytes(notification.data, policy=email.policy.default)
+    related = parsed.get_body(preferencelist=("related",))
+    page = parsed.get_body(preferencelist=("html",)).get_content()
+    for i, part in enumerate(p for p in related.iter_parts() if p["Content-ID"]):
+        image = f"{name}-{i}.{part.get_content_subtype()}"
+        with open(os.path.join(directory, image), "wb") as f:
+            f.write(part.get_content())
+        page = page.replace(f'"cid:{part["Content-ID"].strip("<>")}"', f'"{image}"')
+    path = os.path.join(directory, f"{name}.html")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(page)
+    return path
+
+
+def test_corpus_notifications_render_in_the_browser(postfix, smtp_sink, start_qmilter, smtp, web_setup):
+    s = web_setup(whitelist=False)
+    start_qmilter(s.config)
+    files = []
+    for name in SCREENSHOT_CORPUS:
+        with open(os.path.join(CORPUS, name), "rb") as f:
+            raw = f.read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        rcpt = rig.unique_address("corpus")
+        assert smtp("spammer@example.org", [rcpt], b"X-Spam-Flag: YES\r\n" + raw).accepted, name
+        files.append(notification_as_file(smtp_sink.wait_for_message(rcpt), output_dir(),
+                                          "notification-" + name.replace(".txt", "")))
+    listed = os.path.join(s.base, "files.txt")
+    with open(listed, "w") as f:
+        f.write("\n".join(files) + "\n")
+    seen = drive("render", listed, output_dir())
+    assert len(seen["pages"]) == len(files)
+    for page in seen["pages"]:
+        assert page["h1"] == "Quarantine notification", page
+        assert page["dialogs"] == [] and page["console"] == [] and page["active_content"] == [], page
+        for request in page["other_requests"]:  # only the images written beside the file
+            assert request.startswith("file://" + output_dir() + "/notification-msg_"), (request, page["url"])
+        assert "Preview of the original message" in page["text"] and "Attachments" in page["text"]
+        assert os.path.getsize(page["screenshot"]) > 10000, page["screenshot"]
+        print(f"screenshot: {page['screenshot']}")
+    assert "dingusfish.gif (image/gif" in seen["pages"][1]["text"], seen["pages"][1]["text"]

@@ -57,6 +57,23 @@ TEST(Sanitize, LinkTextNamingAnotherHostIsMarked) {
             "<a href=\"#\"><b>vivo.com.br</b></a>" + target_note("[www.vivo.com.br]"));
 }
 
+TEST(Sanitize, LookAlikeLettersInALinkAreNamed) {
+  // "Amаzon" with U+0430 CYRILLIC SMALL LETTER A, in the text and in an IDN target.
+  const std::string note = target_note(
+      "[\xE2\x9A\xA0 possible look-alike: &quot;Am\xD0\xB0zon&quot; has Cyrillic \xD0\xB0 (U+0430) among Latin letters]",
+      kOtherHost);
+  EXPECT_EQ(clean("<a href=\"https://shop.example/\">Am\xD0\xB0zon</a>"),
+            "<a href=\"#\">Am\xD0\xB0zon</a>" + target_note("[shop.example]") + note);
+  EXPECT_EQ(clean("<a href=\"https://am%D0%B0zon.example/\">Shop</a>"),
+            "<a href=\"#\">Shop</a>" + target_note("[am\xD0\xB0zon.example]") +
+                target_note("[\xE2\x9A\xA0 possible look-alike: &quot;am\xD0\xB0zon&quot; has Cyrillic \xD0\xB0 "
+                            "(U+0430) among Latin letters]",
+                            kOtherHost));
+  EXPECT_EQ(clean("<a href=\"https://shop.example/\">Amazon</a>"), "<a href=\"#\">Amazon</a>" + target_note("[shop.example]"));
+  const std::string once = clean("<p><a href=\"https://shop.example/\">Am\xD0\xB0zon</a></p>");
+  EXPECT_EQ(clean(once), once);
+}
+
 TEST(Sanitize, TheTargetIsEscapedText) {
   EXPECT_EQ(clean("<a href=\"http://a&lt;b&gt;&quot;.example/\">x</a>"),
             "<a href=\"#\">x</a>" + target_note("[a&lt;b&gt;&quot;.example]"));

@@ -90,6 +90,15 @@ TEST(FindTextPart, AcceptsLfAndCrlfAlike) {
   EXPECT_NE(find_text_part(crlf).utf8.find("<p>html</p>"), std::string::npos);
 }
 
+TEST(FindTextPart, TextWithoutASubtypeIsPlain) {
+  // As some ISPs send it: RFC 2045 reads the invalid type as text/plain; the charset stays.
+  const TextPart part = find_text_part("From: a@example.org\nMIME-Version: 1.0\nContent-Type: text; charset=koi8-r\n\n"
+                                       "\xF0\xD2\xC9\xD7\xC5\xD4 <b>\n");
+  EXPECT_EQ(part.kind, TextPart::Kind::plain);
+  EXPECT_EQ(part.utf8, "\xD0\x9F\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82 <b>\n");  // "Привет"
+  EXPECT_EQ(find_text_part("Content-Type: text/enriched\n\n<bold>x</bold>\n").kind, TextPart::Kind::none);
+}
+
 TEST(FindTextPart, AbsurdNestingIsRefusedNotRecursedInto) {
   // 100k nested message/rfc822 parts overflow libetpan's recursive parser's stack.
   std::string message = "From: a@example.org\n";

@@ -44,6 +44,21 @@ TEST(TemplateVariables, BodyValuesAreEscapedExceptThePreview) {
   EXPECT_EQ(variables.html("NOPE"), "");
 }
 
+TEST(TemplateVariables, LookAlikeWordsInFromAndSubjectAreNamedEscaped) {
+  sdk::testing::FakeMessage message;
+  // "Amаzon" and "accоunt" with U+0430 / U+043E, Cyrillic; the subject is RFC 2047-encoded.
+  message.headers_value = {{"From", "\"Am\xD0\xB0zon<b>\" <x@example.org>"},
+                           {"Subject", "=?UTF-8?B?WW91ciBhY2PQvnVudA==?="}};
+  const MessageFacts facts = collect_facts(message, "id", sdk::Match{});
+  const TemplateVariables variables(facts, "rcpt@example.com");
+  EXPECT_EQ(variables.html("EMAIL_FROM_LOOKALIKES"),
+            "\xE2\x9A\xA0 possible look-alike: &quot;Am\xD0\xB0zon&quot; has Cyrillic \xD0\xB0 (U+0430) among "
+            "Latin letters");
+  EXPECT_EQ(variables.text("EMAIL_SUBJECT_LOOKALIKES"),
+            "\xE2\x9A\xA0 possible look-alike: \"acc\xD0\xBEunt\" has Cyrillic \xD0\xBE (U+043E) among Latin letters");
+  EXPECT_EQ(TemplateVariables(hostile_facts(), "rcpt@example.com").html("EMAIL_SUBJECT_LOOKALIKES"), "");
+}
+
 TEST(TemplateVariables, EveryGroupIsNumberedFromZero) {
   const TemplateVariables variables(hostile_facts(), "rcpt@example.com");
   EXPECT_EQ(variables.html("SUBGROUP_0"), "one");
