@@ -14,12 +14,11 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
 
 import pytest
 
 import rig
-from rig.databases import PostgresServer
+from rig.databases import scratch_postgres
 
 SPAM = {"X-Spam-Flag": "YES"}
 RUNS_PER_HOST = 3
@@ -28,13 +27,8 @@ ROUNDS = 3
 
 @pytest.fixture(scope="module")
 def database():
-    base = tempfile.mkdtemp(prefix="qmilter-digest-shared.", dir="/tmp")
-    server = PostgresServer(base)
-    try:
-        yield server.start()
-    finally:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
+    with scratch_postgres("qmilter-digest-shared.") as server:
+        yield server
 
 
 def host_config(qmilter_config, rig_dir, database, table, host, relay_port):

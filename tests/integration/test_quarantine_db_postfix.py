@@ -9,16 +9,14 @@ its size.
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 
 import pytest
 
 import rig
-from rig.databases import PostgresServer
+from rig.databases import scratch_postgres
 
 SPAM = {"X-Spam-Flag": "YES"}
 SENDER = "sender@example.org"
@@ -31,13 +29,8 @@ def postfix_params() -> dict:
 
 @pytest.fixture(scope="module")
 def database():
-    base = tempfile.mkdtemp(prefix="qmilter-qdb-postfix.", dir="/tmp")
-    server = PostgresServer(base)
-    try:
-        yield server.start()
-    finally:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
+    with scratch_postgres("qmilter-qdb-postfix.") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -12,15 +12,13 @@ recipient is still held, and a relay that is down loses nothing (the claim is gi
 
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 import threading
 
 import pytest
 
 import rig
-from rig.databases import PostgresServer
+from rig.databases import scratch_postgres
 
 SPAM = {"X-Spam-Flag": "YES"}
 SENDER = "sender@example.org"
@@ -30,13 +28,8 @@ WEB_POSTS = 4
 
 @pytest.fixture(scope="module")
 def database():
-    base = tempfile.mkdtemp(prefix="qmilter-release-once.", dir="/tmp")
-    server = PostgresServer(base)
-    try:
-        yield server.start()
-    finally:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
+    with scratch_postgres("qmilter-release-once.") as server:
+        yield server
 
 
 @pytest.fixture

@@ -23,8 +23,10 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import urllib.parse
-from typing import List, Optional
+from contextlib import contextmanager
+from typing import Iterator, List, Optional
 
 from .logfile import LogFile
 from .ports import free_port, tcp_port_listening
@@ -198,3 +200,15 @@ class MariaDbServer(_Server):
 
 
 SERVERS = {"postgresql": PostgresServer, "mariadb": MariaDbServer}
+
+
+@contextmanager
+def scratch_postgres(prefix: str) -> Iterator["PostgresServer"]:
+    """A PostgreSQL server in a fresh directory under /tmp, removed with it afterwards."""
+    base = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+    server = PostgresServer(base)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
